@@ -1,0 +1,68 @@
+"""The command line: parse arguments, call one command function, map errors to exit codes.
+
+Exit status: 0 success, 1 content or build errors, 2 a wrong command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from briefgen import __version__
+from briefgen.errors import ContentErrors
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefgen", description="Build a static briefing site from Markdown dispatches.")
+    parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", type=Path, default=Path("config.yaml"), help="path to config.yaml (default: ./config.yaml)")
+        return p
+
+    build = command("build", "build the site into the output folder")
+    build.add_argument("--drafts", action="store_true", help="include dispatches marked draft: true")
+    build.add_argument("--output", type=Path, help="output folder (default: output_dir from config.yaml)")
+    build.add_argument("--base-url", help="override base_url from config.yaml")
+
+    serve = command("serve", "build, serve locally and rebuild on every change")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--drafts", action="store_true", help="include dispatches marked draft: true")
+
+    check = command("check", "validate the content without writing anything")
+    check.add_argument("--strict", action="store_true", help="also report implicit and likely duplicate actors")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+
+    new = command("new", "write a new dispatch skeleton")
+    new.add_argument("title", help="the dispatch's title")
+
+    deploy = command("deploy", "build, then commit the output to a branch and push it")
+    deploy.add_argument("--remote", default="origin")
+    deploy.add_argument("--branch", default="gh-pages")
+    deploy.add_argument("--message", help="commit message")
+    deploy.add_argument("--no-push", action="store_true", help="commit to the branch but do not push")
+    deploy.add_argument("--base-url", help="override base_url from config.yaml")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; ContentErrors print as `PATH:LINE: message` lines and exit 1."""
+    args = _parser().parse_args(argv)
+    try:
+        from briefgen.commands import run
+
+        return run(args)
+    except ContentErrors as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"briefgen: {count} problem{'s' if count != 1 else ''}; nothing was written", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("briefgen: interrupted", file=sys.stderr)
+        return 130

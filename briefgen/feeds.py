@@ -1,0 +1,205 @@
+"""Stage 4b: the machine-readable files — Atom, iCalendar, sitemap, search index, data.
+
+Each is a pure function of the site and its URLs, producing bytes; formats are
+written directly (they are small and strict) rather than through HTML templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import Counter
+from itertools import combinations
+from typing import Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+from briefgen.config import Config
+from briefgen.model import Dispatch, Site
+from briefgen.urls import Urls
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _urn(config: Config, path: str) -> str:
+    """A stable Atom id: the same page keeps its id across builds and hosts."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, (config.absolute_base or "briefgen:" + config.title) + path).urn
+
+
+def atom(config: Config, urls: Urls, site: Site, title: str, self_path: str, page_path: str, slugs: Sequence[str]) -> bytes:
+    """An RFC 4287 feed of the newest `feed_limit` dispatches among slugs."""
+    entries = [site.by_slug[s] for s in slugs][: config.feed_limit]
+    updated = max((d.moment for d in entries), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
+        f"<id>{_urn(config, self_path)}</id>",
+        f"<title>{escape(title)}</title>",
+        f"<updated>{_stamp(updated)}</updated>",
+        f'<link rel="self" type="application/atom+xml" href={quoteattr(urls.absolute_base_or_path(self_path))}/>',
+        f'<link rel="alternate" type="text/html" href={quoteattr(urls.absolute_base_or_path(page_path))}/>',
+        f"<author><name>{escape(config.title)}</name></author>",
+        '<generator uri="https://pypi.org/project/briefgen/">briefgen</generator>',
+    ]
+    if config.description:
+        out.append(f"<subtitle>{escape(config.description)}</subtitle>")
+    out += [_entry(config, urls, site, d) for d in entries]
+    out.append("</feed>\n")
+    return "\n".join(out).encode("utf-8")
+
+
+def _entry(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
+    path = urls.path("dispatch", d.slug)
+    cats = "".join(f"<category term={quoteattr(t.name)}/>" for t in d.topics)
+    names = "".join(f"<category term={quoteattr(site.actors[a].name)} label=\"actor\"/>" for a in d.actors)
+    return (
+        f"<entry><id>{_urn(config, path)}</id><title>{escape(d.title)}</title>"
+        f"<updated>{_stamp(d.moment)}</updated><published>{_stamp(d.moment)}</published>"
+        f'<link rel="alternate" type="text/html" href={quoteattr(urls.absolute_base_or_path(path))}/>'
+        f"{cats}{names}<summary>{escape(d.summary)}</summary>"
+        f'<content type="html">{escape(d.body_html)}</content></entry>'
+    )
+
+
+def feeds(config: Config, urls: Urls, site: Site) -> Iterable[tuple[str, bytes]]:
+    """The site feed and one per actor, topic and thread."""
+    yield urls.path("feed"), atom(config, urls, site, config.title, urls.path("feed"), urls.path("home"), [d.slug for d in site.dispatches])
+    for actor_id, stats in site.actor_stats.items():
+        if stats.dispatches:
+            name = f"{config.title}: {site.actors[actor_id].name}"
+            yield urls.path("actor_feed", actor_id), atom(config, urls, site, name, urls.path("actor_feed", actor_id), urls.path("actor", actor_id), stats.dispatches)
+    for kind, groups in (("topic", site.topics), ("thread", site.threads)):
+        for g in groups.values():
+            newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
+            path = urls.path(f"{kind}_feed", g.key)
+            yield path, atom(config, urls, site, f"{config.title}: {g.name}", path, urls.path(kind, g.key), newest)
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 §3.1: lines longer than 75 octets continue on lines starting with a space."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, current, size = [], "", 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > (75 if not parts else 74):
+            parts.append(current)
+            current, size = "", 0
+        current += ch
+        size += n
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
+def icalendar(config: Config, urls: Urls, site: Site) -> bytes:
+    """Every dated event as an all-day VEVENT with a stable UID."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//briefgen//briefgen//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(config.title)}"]
+    for e in site.events:
+        d = site.by_slug[e.dispatch]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{e.uid}@briefgen",
+            f"DTSTAMP:{_stamp(d.moment).replace('-', '').replace(':', '')}",
+            f"DTSTART;VALUE=DATE:{e.date:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{e.date + dt.timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_ics_text(e.title)}",
+            f"DESCRIPTION:{_ics_text('Reported in: ' + d.title)}",
+        ]
+        if config.absolute_base:
+            lines.append(f"URL:{urls.absolute('dispatch', d.slug)}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+def sitemap(urls: Urls, site: Site, html_paths: Iterable[str]) -> bytes:
+    """Every HTML page except redirects and the 404 page."""
+    skip = {urls.path("not_found")} | {urls.path(r.kind, r.old) for r in site.redirects}
+    modified = {urls.path("dispatch", d.slug): d.date.isoformat() for d in site.dispatches}
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for path in html_paths:
+        if path in skip:
+            continue
+        lastmod = f"<lastmod>{modified[path]}</lastmod>" if path in modified else ""
+        out.append(f"<url><loc>{escape(urls.absolute_base_or_path(path))}</loc>{lastmod}</url>")
+    out.append("</urlset>\n")
+    return "\n".join(out).encode("utf-8")
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode("utf-8")
+
+
+def search_index(urls: Urls, site: Site) -> bytes:
+    """Compact documents for the search page: words, actors (with aliases), topics, year."""
+    docs = [
+        {
+            "u": urls.href("dispatch", d.slug),
+            "t": d.title,
+            "d": d.date.isoformat(),
+            "s": d.summary,
+            "a": list(d.actors),
+            "p": [t.name for t in d.topics],
+            "l": d.location or "",
+        }
+        for d in site.dispatches
+    ]
+    actors = {a.id: [a.name, *a.aliases] for a in site.actors.values()}
+    return _json({"docs": docs, "actors": actors})
+
+
+def actors_json(urls: Urls, site: Site) -> bytes:
+    rows = []
+    for a in site.actors.values():
+        s = site.actor_stats[a.id]
+        rows.append({
+            "id": a.id, "name": a.name, "kind": a.kind, "aliases": list(a.aliases),
+            "affiliations": list(a.affiliations), "members": list(s.members), "implicit": a.implicit,
+            "count": len(s.dispatches), "first": s.first.isoformat() if s.first else None,
+            "last": s.last.isoformat() if s.last else None, "url": urls.absolute("actor", a.id),
+        })
+    return _json({"actors": rows})
+
+
+def graph_json(site: Site) -> bytes:
+    """Actors as nodes; co-appearances (weighted) and affiliations as typed edges."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    for d in site.dispatches:
+        pairs.update(combinations(sorted(d.actors), 2))
+    nodes = [{"id": a.id, "name": a.name, "kind": a.kind, "count": len(site.actor_stats[a.id].dispatches)} for a in site.actors.values()]
+    edges = [{"source": a, "target": b, "type": "co-appearance", "weight": n} for (a, b), n in sorted(pairs.items())]
+    edges += [{"source": a.id, "target": other, "type": "affiliation"} for a in site.actors.values() for other in a.affiliations]
+    return _json({"nodes": nodes, "edges": edges})
+
+
+def opml(config: Config, urls: Urls, site: Site) -> bytes:
+    """Every actor feed, for a one-step import into a feed reader."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<opml version="2.0">', f"<head><title>{escape(config.title)}: actors</title></head>", "<body>"]
+    for a in site.actors.values():
+        if site.actor_stats[a.id].dispatches:
+            out.append(
+                f'<outline type="rss" text={quoteattr(a.name)} title={quoteattr(a.name)} '
+                f'xmlUrl={quoteattr(urls.absolute("actor_feed", a.id))} htmlUrl={quoteattr(urls.absolute("actor", a.id))}/>'
+            )
+    out += ["</body>", "</opml>\n"]
+    return "\n".join(out).encode("utf-8")
+
+
+def all_files(config: Config, urls: Urls, site: Site, html_paths: Sequence[str]) -> Iterable[tuple[str, bytes]]:
+    """Every non-HTML output file as (output path, bytes)."""
+    yield from feeds(config, urls, site)
+    yield urls.path("events_ics"), icalendar(config, urls, site)
+    yield urls.path("sitemap"), sitemap(urls, site, html_paths)
+    yield urls.path("search_index"), search_index(urls, site)
+    yield urls.path("data_actors"), actors_json(urls, site)
+    yield urls.path("data_graph"), graph_json(site)
+    yield urls.path("opml"), opml(config, urls, site)
+    if config.cname:
+        yield "CNAME", (config.cname + "\n").encode()

@@ -1,0 +1,196 @@
+"""Stage 2a: front-matter fields → a validated `Dispatch`, one converter per field.
+
+Each converter returns a value or raises `FieldError`; `to_dispatch` gathers every
+field's problem with its line, so one run reports all of a file's mistakes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from types import MappingProxyType
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from briefgen.errors import Problem
+from briefgen.model import Dispatch, Event, Label, SourceRef
+from briefgen.frontmatter import FrontMatter
+from briefgen.read import LoadedDoc
+from briefgen.slugs import is_slug, slugify
+
+KNOWN = {
+    "title", "date", "actors", "slug", "summary", "topics", "thread", "related",
+    "location", "source", "events", "draft", "former_slugs",
+}
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}")
+
+
+class FieldError(ValueError):
+    """A field's value is wrong; `index` points at a list item when known."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def text(value: Any, what: str = "must be text") -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise FieldError(what)
+    return str(value).strip()
+
+
+def nonempty(value: Any) -> str:
+    result = text(value, "must be a non-empty string")
+    if not result:
+        raise FieldError("must be a non-empty string")
+    return result
+
+
+def slug(value: Any) -> str:
+    result = text(value, "must be a slug (lower-case letters, digits and '-')")
+    if not is_slug(result):
+        raise FieldError(f"'{result}' is not a valid slug: use lower-case letters, digits and '-' only (e.g. '{slugify(result)}')")
+    return result
+
+
+def text_list(value: Any, item: Callable[[Any], str] = nonempty) -> tuple[str, ...]:
+    """A list of items; a single value is accepted as a one-item list."""
+    values = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for i, v in enumerate(values):
+        try:
+            out.append(item(v))
+        except FieldError as exc:
+            raise FieldError(f"item {i + 1}: {exc}", i) from None
+    return tuple(dict.fromkeys(out))
+
+
+def parse_moment(value: Any, tz: ZoneInfo) -> tuple[dt.date, dt.datetime]:
+    """`YYYY-MM-DD` or an ISO 8601 date-time → (day as written, aware moment)."""
+    raw = text(value, "must be a date like 2021-12-26 or an ISO 8601 date-time")
+    match = _DATE.match(raw) or _DATETIME.match(raw)
+    if not match:
+        raise FieldError(f"'{raw}' is not a date: use YYYY-MM-DD or an ISO 8601 date-time")
+    try:
+        day = dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise FieldError(f"'{raw}' does not exist in the calendar") from None
+    if len(raw) == 10:
+        return day, dt.datetime.combine(day, dt.time(), tz)
+    try:
+        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise FieldError(f"'{raw}' is not a valid ISO 8601 date-time") from None
+    return day, moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def http_url(value: Any) -> str:
+    url = nonempty(value)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise FieldError(f"'{url}' must be an http(s) URL")
+    return url
+
+
+def source(value: Any) -> SourceRef:
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        raise FieldError("must be a mapping {name, url}")
+    unknown = set(value) - {"name", "url"}
+    if unknown:
+        raise FieldError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; use name and url")
+    if "name" not in value:
+        raise FieldError("needs a name")
+    name = nonempty(value["name"])
+    url = http_url(value["url"]) if value.get("url") is not None else None
+    return SourceRef(name=name, url=url, key=slugify(name))
+
+
+def events(value: Any, slug_: str, tz: ZoneInfo) -> tuple[Event, ...]:
+    values = value if isinstance(value, list) else [value]
+    out: list[Event] = []
+    for i, item in enumerate(values):
+        if not isinstance(item, dict) or "date" not in item or "title" not in item:
+            raise FieldError(f"item {i + 1}: must be a mapping {{date, title}}", i)
+        try:
+            day, _ = parse_moment(item["date"], tz)
+            title = nonempty(item["title"])
+        except FieldError as exc:
+            raise FieldError(f"item {i + 1}: {exc}", i) from None
+        uid = hashlib.sha1(f"{slug_}|{day}|{title}".encode()).hexdigest()[:16]
+        out.append(Event(date=day, title=title, dispatch=slug_, uid=uid))
+    return tuple(out)
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError("must be true or false")
+    return value
+
+
+def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tuple[Dispatch | None, list[Problem]]:
+    """Validate a parsed file; actors stay as written until `actors.resolve`."""
+    if doc.front is None or doc.body is None:
+        return None, list(doc.problems)
+    front, data = doc.front, doc.front.data
+    problems: list[Problem] = []
+
+    def line(key: str, index: int | None = None) -> int | None:
+        items = front.item_lines.get(key, ())
+        if index is not None and index < len(items):
+            return items[index]
+        return front.key_lines.get(key, 1 if key not in data else None)
+
+    def field(key: str, convert: Callable[[Any], Any], default: Any = None, required: bool = False) -> Any:
+        if key not in data or data[key] is None:
+            if required:
+                problems.append(Problem(doc.rel, line(key) if key in data else 1, f"missing required field '{key}'"))
+            return default
+        try:
+            return convert(data[key])
+        except FieldError as exc:
+            problems.append(Problem(doc.rel, line(key, exc.index), f"'{key}' {exc}"))
+            return default
+
+    default_slug = slugify(doc.rel.rsplit("/", 1)[-1].removesuffix(".md"))
+    slug_ = field("slug", slug, default_slug)
+    title = field("title", nonempty, required=True)
+    moment = field("date", lambda v: parse_moment(v, tz), required=True)
+    actors = field("actors", text_list, required=True)
+    if actors == ():
+        problems.append(Problem(doc.rel, line("actors"), "'actors' must name at least one actor"))
+    topics = field("topics", text_list, ())
+    summary = field("summary", text, "")
+    built = dict(
+        topics=tuple(Label(slugify(t), t) for t in topics),
+        thread=field("thread", slug),
+        related=field("related", lambda v: text_list(v, slug), ()),
+        location=field("location", text) or None,
+        source=field("source", source),
+        summary=summary or doc.body.first_paragraph,
+        summary_given=bool(summary),
+        events=field("events", lambda v: events(v, slug_, tz), ()),
+        draft=field("draft", flag, False),
+        former_slugs=field("former_slugs", lambda v: text_list(v, slug), ()),
+    )
+    if problems or title is None or moment is None or not actors:
+        return None, problems
+    extra = {k: v for k, v in data.items() if k not in KNOWN}
+    return Dispatch(
+        slug=slug_, title=title, date=moment[0], moment=moment[1], path=doc.rel, actors=actors,
+        extra=MappingProxyType(extra), body_html=doc.body.html, mentions=doc.body.mentions,
+        words=doc.body.words, digest=doc.digest + registry_digest,
+        line_of=MappingProxyType(_lines(front)), **built,
+    ), problems
+
+
+def _lines(front: FrontMatter) -> dict[str, int]:
+    """Lines of keys, and of list items as `key.N`, for problems found later by `link`."""
+    lines = dict(front.key_lines)
+    for key, items in front.item_lines.items():
+        lines.update({f"{key}.{i}": line for i, line in enumerate(items)})
+    return lines

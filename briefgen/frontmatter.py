@@ -1,0 +1,91 @@
+"""Split a dispatch's text into YAML front matter and Markdown body. Pure.
+
+Accepts a BOM and CRLF line endings. Lines are 1-based file lines, so every later
+problem can point at the exact line the user has to edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from briefgen.yamlload import YamlError, parse
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """A parsed dispatch: its mapping, where each key stands, and the body after it."""
+
+    data: dict
+    key_lines: dict[str, int]
+    body: str
+    body_line: int
+    item_lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+class FrontMatterError(Exception):
+    """Front matter that cannot be split or parsed, with its line."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def normalise(text: str) -> str:
+    """Drop a BOM and turn CRLF / CR line endings into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str) -> FrontMatter:
+    """Parse `---` fenced YAML at the top of text; raise FrontMatterError if absent or bad."""
+    text = normalise(text)
+    if not (text.startswith("---\n") or text.rstrip(" \t") == "---"):
+        raise FrontMatterError(1, "no front matter: a dispatch must open with a '---' line, then YAML, then '---'")
+    end = _closing_fence(text)
+    if end is None:
+        raise FrontMatterError(1, "front matter is not closed: add a '---' line after the YAML")
+    yaml_text = text[4:end]
+    after = text.find("\n", end + 3)
+    body = "" if after < 0 else text[after + 1 :]
+    body_line = yaml_text.count("\n") + 3
+    try:
+        parsed = parse(yaml_text, line_offset=1)
+    except YamlError as exc:
+        last = yaml_text.count("\n") + 1
+        line = min(exc.line, last) if exc.line else None
+        raise FrontMatterError(line, exc.message) from None
+    data = parsed.value
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterError(2, "front matter must be a mapping of fields (key: value)")
+    items = {}
+    for key in ("actors", "related", "topics", "events", "former_slugs"):
+        node = parsed.child(key)
+        if node is not None and isinstance(getattr(node, "value", None), list):
+            items[key] = tuple(n.start_mark.line + 2 for n in node.value)
+    return FrontMatter(
+        data={str(k): v for k, v in data.items()},
+        key_lines=parsed.key_lines(),
+        body=body,
+        body_line=body_line,
+        item_lines=items,
+    )
+
+
+def _closing_fence(text: str) -> int | None:
+    """Offset of the closing `---` line (which may end the file), or None."""
+    pos = 3
+    while True:
+        pos = text.find("\n---", pos)
+        if pos < 0:
+            return None
+        line_end = text.find("\n", pos + 1)
+        rest = text[pos + 4 : line_end if line_end >= 0 else len(text)]
+        if not rest.strip(" \t"):
+            return pos + 1
+        pos += 4

@@ -1,0 +1,175 @@
+"""Stage 3: dispatches + actors → one read-only `Site` with every index and cross-link.
+
+Also finds the problems that only show across files: two dispatches with one slug,
+a `related` slug naming nothing, an old URL clashing with a live one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from itertools import combinations
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
+
+from briefgen import related as related_mod
+from briefgen.errors import Problem
+from briefgen.model import Actor, ActorStats, Dispatch, Group, Links, Redirect, Site
+
+CO_ACTORS_SHOWN = 12
+
+
+def link(
+    dispatches: Sequence[Dispatch],
+    actors: Mapping[str, Actor],
+    related_limit: int,
+    today: dt.date,
+) -> tuple[Site, list[Problem]]:
+    """Index and cross-link everything; problems are returned, never raised."""
+    by_slug, problems = _unique_slugs(dispatches)
+    ordered = tuple(sorted(by_slug.values(), key=lambda d: (d.moment, d.slug), reverse=True))
+    explicit, more = _explicit_related(ordered, by_slug)
+    problems += more
+    redirects, more = _redirects(ordered, actors, by_slug)
+    problems += more
+    threads = _groups(ordered, lambda d: [(d.thread, thread_name(d.thread))] if d.thread else [], oldest_first=True)
+    links = _links(ordered, explicit, threads, related_mod.compute(ordered, related_limit))
+    site = Site(
+        dispatches=ordered,
+        by_slug=MappingProxyType(by_slug),
+        actors=MappingProxyType(dict(sorted(actors.items()))),
+        actor_stats=MappingProxyType(_actor_stats(ordered, actors)),
+        links=MappingProxyType(links),
+        topics=_groups(ordered, lambda d: [(t.key, t.name) for t in d.topics]),
+        threads=threads,
+        sources=_groups(ordered, lambda d: [(d.source.key, d.source.name)] if d.source else []),
+        dates=MappingProxyType(_dates(ordered)),
+        events=tuple(sorted((e for d in ordered for e in d.events), key=lambda e: (e.date, e.title, e.dispatch))),
+        redirects=redirects,
+        today=today,
+    )
+    return site, problems
+
+
+def thread_name(thread_id: str) -> str:
+    """A readable name for a thread id: `nato-russia-talks` → `Nato russia talks`."""
+    words = thread_id.replace("-", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _unique_slugs(dispatches: Iterable[Dispatch]) -> tuple[dict[str, Dispatch], list[Problem]]:
+    by_slug: dict[str, Dispatch] = {}
+    problems: list[Problem] = []
+    for d in dispatches:
+        first = by_slug.setdefault(d.slug, d)
+        if first is not d:
+            line = d.line_of.get("slug")
+            problems.append(Problem(d.path, line, f"slug '{d.slug}' is already used by {first.path}; give one of them another slug"))
+    return by_slug, problems
+
+
+def _explicit_related(ordered: Sequence[Dispatch], by_slug: Mapping[str, Dispatch]):
+    related: dict[str, tuple[str, ...]] = {}
+    problems: list[Problem] = []
+    for d in ordered:
+        kept = []
+        for i, other in enumerate(d.related):
+            line = d.line_of.get(f"related.{i}", d.line_of.get("related"))
+            if other == d.slug:
+                problems.append(Problem(d.path, line, f"'related' names this dispatch itself ('{other}')"))
+            elif other not in by_slug:
+                problems.append(Problem(d.path, line, f"'related' names '{other}', but no dispatch has that slug"))
+            else:
+                kept.append(other)
+        related[d.slug] = tuple(kept)
+    return related, problems
+
+
+def _links(ordered, explicit, threads: Mapping[str, Group], computed) -> dict[str, Links]:
+    referenced: dict[str, list[str]] = defaultdict(list)
+    for d in ordered:
+        for other in explicit[d.slug]:
+            referenced[other].append(d.slug)
+    neighbours: dict[str, tuple[str | None, str | None]] = {}
+    for group in threads.values():
+        chain = group.dispatches
+        for i, slug in enumerate(chain):
+            neighbours[slug] = (chain[i - 1] if i else None, chain[i + 1] if i + 1 < len(chain) else None)
+    links = {}
+    for d in ordered:
+        prev, nxt = neighbours.get(d.slug, (None, None))
+        links[d.slug] = Links(
+            related=explicit[d.slug],
+            referenced_by=tuple(referenced.get(d.slug, ())),
+            previous=prev,
+            next=nxt,
+            computed=computed.get(d.slug, ()),
+        )
+    return links
+
+
+def _groups(ordered: Sequence[Dispatch], keys, oldest_first: bool = False) -> Mapping[str, Group]:
+    """Group dispatches by the (key, name) pairs `keys(d)` yields; first name seen wins."""
+    members: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for d in reversed(ordered) if oldest_first else ordered:
+        for key, name in keys(d):
+            names.setdefault(key, name)
+            members[key].append(d.slug)
+    return MappingProxyType({k: Group(k, names[k], tuple(members[k])) for k in sorted(members)})
+
+
+def _dates(ordered: Sequence[Dispatch]) -> dict[str, tuple[str, ...]]:
+    tree: dict[str, list[str]] = defaultdict(list)
+    for d in ordered:
+        for key in (d.year, d.month, d.day):
+            tree[key].append(d.slug)
+    return {k: tuple(v) for k, v in sorted(tree.items())}
+
+
+def _actor_stats(ordered: Sequence[Dispatch], actors: Mapping[str, Actor]) -> dict[str, ActorStats]:
+    named: dict[str, list[Dispatch]] = defaultdict(list)
+    pairs: dict[str, Counter[str]] = defaultdict(Counter)
+    for d in ordered:
+        for a in d.actors:
+            named[a].append(d)
+        for a, b in combinations(d.actors, 2):
+            pairs[a][b] += 1
+            pairs[b][a] += 1
+    members: dict[str, list[str]] = defaultdict(list)
+    for actor in actors.values():
+        for parent in actor.affiliations:
+            members[parent].append(actor.id)
+    stats = {}
+    for actor_id in actors:
+        mine = named.get(actor_id, [])
+        co = sorted(pairs[actor_id].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_ACTORS_SHOWN]
+        months = Counter(d.month for d in mine)
+        stats[actor_id] = ActorStats(
+            dispatches=tuple(d.slug for d in mine),
+            co_actors=tuple(co),
+            members=tuple(sorted(members.get(actor_id, ()))),
+            threads=tuple(dict.fromkeys(d.thread for d in reversed(mine) if d.thread)),
+            per_month=tuple(sorted(months.items())),
+            first=mine[-1].date if mine else None,
+            last=mine[0].date if mine else None,
+        )
+    return stats
+
+
+def _redirects(ordered, actors: Mapping[str, Actor], by_slug) -> tuple[tuple[Redirect, ...], list[Problem]]:
+    """Old slugs and actor ids become redirects; each may not shadow a live page or another."""
+    redirects: list[Redirect] = []
+    problems: list[Problem] = []
+    claimed: dict[tuple[str, str], str] = {}
+    olds = [("dispatch", old, d.slug, d.path, d.line_of.get("former_slugs")) for d in ordered for old in d.former_slugs]
+    olds += [("actor", old, a.id, a.path, a.line) for a in actors.values() for old in a.former_ids]
+    for kind, old, new, path, line in olds:
+        live = by_slug if kind == "dispatch" else actors
+        if old in live:
+            problems.append(Problem(path, line, f"former {'slug' if kind == 'dispatch' else 'id'} '{old}' is the live URL of another {kind}; the redirect would hide it"))
+        elif claimed.setdefault((kind, old), new) != new:
+            problems.append(Problem(path, line, f"former {'slug' if kind == 'dispatch' else 'id'} '{old}' is also claimed by '{claimed[(kind, old)]}'"))
+        else:
+            redirects.append(Redirect(kind, old, new))
+    return tuple(sorted(set(redirects), key=lambda r: (r.kind, r.old))), problems

@@ -1,0 +1,154 @@
+"""Dispatch bodies: CommonMark with tables, footnotes and smart quotes, made safe.
+
+Raw HTML is escaped, links may only use http(s), mailto or relative targets, and the
+first mention of each registered actor can become a link to its page (a core rule on
+the token stream, so code, existing links and headings are never touched).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A body as HTML, its first paragraph as text, and the actors it mentions."""
+
+    html: str
+    first_paragraph: str
+    mentions: tuple[str, ...]
+    words: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActorLinks:
+    """Phrases (names and aliases, case as written) → (actor id, page URL)."""
+
+    phrases: Mapping[str, tuple[str, str]]
+
+    def pattern(self) -> re.Pattern[str] | None:
+        if not self.phrases:
+            return None
+        ordered = sorted(self.phrases, key=lambda p: (-len(p), p))
+        alternation = "|".join(re.escape(p) for p in ordered)
+        return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+
+
+def safe_link(url: str) -> bool:
+    """Allow relative links and http(s)/mailto only; `javascript:` and friends are dropped."""
+    cleaned = re.sub(r"[\x00-\x20\x7f]", "", url).lower()
+    match = _SCHEME.match(cleaned)
+    return match is None or match.group(1) in SAFE_SCHEMES
+
+
+def make_parser(links: ActorLinks | None = None) -> MarkdownIt:
+    """A configured parser; build it once per process and reuse it for every body."""
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin)
+    md.validateLink = safe_link  # type: ignore[method-assign]
+    pattern = links.pattern() if links else None
+    if pattern is not None and links is not None:
+        md.core.ruler.push("actor_links", _actor_rule(pattern, links.phrases))
+    return md
+
+
+def render(md: MarkdownIt, body: str) -> Rendered:
+    """Render one body; `mentions` are the actor ids linked in it, in order."""
+    env: dict = {}
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+    return Rendered(
+        html=html,
+        first_paragraph=_first_paragraph(tokens),
+        mentions=tuple(env.get("actor_mentions", ())),
+        words=len(body.split()),
+    )
+
+
+def _first_paragraph(tokens: list[Token]) -> str:
+    for i, tok in enumerate(tokens):
+        if tok.type == "paragraph_open" and tok.level == 0 and i + 1 < len(tokens):
+            return _plain(tokens[i + 1].children or [])
+    return ""
+
+
+def _plain(children: list[Token]) -> str:
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.children:
+            parts.append(_plain(child.children))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def _actor_rule(pattern: re.Pattern[str], phrases: Mapping[str, tuple[str, str]]):
+    """A core rule linking the first mention of each actor outside code, links and headings."""
+
+    def rule(state: StateCore) -> None:
+        linked: list[str] = state.env.setdefault("actor_mentions", [])
+        in_heading = False
+        for tok in state.tokens:
+            if tok.type == "heading_open":
+                in_heading = True
+            elif tok.type == "heading_close":
+                in_heading = False
+            elif tok.type == "inline" and not in_heading and tok.children:
+                tok.children = _link_children(tok.children, pattern, phrases, linked)
+
+    return rule
+
+
+def _link_children(children, pattern, phrases, linked: list[str]) -> list[Token]:
+    out: list[Token] = []
+    depth = 0
+    for child in children:
+        if child.type == "link_open":
+            depth += 1
+        elif child.type == "link_close":
+            depth -= 1
+        if child.type != "text" or depth > 0:
+            out.append(child)
+            continue
+        out.extend(_split_text(child, pattern, phrases, linked))
+    return out
+
+
+def _split_text(tok: Token, pattern, phrases, linked: list[str]) -> list[Token]:
+    pieces: list[Token] = []
+    text, start = tok.content, 0
+    for match in pattern.finditer(text):
+        actor_id, href = phrases[match.group(0)]
+        if actor_id in linked:
+            continue
+        linked.append(actor_id)
+        if match.start() > start:
+            pieces.append(_text(text[start : match.start()]))
+        link = Token("link_open", "a", 1)
+        link.attrs = {"href": href, "class": "actor-link"}
+        pieces += [link, _text(match.group(0)), Token("link_close", "a", -1)]
+        start = match.end()
+    if not pieces:
+        return [tok]
+    if start < len(text):
+        pieces.append(_text(text[start:]))
+    return pieces
+
+
+def _text(content: str) -> Token:
+    tok = Token("text", "", 0)
+    tok.content = content
+    return tok

@@ -1,0 +1,168 @@
+"""Site → the HTML pages to render: SPEC's URL table as a list of page producers.
+
+Each producer is a function `(Site, Urls, per_page) → Iterable[PageSpec]`; the context
+holds read-only model objects, never a shared mutable "current page".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from briefgen.model import Site
+from briefgen.urls import Urls
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One HTML page: where it goes, which template draws it, and what it shows."""
+
+    path: str
+    template: str
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Position in a paginated listing, with links to its neighbours."""
+
+    number: int
+    count: int
+    previous: str | None
+    next: str | None
+    total: int
+
+
+def paginate(
+    urls: Urls, kind: str, key: str | None, items: Sequence[str], per_page: int
+) -> Iterable[tuple[str, Sequence[str], Pager]]:
+    """Split items into pages: (path, the page's items, pager)."""
+    count = max(1, -(-len(items) // per_page))
+    for n in range(1, count + 1):
+        pager = Pager(
+            number=n,
+            count=count,
+            previous=urls.href(kind, key, n - 1) if n > 1 else None,
+            next=urls.href(kind, key, n + 1) if n < count else None,
+            total=len(items),
+        )
+        yield urls.path(kind, key, n), items[(n - 1) * per_page : n * per_page], pager
+
+
+def home(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    slugs = [d.slug for d in site.dispatches]
+    for path, items, pager in paginate(urls, "home", None, slugs, per_page):
+        yield PageSpec(path, "home.html", {"items": items, "pager": pager, "kind": "home"})
+
+
+def dispatches(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    for d in site.dispatches:
+        newest = _newest_in_thread(site, d.thread)
+        yield PageSpec(
+            urls.path("dispatch", d.slug),
+            "dispatch.html",
+            {"d": d, "links": site.links[d.slug], "newest_in_thread": newest, "kind": "dispatch", "title": d.title},
+        )
+
+
+def _newest_in_thread(site: Site, thread: str | None) -> str | None:
+    return site.threads[thread].dispatches[-1] if thread else None
+
+
+def actors(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    yield PageSpec(urls.path("actors"), "actors.html", {"kind": "actors", "title": "Actors"})
+    for actor in site.actors.values():
+        stats = site.actor_stats[actor.id]
+        for path, items, pager in paginate(urls, "actor", actor.id, stats.dispatches, per_page):
+            ctx = {"actor": actor, "stats": stats, "items": items, "pager": pager, "kind": "actor", "title": actor.name}
+            yield PageSpec(path, "actor.html", ctx)
+
+
+def dates(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    yield PageSpec(urls.path("dates"), "dates.html", {"kind": "dates", "title": "Dates"})
+    for level, width in (("year", 4), ("month", 7), ("day", 10)):
+        keys = [k for k in site.dates if len(k) == width]
+        for i, key in enumerate(keys):
+            slugs = site.dates[key]
+            base = {
+                "key": key,
+                "level": level,
+                "when": _when(key),
+                "previous": keys[i - 1] if i else None,
+                "next": keys[i + 1] if i + 1 < len(keys) else None,
+                "children": [k for k in site.dates if k.startswith(key + "/") and len(k) == width + 3],
+                "kind": "date",
+                "title": _title_of(key),
+            }
+            pages = [(urls.path("date", key), slugs, None)] if level == "day" else paginate(urls, "date", key, slugs, per_page)
+            for path, items, pager in pages:
+                yield PageSpec(path, "date.html", {**base, "items": items, "pager": pager})
+
+
+def _when(key: str) -> dt.date:
+    parts = [int(p) for p in key.split("/")] + [1, 1]
+    return dt.date(parts[0], parts[1], parts[2])
+
+
+def _title_of(key: str) -> str:
+    when = _when(key)
+    if len(key) == 4:
+        return key
+    if len(key) == 7:
+        return when.strftime("%B %Y")
+    return f"{when.day} {when.strftime('%B %Y')}"
+
+
+def _grouping(kind: str, index_title: str, attr: str, paged: bool) -> Callable[[Site, Urls, int], Iterable[PageSpec]]:
+    """Producer for a topic-like grouping: an index page and a page per group."""
+
+    def produce(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+        groups = getattr(site, attr)
+        yield PageSpec(urls.path(attr), f"{attr}.html", {"kind": attr, "title": index_title, "groups": groups})
+        for group in groups.values():
+            base = {"group": group, "kind": kind, "title": group.name}
+            if not paged:
+                yield PageSpec(urls.path(kind, group.key), f"{kind}.html", {**base, "items": group.dispatches, "pager": None})
+                continue
+            for path, items, pager in paginate(urls, kind, group.key, group.dispatches, per_page):
+                yield PageSpec(path, f"{kind}.html", {**base, "items": items, "pager": pager})
+
+    return produce
+
+
+def events(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    upcoming = [e for e in site.events if e.date >= site.today]
+    past = [e for e in reversed(site.events) if e.date < site.today]
+    yield PageSpec(urls.path("events"), "events.html", {"kind": "events", "title": "Events", "upcoming": upcoming, "past": past})
+
+
+def fixed(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    yield PageSpec(urls.path("search"), "search.html", {"kind": "search", "title": "Search"})
+    yield PageSpec(urls.path("not_found"), "404.html", {"kind": "not_found", "title": "Page not found"})
+
+
+def redirects(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    for r in site.redirects:
+        target = urls.absolute(r.kind, r.new)
+        yield PageSpec(urls.path(r.kind, r.old), "redirect.html", {"kind": "redirect", "target": target, "title": "Moved"})
+
+
+PRODUCERS: tuple[Callable[[Site, Urls, int], Iterable[PageSpec]], ...] = (
+    home,
+    dispatches,
+    actors,
+    dates,
+    _grouping("topic", "Topics", "topics", paged=True),
+    _grouping("thread", "Threads", "threads", paged=False),
+    _grouping("source", "Sources", "sources", paged=True),
+    events,
+    fixed,
+    redirects,
+)
+
+
+def all_pages(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    """Every HTML page of the site, in a stable order."""
+    for produce in PRODUCERS:
+        yield from produce(site, urls, per_page)

@@ -1,0 +1,125 @@
+"""Stage 1: find the dispatch files and the actor registry, and parse each one.
+
+Reading is per file and pure given the file's bytes, so it can be cached by content
+hash and spread over processes; nothing here validates fields (that is `fields.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from briefgen.config import Config
+from briefgen.errors import Problem
+from briefgen.frontmatter import FrontMatter, FrontMatterError, split
+from briefgen.markdown import Rendered, render
+
+ACTORS_FILE = "actors.yaml"
+MAX_BYTES = 8 * 1024 * 1024
+"""Larger dispatches are refused: no briefing needs them, and they stall a build."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A dispatch file found in content/: where it is and its stat, for the cache."""
+
+    path: Path
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDoc:
+    """One dispatch file, parsed: front matter and rendered body, or its problems."""
+
+    rel: str
+    digest: str
+    front: FrontMatter | None
+    body: Rendered | None
+    problems: tuple[Problem, ...] = ()
+
+
+def find_sources(config: Config) -> tuple[list[Source], list[Problem]]:
+    """Every `.md` file under content/, sorted; hidden files and folders are skipped."""
+    content = config.content_dir
+    if not content.is_dir():
+        return [], [Problem(config.rel(content), None, "content folder not found")]
+    found: list[Source] = []
+    problems: list[Problem] = []
+    for folder, dirs, files in os.walk(content):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in [d for d in dirs if (base / d).is_symlink()]:
+            problems += _check_link(base / name, config)
+            dirs.remove(name)
+        for name in sorted(files):
+            path = base / name
+            if name.startswith(".") or not name.endswith(".md"):
+                continue
+            if path.is_symlink():
+                link_problems = _check_link(path, config)
+                if link_problems:
+                    problems += link_problems
+                    continue
+            try:
+                st = path.stat()
+            except OSError as exc:
+                problems.append(Problem(config.rel(path), None, f"cannot be read: {exc.strerror}"))
+                continue
+            found.append(Source(path, config.rel(path), st.st_size, st.st_mtime_ns))
+    return found, problems
+
+
+def _check_link(path: Path, config: Config) -> list[Problem]:
+    """A symlink may point within content/ only; anything else could leak private files."""
+    target = path.resolve()
+    if target.is_relative_to(config.content_dir) and not path.is_dir():
+        return []
+    where = "outside the content folder" if not target.is_relative_to(config.content_dir) else "to a folder"
+    return [Problem(config.rel(path), None, f"symbolic link points {where} ({target}); refusing to follow it")]
+
+
+def load(source: Source, md: MarkdownIt) -> LoadedDoc:
+    """Read, decode, split and render one dispatch; every failure becomes a Problem."""
+    rel = source.rel
+    try:
+        if source.size > MAX_BYTES:
+            raise _Refused(None, f"file is {source.size / 1e6:.1f} MB; dispatches over {MAX_BYTES // 2**20} MB are refused")
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return LoadedDoc(rel, "", None, None, (Problem(rel, None, f"cannot be read: {exc.strerror}"),))
+    except _Refused as exc:
+        return LoadedDoc(rel, "", None, None, (Problem(rel, exc.line, exc.message),))
+    return parse_bytes(rel, data, md)
+
+
+def parse_bytes(rel: str, data: bytes, md: MarkdownIt) -> LoadedDoc:
+    """Parse a dispatch from its bytes (pure, so results can be cached by digest)."""
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        msg = f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
+        return LoadedDoc(rel, digest, None, None, (Problem(rel, line, msg),))
+    try:
+        front = split(text)
+    except FrontMatterError as exc:
+        return LoadedDoc(rel, digest, None, None, (Problem(rel, exc.line, exc.message),))
+    try:
+        body = render(md, front.body)
+    except RecursionError:
+        line = front.body_line
+        return LoadedDoc(rel, digest, front, None, (Problem(rel, line, "Markdown nested too deeply to render"),))
+    return LoadedDoc(rel, digest, front, body)
+
+
+class _Refused(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message

@@ -1,0 +1,84 @@
+"""Computed related dispatches: shared actors, topics and thread, rare ones weighing more.
+
+An inverted index maps each actor, topic and thread to its dispatches in date order.
+For each dispatch only a window of the nearest dispatches in each of its lists is
+scored, so the work per dispatch is bounded even when one actor is named in half of
+them, and the total stays linear. Pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from typing import Sequence
+
+from briefgen.model import Dispatch, RelatedLink
+
+WINDOW = 16
+"""Neighbours taken on each side in each posting list: bounds the work per dispatch."""
+ACTOR_WEIGHT, TOPIC_WEIGHT, THREAD_WEIGHT = 1.0, 0.5, 1.5
+DECAY_DAYS = 30.0
+"""A dispatch this many days away counts half as much as one on the same day."""
+
+
+def _features(d: Dispatch) -> list[str]:
+    feats = [f"a:{a}" for a in d.actors] + [f"t:{t.key}" for t in d.topics]
+    if d.thread:
+        feats.append(f"h:{d.thread}")
+    return feats
+
+
+def _weight(feature: str, df: int, n: int) -> float:
+    idf = math.log(1.0 + n / df)
+    kind = feature[0]
+    if kind == "h":
+        return THREAD_WEIGHT * idf
+    return (ACTOR_WEIGHT if kind == "a" else TOPIC_WEIGHT) * idf
+
+
+def compute(dispatches: Sequence[Dispatch], limit: int) -> dict[str, tuple[RelatedLink, ...]]:
+    """Up to `limit` related dispatches for each slug, best first."""
+    if limit <= 0 or len(dispatches) < 2:
+        return {}
+    ordered = sorted(dispatches, key=lambda d: (d.moment, d.slug))
+    postings: dict[str, list[int]] = defaultdict(list)
+    places: list[list[tuple[str, int]]] = []
+    for i, d in enumerate(ordered):
+        mine = []
+        for f in _features(d):
+            mine.append((f, len(postings[f])))
+            postings[f].append(i)
+        places.append(mine)
+    n = len(ordered)
+    weights = {f: _weight(f, len(lst), n) for f, lst in postings.items()}
+    ordinals = [d.date.toordinal() for d in ordered]
+    result: dict[str, tuple[RelatedLink, ...]] = {}
+    for i, d in enumerate(ordered):
+        scores: dict[int, float] = defaultdict(float)
+        for f, pos in places[i]:
+            lst, w = postings[f], weights[f]
+            for j in lst[max(0, pos - WINDOW) : pos + WINDOW + 1]:
+                scores[j] += w
+        scores.pop(i, None)
+        best = heapq.nlargest(
+            limit,
+            ((s / (1.0 + abs(ordinals[j] - ordinals[i]) / DECAY_DAYS), j) for j, s in scores.items()),
+            key=lambda item: (item[0], -abs(ordinals[item[1]] - ordinals[i]), ordered[item[1]].slug),
+        )
+        result[d.slug] = tuple(_explain(d, ordered[j], score) for score, j in best)
+    return result
+
+
+def _explain(d: Dispatch, other: Dispatch, score: float) -> RelatedLink:
+    """Why two dispatches are related, for the reader."""
+    theirs = set(other.actors)
+    their_topics = {t.key for t in other.topics}
+    return RelatedLink(
+        slug=other.slug,
+        score=round(score, 6),
+        actors=tuple(a for a in d.actors if a in theirs),
+        topics=tuple(t.key for t in d.topics if t.key in their_topics),
+        same_thread=bool(d.thread) and d.thread == other.thread,
+        days_apart=abs((other.date - d.date).days),
+    )

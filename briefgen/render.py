@@ -1,0 +1,121 @@
+"""Stage 4a: Jinja2 pages. The site's templates/ override the package theme file by file.
+
+Template errors become Problems that name the template file and line, so a broken
+override is reported like bad content, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from briefgen.config import Config
+from briefgen.errors import ContentErrors, Problem
+from briefgen.model import Site
+from briefgen.pages import PageSpec
+from briefgen.urls import Urls
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+def template_dirs(config: Config) -> list[Path]:
+    """Where templates are looked up, the site's own folder first."""
+    dirs = [config.templates_dir] if config.templates_dir.is_dir() else []
+    return dirs + [THEME_DIR]
+
+
+def long_date(value: dt.date | None) -> str:
+    """`26 December 2021`: unambiguous for readers everywhere."""
+    return f"{value.day} {value.strftime('%B %Y')}" if value else ""
+
+
+def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
+    """One environment per run: url helpers and the site are globals, nothing mutable."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters["long_date"] = long_date
+    ranking = sorted(((len(s.dispatches), a) for a, s in site.actor_stats.items()), key=lambda t: (-t[0], t[1]))
+    env.globals.update(
+        top_actors=lambda n: [(a, count) for count, a in ranking[:n] if count],
+        site=site,
+        config=config,
+        url=urls.href,
+        absolute=urls.absolute,
+        dispatch=site.by_slug.get,
+        actor=site.actors.get,
+        asset=lambda name: urls.href("asset", name),
+    )
+    return env
+
+
+def check_templates(env: jinja2.Environment, config: Config) -> None:
+    """Compile every template up front, so syntax errors are all reported at once."""
+    problems = []
+    for name in sorted(set(env.list_templates(extensions=["html", "xml"]))):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(_problem(config, exc.filename or name, exc.lineno, f"template error: {exc.message}"))
+    if problems:
+        raise ContentErrors(problems)
+
+
+def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> bytes:
+    """Render one page; a runtime template error names the template and its line."""
+    try:
+        template = env.get_template(spec.template)
+        return template.render(spec.context).encode("utf-8")
+    except jinja2.TemplateNotFound as exc:
+        raise ContentErrors([Problem(spec.template, None, f"template not found: {exc.name}")]) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentErrors([_problem(config, exc.filename or spec.template, exc.lineno, f"template error: {exc.message}")]) from None
+    except Exception as exc:  # a runtime error inside a template: locate it there
+        filename, line = _template_frame(exc)
+        message = f"template error while rendering /{spec.path}: {type(exc).__name__}: {exc}"
+        raise ContentErrors([_problem(config, filename or spec.template, line, message)]) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that belongs to a template file."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml")):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _problem(config: Config, filename: str, line: int | None, message: str) -> Problem:
+    path = Path(filename)
+    shown = config.rel(path) if path.is_absolute() else filename
+    if path.is_absolute() and path.is_relative_to(THEME_DIR):
+        shown = f"(built-in theme) {path.relative_to(THEME_DIR).as_posix()}"
+    return Problem(shown, line, message)
+
+
+def render_all(env: jinja2.Environment, specs: list[PageSpec], config: Config) -> list[tuple[str, bytes]]:
+    """Render every page; one template mistake is reported once, with how many pages it broke."""
+    out: list[tuple[str, bytes]] = []
+    failures: dict[tuple[str, int | None], list[Problem]] = {}
+    for spec in specs:
+        try:
+            out.append((Urls.output(spec.path), render_page(env, spec, config)))
+        except ContentErrors as exc:
+            for p in exc.problems:
+                failures.setdefault((p.path, p.line), []).append(p)
+    if failures:
+        problems = []
+        for found in failures.values():
+            more = f" (and {len(found) - 1} more pages)" if len(found) > 1 else ""
+            problems.append(Problem(found[0].path, found[0].line, found[0].message + more))
+        raise ContentErrors(problems)
+    return out

@@ -1,0 +1,78 @@
+"""The one owner of URLs and output paths; every link honours base_url.
+
+`path(kind, key, page)` is SPEC's URL table as data: links, feeds, the sitemap and the
+writer all ask here, so a page is never linked at one address and written at another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from briefgen.config import Config
+
+PATHS = {
+    "home": "",
+    "dispatch": "dispatches/{key}/",
+    "actors": "actors/",
+    "actor": "actors/{key}/",
+    "actor_feed": "actors/{key}/feed.xml",
+    "dates": "dates/",
+    "date": "dates/{key}/",
+    "topics": "topics/",
+    "topic": "topics/{key}/",
+    "topic_feed": "topics/{key}/feed.xml",
+    "threads": "threads/",
+    "thread": "threads/{key}/",
+    "thread_feed": "threads/{key}/feed.xml",
+    "sources": "sources/",
+    "source": "sources/{key}/",
+    "events": "events/",
+    "events_ics": "events.ics",
+    "feed": "feed.xml",
+    "search": "search/",
+    "search_index": "search-index.json",
+    "sitemap": "sitemap.xml",
+    "not_found": "404.html",
+    "data_actors": "data/actors.json",
+    "data_graph": "data/graph.json",
+    "opml": "actors.opml",
+    "asset": "assets/{key}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    """URL building for one site configuration."""
+
+    base_path: str
+    absolute_base: str | None
+
+    @classmethod
+    def of(cls, config: Config) -> "Urls":
+        return cls(config.base_path, config.absolute_base)
+
+    def path(self, kind: str, key: str | None = None, page: int = 1) -> str:
+        """Site-relative path of a page (no leading slash); `page` > 1 adds /page/N/."""
+        template = PATHS[kind]
+        path = template.format(key=quote(key, safe="/")) if "{key}" in template else template
+        if page > 1:
+            path += f"page/{page}/"
+        return path
+
+    def href(self, kind: str, key: str | None = None, page: int = 1) -> str:
+        """The link to a page, under base_url's path."""
+        return self.base_path + self.path(kind, key, page)
+
+    def absolute(self, kind: str, key: str | None = None, page: int = 1) -> str:
+        """A full URL when base_url names a host, else the same as `href`."""
+        return (self.absolute_base or self.base_path) + self.path(kind, key, page)
+
+    def absolute_base_or_path(self, path: str) -> str:
+        """A site-relative path as a full URL where base_url allows, else as a link."""
+        return (self.absolute_base or self.base_path) + path
+
+    @staticmethod
+    def output(path: str) -> str:
+        """The file a site-relative path is written to: folders get index.html."""
+        return path + "index.html" if path == "" or path.endswith("/") else path

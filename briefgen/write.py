@@ -1,0 +1,100 @@
+"""Stage 5: write the whole site into a staging folder, then swap it in at once.
+
+A failed or killed build never leaves a half-written site: until the swap the old
+output is untouched, and the swap itself is one atomic rename on Linux (renameat2
+with RENAME_EXCHANGE), falling back to two renames elsewhere.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Iterable
+
+from briefgen.config import Config
+from briefgen.errors import ContentErrors, Problem
+
+MARKER = ".briefgen-output"
+"""Marks a folder as briefgen's output, so a build never replaces a folder it did not make."""
+THEME_ASSETS = Path(__file__).parent / "theme" / "static"
+STAGING_PREFIX = ".briefgen-staging-"
+
+
+def check_output(config: Config, output: Path) -> None:
+    """Refuse an output folder whose replacement would destroy the user's own files."""
+    output = output.resolve()
+    guarded = {"the project folder": config.root, "content/": config.content_dir, "templates/": config.templates_dir, "static/": config.static_dir}
+    for name, folder in guarded.items():
+        if output == folder or folder.is_relative_to(output) or output.is_relative_to(folder) and name != "the project folder":
+            raise ContentErrors([Problem("config.yaml", None, f"output folder {output} is or contains {name}; choose another output_dir")])
+    if output.exists() and not output.is_dir():
+        raise ContentErrors([Problem(config.rel(output), None, "output path exists and is not a folder")])
+    if output.is_dir() and not (output / MARKER).exists() and any(output.iterdir()):
+        raise ContentErrors([Problem(config.rel(output), None, "output folder is not empty and was not made by briefgen; remove it or choose another output_dir")])
+
+
+def staging_dir(output: Path) -> Path:
+    """A fresh folder beside the output (same file system, so the swap is a rename)."""
+    return output.parent / f"{STAGING_PREFIX}{output.name}-{uuid.uuid4().hex[:12]}"
+
+
+def clean_stale(output: Path) -> None:
+    """Remove staging folders left behind by a build that was killed."""
+    if output.parent.is_dir():
+        for stale in output.parent.glob(f"{STAGING_PREFIX}{output.name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def write_files(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
+    """Write (relative path, bytes) pairs; two pages claiming one path is an error."""
+    written: set[str] = set()
+    made: set[Path] = set()
+    for rel, data in files:
+        if rel in written:
+            raise ContentErrors([Problem(rel, None, "two pages would be written to this path")])
+        written.add(rel)
+        target = staging / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
+    return len(written)
+
+
+def copy_static(config: Config, staging: Path) -> None:
+    """Theme assets under assets/, then the site's static/ over the output root."""
+    shutil.copytree(THEME_ASSETS, staging / "assets", dirs_exist_ok=True)
+    if config.static_dir.is_dir():
+        shutil.copytree(config.static_dir, staging, dirs_exist_ok=True, symlinks=False)
+
+
+def swap_in(staging: Path, output: Path) -> None:
+    """Make staging the output in one step and delete the old site."""
+    (staging / MARKER).write_bytes(b"")
+    if output.exists():
+        if not _exchange(staging, output):
+            old = output.parent / f"{STAGING_PREFIX}{output.name}-old-{uuid.uuid4().hex[:8]}"
+            os.rename(output, old)
+            os.rename(staging, output)
+            staging = old
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        os.rename(staging, output)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux renameat2); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0

@@ -1,0 +1,124 @@
+"""YAML parsing that keeps line numbers and leaves dates to us.
+
+Timestamps are not resolved, so `date: 2021-02-30` reaches `fields.py` as text and
+is reported with its line, instead of failing inside PyYAML with no location.
+The C loader is used when PyYAML was built with libyaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """Safe loader without the implicit timestamp type."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+
+MAX_NODES = 200_000
+"""More nodes than any real front matter has; beyond it an input is refused as hostile."""
+
+
+@dataclass(frozen=True, slots=True)
+class YamlError(Exception):
+    """A YAML problem at a line (1-based, in the file the YAML came from)."""
+
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A YAML document's value and the line of each top-level mapping key."""
+
+    value: object
+    node: yaml.Node | None
+    line_offset: int
+
+    def key_lines(self, node: yaml.Node | None = None) -> dict[str, int]:
+        """Line of each key of a mapping node (the top level by default)."""
+        node = self.node if node is None else node
+        if not isinstance(node, yaml.MappingNode):
+            return {}
+        return {
+            str(k.value): k.start_mark.line + 1 + self.line_offset
+            for k, _ in node.value
+            if isinstance(k, yaml.ScalarNode)
+        }
+
+    def child(self, key: str) -> yaml.Node | None:
+        """The value node of a top-level key, for nested line numbers."""
+        if isinstance(self.node, yaml.MappingNode):
+            for k, v in self.node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == key:
+                    return v
+        return None
+
+
+def parse(text: str, line_offset: int = 0) -> Parsed:
+    """Parse one YAML document; `line_offset` is the file line before the YAML starts."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _check_node(node, line_offset)
+        value = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        raise YamlError(line, f"malformed YAML: {_describe(exc)}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(None, f"malformed YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError(line_offset + 1, "malformed YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+    return Parsed(value, node, line_offset)
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return ", ".join(parts) or "cannot be parsed"
+
+
+def _check_node(root: yaml.Node, line_offset: int) -> None:
+    """Refuse duplicate keys, and alias bombs before anything is expanded."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a self-referencing alias counts once
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicate_keys(node, line_offset)
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(v) for v in node.value)
+        if total > MAX_NODES:
+            raise YamlError(
+                node.start_mark.line + 1 + line_offset,
+                f"YAML expands to over {MAX_NODES} values (an alias bomb?)",
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _check_duplicate_keys(node: yaml.MappingNode, line_offset: int) -> None:
+    keys: set[str] = set()
+    for k, _ in node.value:
+        if isinstance(k, yaml.ScalarNode):
+            if k.value in keys:
+                raise YamlError(k.start_mark.line + 1 + line_offset, f"duplicate key '{k.value}'")
+            keys.add(k.value)
