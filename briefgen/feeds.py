@@ -14,6 +14,7 @@ from itertools import combinations
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from briefgen import search
 from briefgen.config import Config
 from briefgen.model import Dispatch, Site
 from briefgen.urls import Urls
@@ -137,24 +138,6 @@ def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode("utf-8")
 
 
-def search_index(urls: Urls, site: Site) -> bytes:
-    """Compact documents for the search page: words, actors (with aliases), topics, year."""
-    docs = [
-        {
-            "u": urls.href("dispatch", d.slug),
-            "t": d.title,
-            "d": d.date.isoformat(),
-            "s": d.summary,
-            "a": list(d.actors),
-            "p": [t.name for t in d.topics],
-            "l": d.location or "",
-        }
-        for d in site.dispatches
-    ]
-    actors = {a.id: [a.name, *a.aliases] for a in site.actors.values()}
-    return _json({"docs": docs, "actors": actors})
-
-
 def actors_json(urls: Urls, site: Site) -> bytes:
     rows = []
     for a in site.actors.values():
@@ -197,7 +180,7 @@ def all_files(config: Config, urls: Urls, site: Site, html_paths: Sequence[str])
     yield from feeds(config, urls, site)
     yield urls.path("events_ics"), icalendar(config, urls, site)
     yield urls.path("sitemap"), sitemap(urls, site, html_paths)
-    yield urls.path("search_index"), search_index(urls, site)
+    yield from search.index_files(urls, site)
     yield urls.path("data_actors"), actors_json(urls, site)
     yield urls.path("data_graph"), graph_json(site)
     yield urls.path("opml"), opml(config, urls, site)

@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from briefgen.charts import chart_globals
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
 from briefgen.model import Site
@@ -55,6 +56,7 @@ def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
         actor=site.actors.get,
         asset=lambda name: urls.href("asset", name),
     )
+    env.globals.update(chart_globals(site, urls))
     return env
 
 

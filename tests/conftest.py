@@ -1,0 +1,120 @@
+"""Shared fixtures: tiny sites written from strings, the CLI run in-process, the example site.
+
+`make_site(files)` writes a project (config.yaml + content/ ...) under tmp_path;
+`run_cli(*args, cwd=...)` runs `briefgen` in-process and returns (exit code, stdout, stderr).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from briefgen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+
+BASIC_CONFIG = "title: Test Briefing\nbase_url: /\n"
+
+
+def dispatch(title: str = "A dispatch", date: str = "2021-12-26", actors: str = "[NATO]", body: str = "Body text.", **fields: str) -> str:
+    """Text of a dispatch file; extra front-matter fields are given as YAML strings."""
+    lines = [f"title: {title}", f"date: {date}", f"actors: {actors}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> CliResult:
+    """Run the command line in-process, as a user would from `cwd`."""
+    out, err = io.StringIO(), io.StringIO()
+    old = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse usage errors
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.chdir(old)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write a project: keys are paths relative to root; config.yaml gets a default."""
+    files = {"config.yaml": BASIC_CONFIG, **files}
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data) if data.startswith("\n") else data, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Factory for a site project under tmp_path/site-project."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_site(tmp_path / "project", files)
+
+    return make
+
+
+@pytest.fixture
+def copy_site(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy a fixture site from tests/sites/NAME (or the example site for 'example')."""
+
+    def copy(name: str) -> Path:
+        dest = tmp_path / name
+        if name == "example":
+            dest.mkdir()
+            for part in ("config.yaml", "content", "templates", "static"):
+                src = ROOT / part
+                if src.is_dir():
+                    shutil.copytree(src, dest / part)
+                elif src.exists():
+                    shutil.copy2(src, dest / part)
+        else:
+            shutil.copytree(SITES / name, dest)
+        return dest
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site, built once per test session; returns its output folder."""
+    dest = tmp_path_factory.mktemp("example")
+    for part in ("config.yaml", "content", "templates", "static"):
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        elif src.exists():
+            shutil.copy2(src, dest / part)
+    result = run_cli("build", cwd=dest)
+    assert result.code == 0, result.err
+    return dest / "site"
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under folder with its bytes, for byte-for-byte comparisons."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
