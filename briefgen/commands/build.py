@@ -68,7 +68,10 @@ def load_site(config: Config, drafts: bool = False) -> Loaded:
     md = make_parser(actor_links(registry, Urls.of(config)) if config.autolink_actors else None)
     dispatches = []
     for source in sources:
-        dispatch, found = to_dispatch(load(source, md), config.tz, registry.digest)
+        doc = load(source, md)
+        if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
+            continue  # an excluded draft may be unfinished; `build --drafts` checks it
+        dispatch, found = to_dispatch(doc, config.tz, registry.digest)
         problems += found
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
