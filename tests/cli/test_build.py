@@ -1,0 +1,272 @@
+"""`briefgen build` on fixture sites, checked as a reader of the built site would."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import dispatch, run_cli, tree_bytes
+from tests.linkcheck import broken_links
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def mini(copy_site) -> Path:
+    root = copy_site("mini")
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+    return root
+
+
+def page(root: Path, url: str) -> str:
+    path = root / "site" / url.strip("/")
+    if url.endswith("/"):
+        path = path / "index.html"
+    return path.read_text(encoding="utf-8")
+
+
+SPEC_URLS = [
+    "/", "/page/2/", "/dispatches/nrc-proposal/", "/actors/", "/actors/nato/", "/dates/", "/dates/2021/",
+    "/dates/2021/12/", "/dates/2021/12/26/", "/topics/", "/topics/european-security/", "/threads/",
+    "/threads/nato-russia-talks/", "/sources/", "/sources/tass/", "/events/", "/events.ics", "/feed.xml",
+    "/actors/nato/feed.xml", "/topics/european-security/feed.xml", "/threads/nato-russia-talks/feed.xml",
+    "/search/", "/search-index.json", "/sitemap.xml", "/404.html", "/data/actors.json", "/data/graph.json",
+    "/actors.opml",
+]
+
+
+def test_every_url_of_the_spec_exists(mini: Path) -> None:
+    for url in SPEC_URLS:
+        assert page(mini, url), url
+
+
+def test_summary_line(copy_site) -> None:
+    result = run_cli("build", cwd=copy_site("mini"))
+    assert result.code == 0
+    assert re.fullmatch(r"built 4 dispatches, 5 actors, \d+ files in [\d.]+ s → .*site\n", result.out)
+
+
+def test_every_internal_link_resolves(mini: Path) -> None:
+    assert broken_links(mini / "site") == []
+
+
+def test_links_resolve_under_a_subpath(copy_site) -> None:
+    root = copy_site("mini")
+    assert run_cli("build", "--base-url", "https://user.github.io/repo/", cwd=root).code == 0
+    assert broken_links(root / "site", "/repo/", host="user.github.io") == []
+    home = page(root, "/")
+    assert 'href="/repo/actors/"' in home and 'href="/actors/"' not in home
+    feed = ET.fromstring(page(root, "/feed.xml"))
+    links = [link.get("href") for link in feed.iter(f"{ATOM}link")]
+    assert links and all(href.startswith("https://user.github.io/repo/") for href in links)
+
+
+def test_dispatch_page_links(mini: Path) -> None:
+    html = page(mini, "/dispatches/nrc-proposal/")
+    for target in [
+        "/actors/nato/", "/actors/jens-stoltenberg/", "/actors/russia/", "/actors/mariia-zakharova/",
+        "/dates/2021/12/26/", "/topics/european-security/", "/topics/ukraine/", "/threads/nato-russia-talks/",
+        "/dispatches/draft-treaties/",  # related, and previous in thread
+        "/dispatches/nrc-meets/",  # next in thread
+        "/sources/tass/",
+    ]:
+        assert f'href="{target}"' in html, target
+    assert "Bottom line" in html and "Stoltenberg proposes convening" in html
+
+
+def test_referenced_by(mini: Path) -> None:
+    html = page(mini, "/dispatches/draft-treaties/")
+    section = html.split("Referenced by", 1)[1]
+    assert 'href="/dispatches/nrc-proposal/"' in section
+
+
+def test_actor_resolution_by_alias_case_insensitive(mini: Path) -> None:
+    russia = page(mini, "/actors/russia/") + page(mini, "/actors/russia/page/2/")
+    for slug in ("nrc-proposal", "draft-treaties", "nrc-meets", "osce"):  # moscow, Russia, Russian Federation
+        assert f'href="/dispatches/{slug}/"' in russia, slug
+    actors = json.loads(page(mini, "/data/actors.json"))["actors"]
+    by_id = {a["id"]: a for a in actors}
+    assert by_id["russia"]["count"] == 4
+    assert by_id["mariia-zakharova"]["implicit"] is True
+    assert by_id["mariia-zakharova"]["name"] == "Мария Захарова"
+
+
+def test_affiliations_both_ways(mini: Path) -> None:
+    nato = page(mini, "/actors/nato/")
+    assert "Members" in nato and 'href="/actors/jens-stoltenberg/"' in nato
+    assert 'href="/actors/nato/"' in page(mini, "/actors/jens-stoltenberg/")
+
+
+def test_date_pages_are_complete(mini: Path) -> None:
+    dec = page(mini, "/dates/2021/12/")
+    assert "/dispatches/nrc-proposal/" in dec and "/dispatches/draft-treaties/" in dec
+    # a date-time is placed on the calendar day as written, not shifted to UTC
+    assert "/dispatches/nrc-meets/" in page(mini, "/dates/2022/01/12/")
+    assert "/dispatches/osce/" in page(mini, "/dates/2022/01/13/")
+    assert "2022" in page(mini, "/dates/")
+
+
+def test_thread_is_in_date_order(mini: Path) -> None:
+    html = page(mini, "/threads/nato-russia-talks/")
+    order = [html.index(f"/dispatches/{s}/") for s in ("draft-treaties", "nrc-proposal", "nrc-meets")]
+    assert order == sorted(order)
+
+
+def test_drafts_only_with_flag(copy_site) -> None:
+    root = copy_site("mini")
+    assert run_cli("build", cwd=root).code == 0
+    assert not (root / "site/dispatches/unfinished").exists()
+    assert run_cli("build", "--drafts", cwd=root).code == 0
+    assert (root / "site/dispatches/unfinished/index.html").exists()
+
+
+def test_site_templates_override_the_theme(mini: Path) -> None:
+    assert "This briefing has no page at this address." in page(mini, "/404.html")
+    assert "Actors" in page(mini, "/actors/")  # not overridden: the theme's
+
+
+def test_unknown_keys_reach_templates_as_extra(make_site) -> None:
+    root = make_site({
+        "content/a.md": dispatch(desk="europe"),
+        "templates/dispatch.html": "<p class=desk>{{ d.extra.desk }}</p>",
+    })
+    assert run_cli("build", cwd=root).code == 0
+    assert "<p class=desk>europe</p>" in (root / "site/dispatches/a/index.html").read_text()
+
+
+def test_markdown_is_safe_and_rich(mini: Path) -> None:
+    html = page(mini, "/dispatches/nrc-proposal/")
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "href=\"javascript" not in html.lower() and "bad link](javascript:" in html  # shown as text, not a link
+    assert "<table>" in html and 'class="footnote-ref"' in html
+    assert "<p class=\"desk\">" not in html
+
+
+def test_autolinks_registered_actors_in_body(mini: Path) -> None:
+    html = page(mini, "/dispatches/nrc-proposal/")
+    assert '<a href="/actors/jens-stoltenberg/" class="actor-link">NATO Secretary General</a>' in html
+    assert '<a href="/actors/russian-foreign-ministry/" class="actor-link">Russian Foreign Ministry</a>' in html
+
+
+def test_redirects_for_former_slugs_and_ids(mini: Path) -> None:
+    old = page(mini, "/dispatches/treaties/")
+    assert 'http-equiv="refresh"' in old and "/dispatches/draft-treaties/" in old
+    assert "/actors/jens-stoltenberg/" in page(mini, "/actors/stoltenberg/")
+
+
+def test_atom_feed_is_well_formed(mini: Path) -> None:
+    feed = ET.fromstring(page(mini, "/feed.xml"))
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author"):
+        assert feed.find(f"{ATOM}{required}") is not None, required
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}title").text for e in entries][0] == "OSCE Permanent Council discusses European security"
+    for e in entries:
+        assert e.find(f"{ATOM}id").text.startswith("urn:uuid:")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e.find(f"{ATOM}updated").text)
+    actor_feed = ET.fromstring(page(mini, "/actors/russian-foreign-ministry/feed.xml"))
+    titles = [e.find(f"{ATOM}title").text for e in actor_feed.findall(f"{ATOM}entry")]
+    assert titles == ["Russia publishes draft security treaties"]  # named in actors, not only mentioned
+
+
+def test_events_calendar(mini: Path) -> None:
+    raw = (mini / "site/events.ics").read_bytes()
+    text = raw.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert "DTSTART;VALUE=DATE:20220112" in text
+    assert text.count("BEGIN:VEVENT") == 2
+    events = page(mini, "/events/")
+    upcoming, past = events.split('id="past"')
+    assert "A far-future review" in upcoming and "NATO-Russia Council session (proposed)" in past
+
+
+def test_event_uids_are_stable(copy_site) -> None:
+    root = copy_site("mini")
+    run_cli("build", cwd=root)
+    first = (root / "site/events.ics").read_bytes()
+    run_cli("build", cwd=root)
+    assert (root / "site/events.ics").read_bytes() == first
+
+
+def test_sitemap_lists_pages_not_redirects(mini: Path) -> None:
+    sitemap = page(mini, "/sitemap.xml")
+    ET.fromstring(sitemap)
+    assert "<loc>/dispatches/nrc-proposal/</loc>" in sitemap
+    assert "/dispatches/treaties/" not in sitemap and "404.html" not in sitemap
+
+
+def test_removed_dispatch_disappears(copy_site) -> None:
+    root = copy_site("mini")
+    assert run_cli("build", cwd=root).code == 0
+    (root / "content/osce.md").unlink()
+    assert run_cli("build", cwd=root).code == 0
+    assert not (root / "site/dispatches/osce").exists()
+    assert not list(root.glob(".briefgen-staging-*"))
+
+
+def test_output_option_and_nothing_else_written(copy_site, tmp_path: Path) -> None:
+    root = copy_site("mini")
+    before = tree_bytes(root)
+    out = tmp_path / "elsewhere"
+    assert run_cli("build", "--output", str(out), cwd=root).code == 0
+    assert (out / "index.html").exists()
+    after = {k: v for k, v in tree_bytes(root).items() if not k.startswith(".briefgen-cache/")}
+    assert after == before
+
+
+@pytest.mark.parametrize("output", [".", "content", "templates", ".."])
+def test_unsafe_output_is_refused(copy_site, output: str) -> None:
+    root = copy_site("mini")
+    before = tree_bytes(root)
+    result = run_cli("build", "--output", output, cwd=root)
+    assert result.code == 1
+    assert "choose another output_dir" in result.err
+    assert tree_bytes(root) == before
+
+
+def test_foreign_output_folder_is_not_replaced(copy_site) -> None:
+    root = copy_site("mini")
+    (root / "site").mkdir()
+    (root / "site/notes.txt").write_text("mine")
+    result = run_cli("build", cwd=root)
+    assert result.code == 1 and "not made by briefgen" in result.err
+    assert (root / "site/notes.txt").read_text() == "mine"
+
+
+def test_wrong_command_line_exits_2(copy_site) -> None:
+    root = copy_site("mini")
+    assert run_cli("build", "--no-such-flag", cwd=root).code == 2
+    assert run_cli(cwd=root).code == 2
+
+
+def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli("build", cwd=tmp_path)
+    assert result.code == 1
+    assert "config.yaml: no config.yaml here" in result.err
+
+
+def test_the_example_site_builds_clean(built_example: Path) -> None:
+    assert (built_example / "index.html").exists()
+    assert broken_links(built_example) == []
+    assert len(list((built_example / "dispatches").iterdir())) >= 12
+
+
+def test_new_writes_a_skeleton_and_refuses_to_overwrite(make_site) -> None:
+    root = make_site({})
+    result = run_cli("new", "Мария Захарова speaks", cwd=root)
+    assert result.code == 0, result.err
+    path = root / "content/mariia-zakharova-speaks.md"
+    text = path.read_text()
+    assert 'title: "Мария Захарова speaks"' in text and "draft: true" in text
+    assert re.search(r"^date: \d{4}-\d\d-\d\d$", text, re.M)
+    assert run_cli("build", cwd=root).code == 0  # an unfinished draft does not break the build
+    again = run_cli("new", "Мария Захарова speaks", cwd=root)
+    assert again.code == 1 and "already exists" in again.err
+    assert path.read_text() == text
