@@ -74,7 +74,10 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
-        raise YamlError(line, f"malformed YAML: {_describe(exc)}") from None
+        message = f"malformed YAML: {_describe(exc)}"
+        if exc.context_mark and mark and exc.context_mark.line != mark.line:
+            message += f" (it starts on line {exc.context_mark.line + 1 + line_offset})"
+        raise YamlError(line, message) from None
     except yaml.YAMLError as exc:
         raise YamlError(None, f"malformed YAML: {exc}") from None
     except RecursionError:

@@ -1,0 +1,100 @@
+"""Every error case of SPEC: exit 1, `PATH:LINE: message`, all at once, previous site intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import dispatch, run_cli, tree_bytes
+
+GOOD = {"content/good.md": dispatch(title="Good", slug="good")}
+
+CASES = {
+    "malformed YAML": (
+        {"content/bad.md": "---\ntitle: [unclosed\ndate: 2021-12-26\nactors: [NATO]\n---\nBody\n"},
+        ["content/bad.md:3: malformed YAML: while parsing a flow sequence, did not find expected ',' or ']' (it starts on line 2)"],
+    ),
+    "no front matter": ({"content/bad.md": "Just text\n"}, ["content/bad.md:1: no front matter"]),
+    "unclosed front matter": ({"content/bad.md": "---\ntitle: x\n"}, ["content/bad.md:1: front matter is not closed"]),
+    "missing title": (
+        {"content/bad.md": "---\ndate: 2021-12-26\nactors: [NATO]\n---\n"},
+        ["content/bad.md:1: missing required field 'title'"],
+    ),
+    "empty title": ({"content/bad.md": dispatch(title="''")}, ["content/bad.md:2: 'title' must be a non-empty string"]),
+    "actors not given": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2021-12-26\n---\n"},
+        ["content/bad.md:1: missing required field 'actors'"],
+    ),
+    "actors empty": ({"content/bad.md": dispatch(actors="[]")}, ["content/bad.md:4: 'actors' must name at least one actor"]),
+    "actor not text": ({"content/bad.md": dispatch(actors="[NATO, {a: 1}]")}, ["content/bad.md:4: 'actors' item 2"]),
+    "date does not exist": ({"content/bad.md": dispatch(date="2021-02-30")}, ["content/bad.md:3: 'date' '2021-02-30' does not exist"]),
+    "date malformed": ({"content/bad.md": dispatch(date="26/12/2021")}, ["content/bad.md:3: 'date' '26/12/2021' is not a date"]),
+    "duplicate slug": (
+        {"content/a.md": dispatch(slug="same"), "content/sub/b.md": dispatch(slug="same")},
+        ["content/sub/b.md:5: slug 'same' is already used by content/a.md"],
+    ),
+    "related names nothing": (
+        {"content/a.md": dispatch(related="[good, missing-one]")},
+        ["content/a.md:5: 'related' names 'missing-one', but no dispatch has that slug"],
+    ),
+    "slug with path characters": ({"content/a.md": dispatch(slug="../x")}, ["content/a.md:5: 'slug' '../x' is not a valid slug"]),
+    "thread with capitals": ({"content/a.md": dispatch(thread="Talks")}, ["content/a.md:5: 'thread' 'Talks' is not a valid slug"]),
+    "source url not http": (
+        {"content/a.md": dispatch(source='{name: X, url: "javascript:alert(1)"}')},
+        ["content/a.md:5: 'source' 'javascript:alert(1)' must be an http(s) URL"],
+    ),
+    "not UTF-8": ({"content/a.md": dispatch().encode("utf-8") + b"caf\xe9\n"}, ["content/a.md:7: not UTF-8 (byte 0xe9"]),
+    "duplicate key": ({"content/a.md": dispatch(title="x") .replace("date:", "title: y\ndate:")}, ["content/a.md:3: duplicate key 'title'"]),
+    "unknown config key": ({"config.yaml": "title: T\nper_pgae: 3\n"}, ["config.yaml:2: unknown setting 'per_pgae'"]),
+    "bad config value": ({"config.yaml": "title: T\nper_page: none\n"}, ["config.yaml:2: 'per_page' must be a whole number"]),
+    "bad actor registry": (
+        {"content/actors.yaml": "nato:\n  name: NATO\n  kind: alliance\n"},
+        ["content/actors.yaml:3: actor 'nato': 'kind' must be one of person, organization, state, other"],
+    ),
+    "ambiguous alias": (
+        {"content/actors.yaml": "nato:\n  aliases: [Alliance]\nother:\n  aliases: [alliance]\n"},
+        ["content/actors.yaml:3: actor 'other': 'alliance' already names actor 'nato'"],
+    ),
+    "broken template": ({"templates/dispatch.html": "{% if %}"}, ["templates/dispatch.html:1: template error"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_error_case(make_site, case: str) -> None:
+    files, expected = CASES[case]
+    root = make_site(GOOD)
+    assert run_cli("build", cwd=root).code == 0
+    before = tree_bytes(root / "site")
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    result = run_cli("build", cwd=root)
+    assert result.code == 1, result.out
+    assert "Traceback" not in result.err
+    for line in expected:
+        assert any(err.startswith(line) for err in result.err.splitlines()), f"{line!r} not in:\n{result.err}"
+    assert tree_bytes(root / "site") == before
+    assert not list(root.glob(".briefgen-staging-*"))
+
+
+def test_all_problems_of_a_run_are_reported_together(make_site) -> None:
+    root = make_site({
+        "content/a.md": dispatch(date="2021-02-30", related="[nowhere]"),
+        "content/b.md": "---\ntitle: [\n---\n",
+        "content/c.md": dispatch(actors="[]", thread="Bad Thread"),
+    })
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[-1] == "briefgen: 4 problems; nothing was written"
+    assert [line.split(":")[0] for line in lines[:-1]] == ["content/a.md", "content/b.md", "content/c.md", "content/c.md"]
+    assert not (root / "site").exists()
+
+
+def test_list_items_are_located_by_line(make_site) -> None:
+    root = make_site({"content/a.md": "---\ntitle: T\ndate: 2021-12-26\nactors:\n  - NATO\n  - 42.5\n  - [x]\n---\n"})
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    assert "content/a.md:7: 'actors' item 3: must be a non-empty string" in result.err
