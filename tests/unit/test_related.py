@@ -1,0 +1,56 @@
+"""related.compute: rare actors weigh more, nearness counts, bounded and deterministic."""
+
+import datetime as dt
+
+from briefgen.model import Dispatch, Label
+from briefgen import related
+
+
+def d(slug, day, actors=(), topics=(), thread=None):
+    date = dt.date(2022, 1, 1) + dt.timedelta(days=day)
+    return Dispatch(slug=slug, title=slug, date=date, moment=dt.datetime.combine(date, dt.time(), dt.timezone.utc),
+                    path=slug, actors=tuple(actors), topics=tuple(Label(t, t) for t in topics), thread=thread)
+
+
+def test_rare_actor_beats_ubiquitous_one():
+    docs = [d(f"filler{i}", i, ["nato"]) for i in range(20)]
+    docs += [d("a", 5, ["nato", "grushko"]), d("b", 6, ["nato", "grushko"]), d("c", 5, ["nato"])]
+    result = related.compute(docs, 3)
+    assert result["a"][0].slug == "b"
+    assert result["a"][0].actors == ("nato", "grushko")
+
+
+def test_nearness_in_time_counts():
+    docs = [d("a", 0, ["x"]), d("near", 2, ["x"]), d("far", 200, ["x"])]
+    assert [r.slug for r in related.compute(docs, 2)["a"]] == ["near", "far"]
+
+
+def test_newer_dispatches_are_included_and_never_itself():
+    docs = [d("old", 0, ["x"]), d("new", 10, ["x"])]
+    result = related.compute(docs, 5)
+    assert [r.slug for r in result["old"]] == ["new"]
+    assert [r.slug for r in result["new"]] == ["old"]
+
+
+def test_limit_zero_turns_it_off_and_results_are_bounded():
+    docs = [d(f"s{i}", i, ["x"], ["t"]) for i in range(50)]
+    assert related.compute(docs, 0) == {}
+    result = related.compute(docs, 4)
+    assert all(len(v) == 4 for v in result.values())
+
+
+def test_deterministic_regardless_of_input_order():
+    docs = [d(f"s{i}", i % 7, ["x", f"y{i % 3}"], ["t"]) for i in range(30)]
+    assert related.compute(docs, 5) == related.compute(list(reversed(docs)), 5)
+
+
+def test_work_is_bounded_when_one_actor_is_everywhere():
+    docs = [d(f"s{i}", i // 10, ["everyone"]) for i in range(3000)]
+    result = related.compute(docs, 5)  # would be 9 million pairs without the window
+    assert len(result) == 3000 and all(len(v) == 5 for v in result.values())
+
+
+def test_reasons():
+    docs = [d("a", 0, ["x", "y"], ["t"], "th"), d("b", 3, ["y"], ["t"], "th")]
+    (link,) = related.compute(docs, 5)["a"]
+    assert (link.actors, link.topics, link.same_thread, link.days_apart) == (("y",), ("t",), True, 3)
