@@ -81,6 +81,10 @@ def actors(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
 
 def dates(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
     yield PageSpec(urls.path("dates"), "dates.html", {"kind": "dates", "title": "Dates"})
+    children: dict[str, list[str]] = {}
+    for k in site.dates:
+        if len(k) > 4:
+            children.setdefault(k[: len(k) - 3], []).append(k)
     for level, width in (("year", 4), ("month", 7), ("day", 10)):
         keys = [k for k in site.dates if len(k) == width]
         for i, key in enumerate(keys):
@@ -91,7 +95,7 @@ def dates(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
                 "when": _when(key),
                 "previous": keys[i - 1] if i else None,
                 "next": keys[i + 1] if i + 1 < len(keys) else None,
-                "children": [k for k in site.dates if k.startswith(key + "/") and len(k) == width + 3],
+                "children": children.get(key, []),
                 "kind": "date",
                 "title": _title_of(key),
             }
