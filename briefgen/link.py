@@ -153,6 +153,7 @@ def _actor_stats(ordered: Sequence[Dispatch], actors: Mapping[str, Actor]) -> di
             per_month=tuple(sorted(months.items())),
             first=mine[-1].date if mine else None,
             last=mine[0].date if mine else None,
+            events=tuple(sorted((e for d in mine for e in d.events), key=lambda e: (e.date, e.title, e.dispatch))),
         )
     return stats
 

@@ -137,6 +137,7 @@ class ActorStats:
     per_month: tuple[tuple[str, int], ...]
     first: dt.date | None
     last: dt.date | None
+    events: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
