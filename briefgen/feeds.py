@@ -54,7 +54,8 @@ def atom(config: Config, urls: Urls, site: Site, title: str, self_path: str, pag
 def _entry(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
     path = urls.path("dispatch", d.slug)
     cats = "".join(f"<category term={quoteattr(t.name)}/>" for t in d.topics)
-    names = "".join(f"<category term={quoteattr(site.actors[a].name)} label=\"actor\"/>" for a in d.actors)
+    scheme = quoteattr(urls.absolute("actors"))
+    names = "".join(f"<category term={quoteattr(site.actors[a].name)} scheme={scheme}/>" for a in d.actors)
     return (
         f"<entry><id>{_urn(config, path)}</id><title>{escape(d.title)}</title>"
         f"<updated>{_stamp(d.moment)}</updated><published>{_stamp(d.moment)}</published>"

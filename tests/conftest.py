@@ -118,3 +118,24 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under folder with its bytes, for byte-for-byte comparisons."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden files in tests/golden/")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
+    """Compare bytes with tests/golden/NAME; `--update-golden` rewrites the file instead."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, actual: bytes) -> None:
+        path = Path(__file__).resolve().parent / "golden" / name
+        if update or not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(actual)
+            if not update:
+                pytest.fail(f"golden file {name} was missing and has been written; run again")
+        assert actual.decode("utf-8") == path.read_bytes().decode("utf-8"), f"{name} differs (run pytest --update-golden after checking the change)"
+
+    return check
