@@ -35,8 +35,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--drafts", action="store_true", help="include dispatches marked draft: true")
 
     check = command("check", "validate the content without writing anything")
-    check.add_argument("--strict", action="store_true", help="also report implicit and likely duplicate actors")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--strict", action="store_true", help="also run the editorial checks (see below)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="report as text grouped by kind, or as JSON")
+    check.formatter_class = argparse.RawDescriptionHelpFormatter
+    check.epilog = (
+        "--strict errors (exit 1): implicit actors (named in a dispatch, not in actors.yaml);\n"
+        "  likely duplicate actors (a second spelling of a registered or unregistered actor).\n"
+        "--strict warnings (reported, exit 0): registered actors mentioned in the text but not\n"
+        "  listed in 'actors'; orphan dispatches; thread gaps over 30 days; past events with no\n"
+        "  later dispatch in their thread or about their actors; no source; no summary."
+    )
 
     new = command("new", "write a new dispatch skeleton")
     new.add_argument("title", help="the dispatch's title")
