@@ -159,14 +159,16 @@ Mariia/Maria, Jens/Йенс (→ iens), Zakharova/Zaharova."""
 
 
 def name_words(phrase: str) -> tuple[str, ...]:
-    """A name as ASCII words with spelling variants folded: 'Мария Захарова' → ('maria', 'zaharova')."""
+    """A name as ASCII words with spelling variants folded and middle initials dropped:
+    'Мария Захарова' → ('maria', 'zaharova'); 'Wendy R. Sherman' → ('wendi', 'sherman')."""
     words = []
     for word in slugify(phrase).split("-"):
         for old, new in _SPELLINGS:
             word = word.replace(old, new)
         if word:
             words.append(word)
-    return tuple(words)
+    middle = [w for w in words[1:-1] if len(w) > 1]
+    return tuple(words[:1] + middle + words[-1:]) if len(words) > 2 else tuple(words)
 
 
 def same_name(a: Sequence[str], b: Sequence[str]) -> bool:
