@@ -40,8 +40,20 @@ class ActorLinks:
         if not self.phrases:
             return None
         ordered = sorted(self.phrases, key=lambda p: (-len(p), p))
-        alternation = "|".join(re.escape(p) for p in ordered)
+        alternation = "|".join(_loose(p) for p in ordered)
         return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+
+
+def _loose(phrase: str) -> str:
+    """A phrase as a pattern that still matches once the text is hard-wrapped (a line
+    break between words) or typographer-quoted (d'Ivoire written as d’Ivoire)."""
+    parts = re.split(r"(\s+|['’])", phrase)
+    return "".join(r"\s+" if p.isspace() else "['’]" if p in ("'", "’") else re.escape(p) for p in parts if p)
+
+
+def phrase_key(text: str) -> str:
+    """The form a phrase and a matched mention share: one space, straight apostrophes."""
+    return re.sub(r"\s+", " ", text).replace("’", "'")
 
 
 def safe_link(url: str) -> bool:
@@ -97,6 +109,9 @@ def _plain(children: list[Token]) -> str:
 
 def _actor_rule(pattern: re.Pattern[str], phrases: Mapping[str, tuple[str, str]]):
     """A core rule linking the first mention of each actor outside code, links and headings."""
+    lookup: dict[str, tuple[str, str]] = {}
+    for phrase, target in phrases.items():
+        lookup.setdefault(phrase_key(phrase), target)
 
     def rule(state: StateCore) -> None:
         linked: list[str] = state.env.setdefault("actor_mentions", [])
@@ -107,31 +122,47 @@ def _actor_rule(pattern: re.Pattern[str], phrases: Mapping[str, tuple[str, str]]
             elif tok.type == "heading_close":
                 in_heading = False
             elif tok.type == "inline" and not in_heading and tok.children:
-                tok.children = _link_children(tok.children, pattern, phrases, linked)
+                tok.children = _link_children(tok.children, pattern, lookup, linked)
 
     return rule
 
 
-def _link_children(children, pattern, phrases, linked: list[str]) -> list[Token]:
+def _link_children(children, pattern, lookup, linked: list[str]) -> list[Token]:
+    """Link mentions in each run of text and soft line breaks outside links, so a name
+    wrapped over two lines is still found."""
     out: list[Token] = []
+    run: list[Token] = []
     depth = 0
     for child in children:
         if child.type == "link_open":
             depth += 1
         elif child.type == "link_close":
             depth -= 1
-        if child.type != "text" or depth > 0:
-            out.append(child)
+        if depth == 0 and child.type in ("text", "softbreak"):
+            run.append(child)
             continue
-        out.extend(_split_text(child, pattern, phrases, linked))
+        out.extend(_link_run(run, pattern, lookup, linked))
+        run = []
+        out.append(child)
+    out.extend(_link_run(run, pattern, lookup, linked))
     return out
 
 
-def _split_text(tok: Token, pattern, phrases, linked: list[str]) -> list[Token]:
+def _link_run(run: list[Token], pattern, lookup, linked: list[str]) -> list[Token]:
+    """A run unchanged when it mentions no new actor; else one text with its links
+    (a soft break inside text renders as the same newline)."""
+    if not any(t.type == "text" for t in run):
+        return run
+    joined = _text("".join(t.content if t.type == "text" else "\n" for t in run))
+    pieces = _split_text(joined, pattern, lookup, linked)
+    return run if pieces == [joined] else pieces
+
+
+def _split_text(tok: Token, pattern, lookup, linked: list[str]) -> list[Token]:
     pieces: list[Token] = []
     text, start = tok.content, 0
     for match in pattern.finditer(text):
-        actor_id, href = phrases[match.group(0)]
+        actor_id, href = lookup[phrase_key(match.group(0))]
         if actor_id in linked:
             continue
         linked.append(actor_id)
