@@ -162,15 +162,25 @@ def _redirects(ordered, actors: Mapping[str, Actor], by_slug) -> tuple[tuple[Red
     """Old slugs and actor ids become redirects; each may not shadow a live page or another."""
     redirects: list[Redirect] = []
     problems: list[Problem] = []
-    claimed: dict[tuple[str, str], str] = {}
-    olds = [("dispatch", old, d.slug, d.path, d.line_of.get("former_slugs")) for d in ordered for old in d.former_slugs]
+    claimed: dict[tuple[str, str], tuple[str, str]] = {}
+    olds = [
+        ("dispatch", old, d.slug, d.path, d.line_of.get(f"former_slugs.{i}", d.line_of.get("former_slugs")))
+        for d in ordered for i, old in enumerate(d.former_slugs)
+    ]
     olds += [("actor", old, a.id, a.path, a.line) for a in actors.values() for old in a.former_ids]
     for kind, old, new, path, line in olds:
         live = by_slug if kind == "dispatch" else actors
-        if old in live:
-            problems.append(Problem(path, line, f"former {'slug' if kind == 'dispatch' else 'id'} '{old}' is the live URL of another {kind}; the redirect would hide it"))
-        elif claimed.setdefault((kind, old), new) != new:
-            problems.append(Problem(path, line, f"former {'slug' if kind == 'dispatch' else 'id'} '{old}' is also claimed by '{claimed[(kind, old)]}'"))
+        what = "slug" if kind == "dispatch" else "id"
+        first = claimed.setdefault((kind, old), (new, path))
+        if old == new:
+            problems.append(Problem(path, line, f"former {what} '{old}' is this {kind}'s own {what}; remove it"))
+        elif kind == "actor" and old in live and live[old].implicit:
+            user = live[old]
+            problems.append(Problem(user.path, user.line, f"'{old}' is a former id of actor '{new}'; name it '{new}' here, or the old id becomes a new actor that hides the redirect"))
+        elif old in live:
+            problems.append(Problem(path, line, f"former {what} '{old}' is the live URL of another {kind}; the redirect would hide it"))
+        elif first[0] != new:
+            problems.append(Problem(path, line, f"former {what} '{old}' is also claimed by '{first[0]}' ({first[1]})"))
         else:
             redirects.append(Redirect(kind, old, new))
     return tuple(sorted(set(redirects), key=lambda r: (r.kind, r.old))), problems
