@@ -132,25 +132,40 @@ def _implicit_twins(implicit: Sequence[Actor]) -> Iterator[Finding]:
 
 
 class _PhraseIndex:
-    """Phrases blocked by (word count, first letter of the last word), so a large
-    registry is compared in near-linear time instead of every pair."""
+    """Phrases keyed by word count and the deletion variants of their last word (a
+    typo of one or two letters leaves a variant in common), so only plausible pairs
+    are compared and a large registry stays near-linear instead of every pair."""
 
     def __init__(self) -> None:
         self._blocks: dict[tuple[int, str], list[tuple[tuple[str, ...], str, Actor]]] = defaultdict(list)
 
     def add(self, phrase: str, actor: Actor) -> None:
         words = name_words(phrase)
-        if words:
-            self._blocks[(len(words), words[-1][0])].append((words, phrase, actor))
+        for key in _keys(words):
+            self._blocks[key].append((words, phrase, actor))
 
     def match(self, phrase: str, exclude: str) -> tuple[str, Actor] | None:
         words = name_words(phrase)
-        if not words:
-            return None
-        for other_words, other_phrase, actor in self._blocks.get((len(words), words[-1][0]), ()):
-            if actor.id != exclude and same_name(words, other_words):
-                return other_phrase, actor
+        for key in _keys(words):
+            for other_words, other_phrase, actor in self._blocks.get(key, ()):
+                if actor.id != exclude and same_name(words, other_words):
+                    return other_phrase, actor
         return None
+
+
+def _keys(words: tuple[str, ...]) -> set[tuple[int, str]]:
+    if not words:
+        return set()
+    variants = frontier = {words[-1]}
+    for _ in range(_typos(len(words[-1]))):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        variants = variants | frontier
+    return {(len(words), v) for v in variants}
+
+
+def _typos(length: int) -> int:
+    """Letters a word of this length may differ by and still be the same name."""
+    return 0 if length < 5 else 1 if length < 9 else 2
 
 
 _SPELLINGS = (("ks", "x"), ("y", "i"), ("j", "i"), ("ii", "i"), ("kh", "h"))
@@ -173,13 +188,13 @@ def name_words(phrase: str) -> tuple[str, ...]:
 
 def same_name(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two names (as `name_words`) are likely one actor spelled two ways: word by
-    word equal, an initial of the other word, or a small typo in a long word, with at
-    least one full word on each side (so 'J. S.' matches nothing)."""
+    word equal, an initial of the other word, or a small typo in a long word; the last
+    word (a surname, or what an organisation is) must be spelled out on both sides."""
     if tuple(a) == tuple(b):
         return True
-    if len(a) != len(b) or not any(len(x) > 1 and len(y) > 1 for x, y in zip(a, b)):
+    if len(a) != len(b) or len(a[-1]) == 1 or len(b[-1]) == 1:
         return False
-    return all(_same_word(x, y) for x, y in zip(a, b))
+    return all(_same_word(x, y) for x, y in zip(reversed(a), reversed(b)))
 
 
 def _same_word(x: str, y: str) -> bool:
@@ -187,10 +202,8 @@ def _same_word(x: str, y: str) -> bool:
         return True
     if len(x) == 1 or len(y) == 1:
         return x[0] == y[0]
-    shortest = min(len(x), len(y))
-    if shortest < 5:  # Iran/Iraq, MFA/MoD: short words must be equal
-        return False
-    return edit_distance(x, y, limit=2) <= (1 if shortest < 9 else 2)
+    limit = _typos(min(len(x), len(y)))  # Iran/Iraq, MFA/MoD: short words must be equal
+    return limit > 0 and edit_distance(x, y, limit) <= limit
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -265,7 +278,7 @@ def past_events(site: Site) -> Iterator[Finding]:
     """Events announced ahead, whose date has passed, with no dispatch on or after that
     date in the same thread or naming the same actors: the outcome was never reported."""
     by_actor: dict[str, list[Dispatch]] = defaultdict(list)
-    for d in site.dispatches:
+    for d in site.dispatches:  # newest first, so a search can stop at the event's date
         for a in d.actors:
             by_actor[a].append(d)
     for d in site.dispatches:
@@ -283,13 +296,17 @@ def past_events(site: Site) -> Iterator[Finding]:
 def _followed_up(site: Site, d: Dispatch, day: dt.date, by_actor: Mapping[str, list[Dispatch]]) -> bool:
     """A dispatch dated on or after `day` in d's thread, or naming d's actors (all of
     them, or at least two: one ubiquitous actor in common is no follow-up)."""
-    if d.thread and any(site.by_slug[s].date >= day for s in site.threads[d.thread].dispatches if s != d.slug):
-        return True
+    if d.thread:
+        newest = [s for s in site.threads[d.thread].dispatches[-2:] if s != d.slug]
+        if newest and site.by_slug[newest[-1]].date >= day:
+            return True
     needed = min(2, len(d.actors))
     shared: dict[str, int] = defaultdict(int)
     for a in d.actors:
         for other in by_actor.get(a, ()):
-            if other.slug != d.slug and other.date >= day:
+            if other.date < day:
+                break
+            if other.slug != d.slug:
                 shared[other.slug] += 1
                 if shared[other.slug] >= needed:
                     return True
