@@ -42,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
         "--strict errors (exit 1): implicit actors (named in a dispatch, not in actors.yaml);\n"
         "  likely duplicate actors (a second spelling of a registered or unregistered actor).\n"
         "--strict warnings (reported, exit 0): registered actors mentioned in the text but not\n"
-        "  listed in 'actors'; orphan dispatches; thread gaps over 30 days; past events with no\n"
-        "  later dispatch in their thread or about their actors; no source; no summary."
+        "  listed in 'actors' (nor an affiliation of one listed); orphan dispatches; thread gaps\n"
+        "  over 30 days; past events with no later dispatch in their thread or about their\n"
+        "  actors; no source; no summary."
     )
 
     new = command("new", "write a new dispatch skeleton")

@@ -223,17 +223,35 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 def unlisted_mentions(site: Site) -> Iterator[Finding]:
     """A registered actor named in the body but not in `actors` is probably an omission:
-    the dispatch will be missing from that actor's page and feed."""
+    the dispatch will be missing from that actor's page and feed. An actor a listed one
+    belongs to (Russia, for a listed Sergey Lavrov) counts as implied, not omitted."""
+    ancestors: dict[str, set[str]] = {}
     for d in site.dispatches:
         listed = set(d.actors)
-        missing = [a for a in d.mentions if a not in listed and a in site.actors]
-        for actor_id in missing:
-            name = site.actors[actor_id].name
+        implied = listed.union(*(_ancestors(site.actors, a, ancestors) for a in listed))
+        for actor_id in d.mentions:
+            if actor_id in implied or actor_id not in site.actors:
+                continue
             yield Finding(
                 "unlisted-mention", d.path, d.line_of.get("actors"),
-                f"the text mentions {name} but 'actors' does not list it",
+                f"the text mentions {site.actors[actor_id].name} but 'actors' does not list it",
                 {"dispatch": d.slug, "actor": actor_id},
             )
+
+
+def _ancestors(actors: Mapping[str, Actor], actor_id: str, memo: dict[str, set[str]]) -> set[str]:
+    """Every actor `actor_id` belongs to, directly or through others (cycles allowed)."""
+    if actor_id not in memo:
+        found: set[str] = set()
+        todo = [actor_id]
+        while todo:
+            actor = actors.get(todo.pop())
+            for parent in actor.affiliations if actor else ():
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        memo[actor_id] = found
+    return memo[actor_id]
 
 
 # --- dispatches ---------------------------------------------------------------

@@ -29,6 +29,7 @@ russian-defence-ministry:
 sergey-lavrov:
   name: Sergey Lavrov
   aliases: [Lavrov]
+  affiliations: [russian-foreign-ministry]
 sergei-ryabkov:
   name: Sergei Ryabkov
   aliases: [Ryabkov]
@@ -204,6 +205,13 @@ def test_actor_mentioned_but_not_listed_is_a_warning(make_site) -> None:
     assert "content/c.md:4: warning: the text mentions Sergey Lavrov but 'actors' does not list it" in result.out
     code, found = findings(root)
     assert [f["actor"] for f in found] == ["sergey-lavrov"]  # Moscow is Russia, which is listed
+
+
+def test_an_actor_implied_by_a_listed_ones_affiliations_is_not_omitted(make_site) -> None:
+    body = "Moscow answered through the Russian Foreign Ministry; the Russian MoD said nothing."
+    root = make_site({**BASE, "content/c.md": good("Third", "2021-12-28", actors="[NATO, Lavrov]", body=body)})
+    code, found = findings(root)
+    assert [(f["kind"], f["actor"]) for f in found] == [("unlisted-mention", "russian-defence-ministry")]
 
 
 def test_mentions_are_checked_even_with_autolinking_off(make_site) -> None:
