@@ -156,11 +156,12 @@ class _PhraseIndex:
 def _keys(words: tuple[str, ...]) -> set[tuple[int, str]]:
     if not words:
         return set()
+    count = len(_core(words))
     variants = frontier = {words[-1]}
     for _ in range(_typos(len(words[-1]))):
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         variants = variants | frontier
-    return {(len(words), v) for v in variants}
+    return {(count, v) for v in variants}
 
 
 def _typos(length: int) -> int:
@@ -174,24 +175,32 @@ Mariia/Maria, Jens/Йенс (→ iens), Zakharova/Zaharova."""
 
 
 def name_words(phrase: str) -> tuple[str, ...]:
-    """A name as ASCII words with spelling variants folded and middle initials dropped:
-    'Мария Захарова' → ('maria', 'zaharova'); 'Wendy R. Sherman' → ('wendi', 'sherman')."""
+    """A name as ASCII words with spelling variants folded: 'Мария Захарова' → ('maria', 'zaharova')."""
     words = []
     for word in slugify(phrase).split("-"):
         for old, new in _SPELLINGS:
             word = word.replace(old, new)
         if word:
             words.append(word)
-    middle = [w for w in words[1:-1] if len(w) > 1]
-    return tuple(words[:1] + middle + words[-1:]) if len(words) > 2 else tuple(words)
+    return tuple(words)
+
+
+def _core(words: Sequence[str]) -> tuple[str, ...]:
+    """Without middle initials: 'Wendy R. Sherman' → ('wendi', 'sherman')."""
+    return tuple(w for i, w in enumerate(words) if len(w) > 1 or i in (0, len(words) - 1))
 
 
 def same_name(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two names (as `name_words`) are likely one actor spelled two ways: word by
     word equal, an initial of the other word, or a small typo in a long word; the last
-    word (a surname, or what an organisation is) must be spelled out on both sides."""
+    word (a surname, or what an organisation is) must be spelled out on both sides. Middle
+    initials may be left out on one side, not changed ('George H. W. Bush' is not 'George W. Bush')."""
     if tuple(a) == tuple(b):
         return True
+    if len(a) != len(b):
+        if _core(a) != tuple(a) and _core(b) != tuple(b):
+            return False
+        a, b = _core(a), _core(b)
     if len(a) != len(b) or len(a[-1]) == 1 or len(b[-1]) == 1:
         return False
     return all(_same_word(x, y) for x, y in zip(reversed(a), reversed(b)))

@@ -19,6 +19,7 @@ SAME = [
     ("Юрий Ушаков", "Yuri Ushakov"),
     ("Viktor Orban", "Viktor Orbán"),
     ("Wendy R. Sherman", "Wendy Sherman"),
+    ("John J. Sullivan", "J. Sullivan"),
     ("Russian Defense Ministry", "Russian Defence Ministry"),
 ]
 
@@ -38,6 +39,8 @@ DISTINCT = [
     ("Stoltenberg J.", "Stoltenberg Jens"),
     ("Unregistered 10", "Unregistered 1"),
     ("NATO", "NAC"),
+    ("George H. W. Bush", "George W. Bush"),
+    ("George H. Bush", "George W. Bush"),
 ]
 
 
