@@ -60,7 +60,7 @@ def main() -> None:
             loaded, found = check(config, strict=True)
             totals.append(time.perf_counter() - started)
             started = time.perf_counter()
-            quality.findings(loaded.site, loaded.registry.actors, "content/actors.yaml")
+            quality.findings(loaded.site, "content/actors.yaml")
             heuristics.append(time.perf_counter() - started)
     print(f"{count} dispatches, {len(loaded.site.actors)} actors, {len(found)} findings")
     print(f"check --strict: median {statistics.median(totals):.2f} s over {runs} runs")

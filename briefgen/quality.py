@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from briefgen.model import EMPTY, Actor, Dispatch, Site
 from briefgen.slugs import slugify
@@ -55,29 +55,29 @@ class Finding:
         return {**base, **self.detail}
 
 
-def findings(site: Site, registry_actors: Mapping[str, Actor], actors_path: str) -> list[Finding]:
+def findings(site: Site, actors_path: str) -> list[Finding]:
     """Every finding of every check, sorted by kind (report order), then path and line."""
-    checks: Sequence[Callable[[], Iterable[Finding]]] = (
-        lambda: actor_findings(site, registry_actors, actors_path),
-        lambda: unlisted_mentions(site),
-        lambda: orphans(site),
-        lambda: thread_gaps(site),
-        lambda: past_events(site),
-        lambda: missing_fields(site),
-    )
+    found = [
+        *actor_findings(site, actors_path),
+        *unlisted_mentions(site),
+        *orphans(site),
+        *thread_gaps(site),
+        *past_events(site),
+        *missing_fields(site),
+    ]
     order = list(KINDS)
-    found = [f for check in checks for f in check()]
     return sorted(found, key=lambda f: (order.index(f.kind), f.path, f.line or 0, f.message))
 
 
 # --- actors -------------------------------------------------------------------
 
 
-def actor_findings(site: Site, registered: Mapping[str, Actor], actors_path: str) -> Iterator[Finding]:
+def actor_findings(site: Site, actors_path: str) -> Iterator[Finding]:
     """Implicit actors (or, when they resemble a registered one, likely duplicates), and
     registered records that look like two spellings of one actor."""
+    registered = sorted((a for a in site.actors.values() if not a.implicit), key=lambda a: (a.line or 0, a.id))
     index = _PhraseIndex()
-    for actor in registered.values():
+    for actor in registered:
         for phrase in (actor.name, *actor.aliases):
             index.add(phrase, actor)
     implicit = [a for a in site.actors.values() if a.implicit]
@@ -101,9 +101,9 @@ def actor_findings(site: Site, registered: Mapping[str, Actor], actors_path: str
     yield from _implicit_twins(implicit)
 
 
-def _registered_twins(registered: Mapping[str, Actor], actors_path: str) -> Iterator[Finding]:
+def _registered_twins(registered: Sequence[Actor], actors_path: str) -> Iterator[Finding]:
     index = _PhraseIndex()
-    for actor in registered.values():  # file order: a later record is reported as the copy
+    for actor in registered:  # file order: a later record is reported as the copy
         phrases = (actor.name, *actor.aliases)
         twin = next((t for p in phrases if (t := index.match(p, exclude=actor.id))), None)
         if twin is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from typing import Sequence
 
 from briefgen import quality, render
@@ -29,7 +28,7 @@ def check(config: Config, strict: bool) -> tuple[Loaded, list[quality.Finding]]:
     if not strict:
         return loaded, []
     actors_path = config.rel(config.content_dir / ACTORS_FILE)
-    return loaded, quality.findings(loaded.site, loaded.registry.actors, actors_path)
+    return loaded, quality.findings(loaded.site, actors_path)
 
 
 def report_json(problems: Sequence[Problem], found: Sequence[quality.Finding], strict: bool) -> str:
