@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from briefgen.errors import ContentErrors, Problem
+from briefgen.frontmatter import control_problem
 from briefgen.yamlload import YamlError, parse
 
 CONFIG_NAME = "config.yaml"
@@ -69,6 +70,9 @@ class Config:
 def _text(v: Any) -> str:
     if not isinstance(v, str):
         raise ValueError("must be a string")
+    control = control_problem(v)
+    if control is not None:
+        raise ValueError(control[1])
     return v
 
 

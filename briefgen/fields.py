@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from briefgen.errors import Problem
 from briefgen.model import Dispatch, Event, Label, SourceRef
-from briefgen.frontmatter import FrontMatter
+from briefgen.frontmatter import FrontMatter, control_problem
 from briefgen.read import LoadedDoc
 from briefgen.slugs import is_slug, slugify
 
@@ -39,7 +39,11 @@ class FieldError(ValueError):
 def text(value: Any, what: str = "must be text") -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise FieldError(what)
-    return str(value).strip()
+    result = str(value).strip()
+    control = control_problem(result)
+    if control is not None:
+        raise FieldError(control[1])
+    return result
 
 
 def nonempty(value: Any) -> str:

@@ -6,6 +6,7 @@ problem can point at the exact line the user has to edit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from briefgen.yamlload import YamlError, parse
@@ -29,6 +30,19 @@ class FrontMatterError(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
+
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+"""Characters that XML 1.0 and iCalendar forbid: one in a title or body would make every feed
+that shows it unreadable, so they are reported instead (they come from pasted wire text)."""
+
+
+def control_problem(text: str) -> tuple[int, str] | None:
+    """(offset, message) of the first forbidden control character in text, if any."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    return found.start(), f"contains the control character U+{ord(found.group()):04X}; delete it"
 
 
 def normalise(text: str) -> str:

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 
 from briefgen.config import Config
 from briefgen.errors import Problem
-from briefgen.frontmatter import FrontMatter, FrontMatterError, split
+from briefgen.frontmatter import FrontMatter, FrontMatterError, control_problem, split
 from briefgen.markdown import Rendered, render
 
 ACTORS_FILE = "actors.yaml"
@@ -111,6 +111,10 @@ def parse_bytes(rel: str, data: bytes, md: MarkdownIt) -> LoadedDoc:
         front = split(text)
     except FrontMatterError as exc:
         return LoadedDoc(rel, digest, None, None, (Problem(rel, exc.line, exc.message),))
+    control = control_problem(front.body)
+    if control is not None:
+        line = front.body_line + front.body.count("\n", 0, control[0])
+        return LoadedDoc(rel, digest, front, None, (Problem(rel, line, f"the body {control[1]}"),))
     try:
         body = render(md, front.body)
     except RecursionError:

@@ -11,11 +11,53 @@ from dataclasses import dataclass
 
 import yaml
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from yaml.composer import Composer
+from yaml.constructor import ConstructorError
+
+if hasattr(yaml, "CSafeLoader"):
+
+    class _Base(Composer, yaml.CSafeLoader):  # type: ignore[misc]
+        """libyaml's parser with PyYAML's composer: libyaml composes nodes by C
+        recursion, which crashes the process on deeply nested input; this one can be bounded."""
+
+        def __init__(self, stream: str) -> None:
+            yaml.CSafeLoader.__init__(self, stream)
+            Composer.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Base = yaml.SafeLoader  # type: ignore[misc, assignment]
+
+MAX_DEPTH = 100
+"""Deeper nesting than any real front matter or registry; refused before it can exhaust the stack."""
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """Safe loader without the implicit timestamp type."""
+    """Safe loader without the implicit timestamp type, with bounded nesting, whose
+    constructor failures (`!!int ''`, a 5000-digit number) become located YAML errors."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, IndexError, OverflowError) as exc:
+            shown = node.value if isinstance(node.value, str) else ""
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            tag = node.tag.rsplit(":", 1)[-1]
+            why = "has too many digits" if "digits" in str(exc) else f"is not a valid {tag}"
+            raise ConstructorError(None, None, f"{shown!r} {why}", node.start_mark) from None
 
 
 _Loader.yaml_implicit_resolvers = {
