@@ -19,8 +19,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line, even when the message quotes text with line breaks in it."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return f"{where}: {self.message}".replace("\r", "\\r").replace("\n", "\\n")
 
     def as_dict(self) -> dict[str, object]:
         return {"path": self.path, "line": self.line, "message": self.message}

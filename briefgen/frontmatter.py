@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from yaml import SequenceNode
+
 from briefgen.yamlload import YamlError, parse
 
 
@@ -80,7 +82,7 @@ def split(text: str) -> FrontMatter:
     items = {}
     for key in ("actors", "related", "topics", "events", "former_slugs"):
         node = parsed.child(key)
-        if node is not None and isinstance(getattr(node, "value", None), list):
+        if isinstance(node, SequenceNode):
             items[key] = tuple(n.start_mark.line + 2 for n in node.value)
     return FrontMatter(
         data={str(k): v for k, v in data.items()},

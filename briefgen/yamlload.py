@@ -52,7 +52,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, IndexError, OverflowError) as exc:
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
             shown = node.value if isinstance(node.value, str) else ""
             shown = shown if len(shown) <= 40 else shown[:37] + "..."
             tag = node.tag.rsplit(":", 1)[-1]
@@ -120,8 +120,12 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
         if exc.context_mark and mark and exc.context_mark.line != mark.line:
             message += f" (it starts on line {exc.context_mark.line + 1 + line_offset})"
         raise YamlError(line, message) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 + line_offset
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise YamlError(line, f"malformed YAML: the character {char} is not allowed ({exc.reason})") from None
     except yaml.YAMLError as exc:
-        raise YamlError(None, f"malformed YAML: {exc}") from None
+        raise YamlError(None, "malformed YAML: " + " ".join(str(exc).split())) from None
     except RecursionError:
         raise YamlError(line_offset + 1, "malformed YAML: nested too deeply") from None
     finally:
