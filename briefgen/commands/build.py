@@ -19,6 +19,7 @@ from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
 from briefgen.fields import to_dispatch
 from briefgen.link import link
+from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Site
 from briefgen.read import ACTORS_FILE, find_sources, load
@@ -98,19 +99,20 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     html = render.render_all(env, specs, config)
     stages["render"] = time.perf_counter() - started - stages["read+link"]
     files = chain(html, feeds.all_files(config, urls, site, [s.path for s in specs]))
-    write.clean_stale(output)
-    staging = write.staging_dir(output)
-    try:
-        staging.mkdir(parents=True)
-        count = write.write_files(staging, files)
-        write.copy_static(config, staging)
-        write.swap_in(staging, output)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise ContentErrors([Problem(config.rel(output), None, f"cannot write the site: {exc.strerror or exc}")]) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with build_lock(config):  # a concurrent build must not clean or swap under this one
+        write.clean_stale(output)
+        staging = write.staging_dir(output)
+        try:
+            staging.mkdir(parents=True)
+            count = write.write_files(staging, files)
+            write.copy_static(config, staging)
+            write.swap_in(staging, output)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise ContentErrors([Problem(config.rel(output), None, f"cannot write the site: {exc.strerror or exc}")]) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     seconds = time.perf_counter() - started
     stages["write"] = seconds - sum(stages.values())
     return BuildResult(len(site.dispatches), len(site.actors), count, seconds, output, stages)
