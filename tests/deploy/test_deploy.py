@@ -19,9 +19,12 @@ def built(root: Path, dest: Path, *args: str) -> dict[str, bytes]:
 
 
 def user_state(repo: Path) -> dict[str, object]:
-    """Everything of the user's checkout a deploy must leave alone (read without refreshing the index)."""
+    """Everything of the user's checkout a deploy must leave alone (read without refreshing the index).
+
+    The build's own cache folder is left out: SPEC lets a build write there, and it is git-ignored.
+    """
     index = (repo / ".git" / "index").read_bytes()
-    files = {k: v for k, v in tree_bytes(repo).items() if not k.startswith(".git/")}
+    files = {k: v for k, v in tree_bytes(repo).items() if not k.startswith((".git/", ".briefgen-cache/"))}
     return {
         "index": hashlib.sha256(index).hexdigest(),
         "status": git("--no-optional-locks", "status", "--porcelain", "--untracked-files=all", cwd=repo),
