@@ -22,8 +22,9 @@ WAIT_SECONDS = 10.0
 
 
 @contextlib.contextmanager
-def build_lock(config: Config, wait: float = WAIT_SECONDS) -> Iterator[None]:
+def build_lock(config: Config, wait: float | None = None) -> Iterator[None]:
     """Hold the project's build lock; raise ContentErrors if another build keeps it past `wait`."""
+    wait = WAIT_SECONDS if wait is None else wait
     path = config.cache_dir / LOCK_NAME
     try:
         config.cache_dir.mkdir(parents=True, exist_ok=True)
