@@ -168,13 +168,15 @@ def commit(repo: Repo, tree: str, parent: str | None, message: str) -> str:
 def push(repo: Repo, remote: str, sha: str, branch: str) -> None:
     """Push the commit by id; the caller moves the local branch only when this succeeds."""
     done = repo.run("push", "--porcelain", remote, f"{sha}:refs/heads/{branch}")
-    if done.returncode != 0:
-        said = _text(done.stderr) or _text(done.stdout)
-        hint = ""
-        if "rejected" in said or "non-fast-forward" in said or "fetch first" in said:
-            hint = (f"\n{remote}'s {branch} has commits this repository has not seen: run `git fetch {remote}` "
-                    f"and deploy again (the new commit then builds on {remote}/{branch})")
-        raise DeployError(f"the push to {remote} failed; nothing was changed locally.\n{said}{hint}")
+    if done.returncode == 0:
+        return
+    status = next((line.split("\t")[-1] for line in _text(done.stdout).splitlines() if line.startswith("!")), "")
+    said = "\n".join(line for line in _text(done.stderr).splitlines() if line.strip() and not line.startswith("hint:"))
+    lines = [f"the push to {remote} failed{': ' + status if status else ''}; nothing was changed locally", said]
+    if status.startswith("[rejected]"):  # not a fast-forward: someone else deployed meanwhile
+        lines.append(f"{remote}'s {branch} has commits this repository has not seen: run `git fetch {remote}` "
+                     f"and deploy again (the new commit then builds on {remote}/{branch})")
+    raise DeployError("\n".join(line for line in lines if line))
 
 
 def deploy(config: Config, options: DeployOptions) -> DeployResult:

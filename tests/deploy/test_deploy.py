@@ -204,8 +204,8 @@ def test_a_rejected_push_changes_nothing_locally(project: Path, remote: Path, tm
 
     result = run_cli("deploy", cwd=project)
     assert result.code == 1
-    assert "the push to origin failed; nothing was changed locally" in result.err
-    assert "rejected" in result.err and "git fetch origin" in result.err
+    assert "the push to origin failed: [rejected] (fetch first); nothing was changed locally" in result.err
+    assert "git fetch origin" in result.err and "hint:" not in result.err
     assert refs(project) == before
     assert git("rev-parse", "gh-pages", cwd=remote) == theirs
 
@@ -224,6 +224,17 @@ def test_a_push_refused_by_the_remote(project: Path, remote: Path) -> None:
     result = run_cli("deploy", cwd=project)
     assert result.code == 1
     assert "pushes to this repository are closed" in result.err
+    assert "git fetch" not in result.err
+    assert refs(project) == before
+
+
+def test_an_unreachable_remote(project: Path, tmp_path: Path) -> None:
+    git("remote", "set-url", "origin", str(tmp_path / "nowhere.git"), cwd=project)
+    before = refs(project)
+    result = run_cli("deploy", cwd=project)
+    assert result.code == 1
+    assert "the push to origin failed; nothing was changed locally" in result.err
+    assert "does not appear to be a git repository" in result.err
     assert refs(project) == before
 
 
