@@ -50,7 +50,8 @@ class DeployResult:
     remote: str | None
 
     def summary(self) -> str:
-        what = f"committed {self.files} files to {self.branch} ({self.commit[:12]})" if self.changed else f"{self.branch} already holds this site ({self.commit[:12]})"
+        short = self.commit[:12]
+        what = f"committed {self.files} files to {self.branch} ({short})" if self.changed else f"{self.branch} already holds this site ({short})"
         return f"{what}; pushed to {self.remote}" if self.remote else f"{what}; not pushed"
 
 
@@ -63,7 +64,8 @@ class Repo:
 
     def run(self, *args: str, data: bytes | None = None, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
         """Run git in the project folder (so relative remote URLs mean what they mean to the user)."""
-        return subprocess.run(["git", *args], input=data, capture_output=True, cwd=self.folder, env={**self.env, **(env or {})}, check=False)
+        merged = {**self.env, **(env or {})}
+        return subprocess.run(["git", *args], input=data, capture_output=True, cwd=self.folder, env=merged, check=False)
 
     def out(self, *args: str, data: bytes | None = None, env: Mapping[str, str] | None = None, failure: str = "") -> str:
         """stdout of a git command that must succeed; DeployError with git's own words otherwise."""
@@ -91,7 +93,8 @@ def open_repo(folder: Path) -> Repo:
     except FileNotFoundError:
         raise DeployError("git is not installed (or not on PATH); deploy needs it") from None
     if inside.returncode != 0 or _text(inside.stdout) != "true":
-        raise DeployError(f"{folder} is not in a git repository: deploy commits the site to a branch of the repository holding config.yaml (run `git init` there first)")
+        raise DeployError(f"{folder} is not in a git repository: deploy commits the site to a branch of "
+                          "the repository holding config.yaml (run `git init` there first)")
     return repo
 
 
@@ -102,9 +105,11 @@ def check_target(repo: Repo, options: DeployOptions) -> None:
     ref = f"refs/heads/{options.branch}"
     listing = repo.ok("worktree", "list", "--porcelain") or ""
     if f"branch {ref}" in listing.splitlines() or repo.ok("symbolic-ref", "-q", "HEAD") == ref:
-        raise DeployError(f"branch '{options.branch}' is checked out; deploy never changes a checked-out branch (pass --branch with a branch of its own, e.g. gh-pages)")
+        raise DeployError(f"branch '{options.branch}' is checked out; deploy never changes a checked-out branch "
+                          "(pass --branch with a branch of its own, e.g. gh-pages)")
     if options.push and options.remote not in (repo.ok("remote") or "").split():
-        raise DeployError(f"no git remote named '{options.remote}' (see `git remote -v`; add one with `git remote add {options.remote} URL`, or pass --no-push)")
+        raise DeployError(f"no git remote named '{options.remote}' (see `git remote -v`; add one with "
+                          f"`git remote add {options.remote} URL`, or pass --no-push)")
 
 
 def prepare(output: Path) -> list[Path]:
@@ -189,13 +194,15 @@ def deploy(config: Config, options: DeployOptions) -> DeployResult:
         files = prepare(output)
         tree = write_tree(repo, output, files, Path(tmp) / "index")
     parent, local = parent_of(repo, options)
-    changed = parent is None or repo.out("rev-parse", f"{parent}^{{tree}}") != tree
-    sha = commit(repo, tree, parent, options.message or default_message(repo, config)) if changed else parent
-    assert sha is not None
+    if parent is not None and repo.out("rev-parse", f"{parent}^{{tree}}") == tree:
+        sha, changed = parent, False
+    else:
+        sha, changed = commit(repo, tree, parent, options.message or default_message(repo, config)), True
     if options.push:
         push(repo, options.remote, sha, options.branch)
-    if sha != local:
-        repo.out("update-ref", "-m", "briefgen deploy", f"refs/heads/{options.branch}", sha, local or "", failure=f"cannot move branch {options.branch}")
+    if sha != local:  # with the old tip as a guard, so a concurrent change to the branch is never lost
+        ref = f"refs/heads/{options.branch}"
+        repo.out("update-ref", "-m", "briefgen deploy", ref, sha, local or "", failure=f"cannot move branch {options.branch}")
     return DeployResult(options.branch, sha, len(files), changed, options.remote if options.push else None)
 
 
