@@ -1,41 +1,122 @@
-"""The search index behind the search page: compact documents the client filters.
+"""The search index behind the search page, split so the page stays small at any size.
 
-Documents carry words (title, summary, place), actor ids (names and aliases are
-listed once, beside them), topics and the date, so a search by alias or year works.
+`/search-index.json` is a small entry file (actor and topic names, the stop words,
+how the rest is split); beside it, `search-index/` holds the parts the page fetches
+only when a query needs them:
+
+- `terms-B.json`: term → ids of the dispatches containing it (delta-coded), in
+  buckets by the term's first two characters, so a prefix search reads one bucket;
+- `facets-C.json`: per dispatch of chunk C, its year, actor and topic numbers;
+- `docs-C.json`: per dispatch of chunk C, what a result shows.
+
+A dispatch's terms are the words of its title, summary, place and source, plus the
+names and aliases of its actors, its topics and its year, so searching by alias,
+topic or year works with the same lookup. Ids follow the site order, newest first.
+The page's script (theme/static/search.js) tokenises exactly as `terms` does here.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Iterable
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from typing import Iterable, Sequence
 
-from briefgen.model import Site
+from briefgen.model import Dispatch, Site
 from briefgen.urls import Urls
+
+FORMAT = 2
+CHUNK = 500
+BUCKET_BYTES = 24_000
+MAX_BUCKETS = 1024
+STOP_WORDS = (
+    "an and are as at be but by for from has have in is it its of on or that the "
+    "this to was were will with"
+).split()
+_SPLIT = re.compile(r"[\W_]+")
 
 
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def search_index(urls: Urls, site: Site) -> bytes:
-    """Compact documents for the search page: words, actors (with aliases), topics, year."""
-    docs = [
-        {
-            "u": urls.href("dispatch", d.slug),
-            "t": d.title,
-            "d": d.date.isoformat(),
-            "s": d.summary,
-            "a": list(d.actors),
-            "p": [t.name for t in d.topics],
-            "l": d.location or "",
-        }
-        for d in site.dispatches
-    ]
-    actors = {a.id: [a.name, *a.aliases] for a in site.actors.values()}
-    return _json({"docs": docs, "actors": actors})
+def normalise(text: str) -> str:
+    """Lower case without accents: `Orbán` and `orban` are one term."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
+
+def terms(text: str) -> set[str]:
+    """Searchable terms of a text: words of two or more characters, stop words left out."""
+    stop = set(STOP_WORDS)
+    return {w for w in _SPLIT.split(normalise(text)) if len(w) > 1 and w not in stop}
+
+
+def bucket_of(term: str, buckets: int) -> int:
+    """Which terms file holds a term: a hash of its first two code points (as in search.js)."""
+    h = 0
+    for ch in term[:2]:
+        h = (h * 31 + ord(ch)) % 1_000_003
+    return h % buckets
+
+
+def _doc_terms(d: Dispatch, site: Site) -> set[str]:
+    names = [n for a in d.actors for n in (site.actors[a].name, *site.actors[a].aliases)]
+    parts = [d.title, d.summary, d.location or "", d.source.name if d.source else "", d.year]
+    return terms(" ".join(parts + names + [t.name for t in d.topics]))
+
+
+def _delta(ids: Sequence[int]) -> list[int]:
+    return [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
+
+
+def _bucket_count(postings: dict[str, list[int]]) -> int:
+    """Enough buckets that each holds about BUCKET_BYTES of JSON."""
+    size = sum(len(t.encode()) + 4 + 3 * len(ids) for t, ids in postings.items())
+    return max(1, min(MAX_BUCKETS, math.ceil(size / BUCKET_BYTES)))
+
+
+def _postings(site: Site) -> dict[str, list[int]]:
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(site.dispatches):
+        for term in _doc_terms(d, site):
+            postings[term].append(i)
+    return postings
 
 
 def index_files(urls: Urls, site: Site) -> Iterable[tuple[str, bytes]]:
-    """Every file of the search index as (output path, bytes)."""
-    yield urls.path("search_index"), search_index(urls, site)
+    """Every file of the search index as (output path, bytes): the entry file first."""
+    entry_path = urls.path("search_index")
+    folder = entry_path.rsplit(".", 1)[0] + "/"
+    actor_ids = list(site.actors)
+    actor_no = {a: i for i, a in enumerate(actor_ids)}
+    topic_keys = list(site.topics)
+    topic_no = {t: i for i, t in enumerate(topic_keys)}
+    postings = _postings(site)
+    buckets = _bucket_count(postings)
+    chunks = max(1, math.ceil(len(site.dispatches) / CHUNK))
+    entry = {
+        "v": FORMAT,
+        "n": len(site.dispatches),
+        "chunk": CHUNK,
+        "chunks": chunks,
+        "buckets": buckets,
+        "dir": folder.rsplit("/", 2)[-2] + "/",
+        "stop": STOP_WORDS,
+        "actors": [[a, site.actors[a].name, *site.actors[a].aliases] for a in actor_ids],
+        "topics": [[t, site.topics[t].name] for t in topic_keys],
+    }
+    yield entry_path, _json(entry)
+    split: list[dict[str, list[int]]] = [{} for _ in range(buckets)]
+    for term in sorted(postings):
+        split[bucket_of(term, buckets)][term] = _delta(postings[term])
+    for b, part in enumerate(split):
+        yield f"{folder}terms-{b}.json", _json(part)
+    for c in range(chunks):
+        docs = site.dispatches[c * CHUNK : (c + 1) * CHUNK]
+        facets = [[d.date.year, [actor_no[a] for a in d.actors], [topic_no[t.key] for t in d.topics]] for d in docs]
+        shown = [[urls.href("dispatch", d.slug), d.title, d.date.isoformat(), d.location or "", d.summary] for d in docs]
+        yield f"{folder}facets-{c}.json", _json(facets)
+        yield f"{folder}docs-{c}.json", _json(shown)

@@ -155,7 +155,8 @@ def test_search_index_and_feeds_point_into_the_project_site(served) -> None:
     index = json.loads(fetch(origin, f"{PREFIX}search-index.json")[2])
     feed = fetch(origin, f"{PREFIX}feed.xml")[2]
     calendar = fetch(origin, f"{PREFIX}events.ics")[2]
-    targets = [d["u"] for d in index["docs"]] + links_in("/feed.xml", "", feed) + links_in("/events.ics", "", calendar)
+    docs = json.loads(fetch(origin, f"{PREFIX}{index['dir']}docs-0.json")[2])
+    targets = [d[0] for d in docs] + links_in("/feed.xml", "", feed) + links_in("/events.ics", "", calendar)
     dispatches = [t for t in targets if "/dispatches/" in t]
     assert len(dispatches) >= 3
     for target in dispatches:

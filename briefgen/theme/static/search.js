@@ -1,4 +1,5 @@
-// Client-side search over search-index.json: words, actors (with aliases), topics, year.
+// Client-side search over the split index (see briefgen/search.py): nothing is fetched
+// until the first query, then only the term buckets, facet and result chunks it needs.
 (function () {
   "use strict";
   var form = document.querySelector("form.search");
@@ -7,34 +8,67 @@
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var facetBox = document.getElementById("search-facets");
-  var index = null;
-  var yearFilter = null;
+  var more = document.getElementById("search-more");
+  var entryUrl = new URL(form.getAttribute("data-index"), location.href);
+  var PAGE = 50;
+  var entry = null, files = new Map(), filters = {}, found = [], shown = 0, generation = 0;
 
-  function norm(s) {
-    return (s || "").toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  function getJson(name) {
+    if (!files.has(name)) {
+      var url = name === null ? entryUrl : new URL(entry.dir + name, entryUrl);
+      files.set(name, fetch(url).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status + " for " + url.pathname);
+        return r.json();
+      }));
+    }
+    return files.get(name);
   }
 
-  function load() {
-    if (index) return Promise.resolve(index);
-    return fetch(form.getAttribute("data-index")).then(function (r) {
-      if (!r.ok) throw new Error("search index: HTTP " + r.status);
-      return r.json();
-    }).then(function (data) {
-      var names = data.actors;
-      data.docs.forEach(function (d) {
-        var actorText = d.a.map(function (id) { return (names[id] || [id]).join(" "); }).join(" ");
-        d.text = norm([d.t, d.s, d.l, d.p.join(" "), actorText, d.d.slice(0, 4)].join(" "));
+  function loadEntry() {
+    return entry ? Promise.resolve(entry) : getJson(null).then(function (e) { entry = e; entry.stopSet = new Set(e.stop); return e; });
+  }
+
+  function norm(s) { return (s || "").toLowerCase().normalize("NFKD").replace(/\p{M}/gu, ""); }
+
+  function terms(text) {
+    var seen = new Set();
+    norm(text).split(/[^\p{L}\p{N}]+/u).forEach(function (w) {
+      if (w.length > 1 && !entry.stopSet.has(w)) seen.add(w);
+    });
+    return Array.from(seen);
+  }
+
+  function bucketOf(term) {
+    var h = 0;
+    Array.from(term).slice(0, 2).forEach(function (ch) { h = (h * 31 + ch.codePointAt(0)) % 1000003; });
+    return h % entry.buckets;
+  }
+
+  // Ids of dispatches with a term starting with `term` (prefix search), as a Set.
+  function idsFor(term) {
+    return getJson("terms-" + bucketOf(term) + ".json").then(function (bucket) {
+      var ids = new Set();
+      Object.keys(bucket).forEach(function (key) {
+        if (key.indexOf(term) !== 0) return;
+        var id = 0;
+        bucket[key].forEach(function (gap, i) { id = i ? id + gap : gap; ids.add(id); });
       });
-      index = data;
-      return data;
+      return ids;
     });
   }
 
-  function matches(query) {
-    var terms = norm(query).split(/\s+/).filter(Boolean);
-    if (!terms.length) return [];
-    return index.docs.filter(function (d) {
-      return terms.every(function (t) { return d.text.indexOf(t) !== -1; });
+  function intersect(sets) {
+    sets.sort(function (a, b) { return a.size - b.size; });
+    return Array.from(sets[0]).filter(function (id) { return sets.every(function (s) { return s.has(id); }); })
+      .sort(function (a, b) { return a - b; });
+  }
+
+  function chunksOf(ids, kind) {
+    var wanted = Array.from(new Set(ids.map(function (id) { return Math.floor(id / entry.chunk); })));
+    return Promise.all(wanted.map(function (c) { return getJson(kind + "-" + c + ".json"); })).then(function (parts) {
+      var byChunk = {};
+      wanted.forEach(function (c, i) { byChunk[c] = parts[i]; });
+      return function (id) { return byChunk[Math.floor(id / entry.chunk)][id % entry.chunk]; };
     });
   }
 
@@ -45,48 +79,99 @@
     return node;
   }
 
-  function showFacets(found) {
+  function keep(f) {
+    return (filters.year === undefined || f[0] === filters.year) &&
+      (filters.actor === undefined || f[1].indexOf(filters.actor) !== -1) &&
+      (filters.topic === undefined || f[2].indexOf(filters.topic) !== -1);
+  }
+
+  function facetGroup(name, label, counts, nameOf, limit) {
+    var keys = Object.keys(counts).map(Number);
+    keys.sort(name === "year" ? function (a, b) { return b - a; } : function (a, b) { return counts[b] - counts[a] || a - b; });
+    if (filters[name] !== undefined && keys.indexOf(filters[name]) === -1) keys.unshift(filters[name]);
+    if (!keys.length) return;
+    var box = el("fieldset");
+    box.appendChild(el("legend", label));
+    keys.slice(0, limit).forEach(function (k) {
+      var on = filters[name] === k;
+      var b = el("button", nameOf(k) + " (" + (counts[k] || 0) + ")", { type: "button", "aria-pressed": String(on) });
+      b.addEventListener("click", function () {
+        if (on) delete filters[name]; else filters[name] = k;
+        render(false);
+      });
+      box.appendChild(b);
+    });
+    facetBox.appendChild(box);
+  }
+
+  function showFacets(facetOf) {
+    var counts = { year: {}, actor: {}, topic: {} };
+    found.forEach(function (id) {
+      var f = facetOf(id);
+      if (!keep(f)) return;
+      counts.year[f[0]] = (counts.year[f[0]] || 0) + 1;
+      f[1].forEach(function (a) { counts.actor[a] = (counts.actor[a] || 0) + 1; });
+      f[2].forEach(function (t) { counts.topic[t] = (counts.topic[t] || 0) + 1; });
+    });
     facetBox.textContent = "";
-    var years = {};
-    found.forEach(function (d) { var y = d.d.slice(0, 4); years[y] = (years[y] || 0) + 1; });
-    Object.keys(years).sort().reverse().forEach(function (y) {
-      var b = el("button", y + " (" + years[y] + ")", { type: "button", "aria-pressed": String(yearFilter === y) });
-      b.addEventListener("click", function () { yearFilter = yearFilter === y ? null : y; run(); });
-      facetBox.appendChild(b);
+    facetGroup("year", "Year", counts.year, String, 12);
+    facetGroup("actor", "Actor", counts.actor, function (a) { return entry.actors[a][1]; }, 8);
+    facetGroup("topic", "Topic", counts.topic, function (t) { return entry.topics[t][1]; }, 8);
+  }
+
+  function showPage(ids) {
+    return chunksOf(ids, "docs").then(function (docOf) {
+      ids.forEach(function (id) {
+        var d = docOf(id), li = el("li");
+        li.appendChild(el("a", d[1], { href: d[0] }));
+        li.appendChild(el("div", d[2] + (d[3] ? " · " + d[3] : ""), { "class": "meta" }));
+        if (d[4]) li.appendChild(el("p", d[4], { "class": "summary" }));
+        list.appendChild(li);
+      });
     });
   }
 
-  function show(found) {
-    list.textContent = "";
-    var shown = yearFilter ? found.filter(function (d) { return d.d.slice(0, 4) === yearFilter; }) : found;
-    shown.slice(0, 100).forEach(function (d) {
-      var li = el("li");
-      var h = el("a", d.t, { href: d.u });
-      li.appendChild(h);
-      li.appendChild(el("div", d.d + (d.l ? " · " + d.l : ""), { "class": "meta" }));
-      if (d.s) li.appendChild(el("div", d.s, { "class": "summary" }));
-      list.appendChild(li);
+  function render(append) {
+    var mine = generation;
+    return chunksOf(found, "facets").then(function (facetOf) {
+      if (mine !== generation) return;
+      var matching = found.filter(function (id) { return keep(facetOf(id)); });
+      if (!append) { list.textContent = ""; shown = 0; showFacets(facetOf); }
+      var page = matching.slice(shown, shown + PAGE);
+      shown += page.length;
+      return showPage(page).then(function () {
+        if (mine !== generation) return;
+        more.hidden = shown >= matching.length;
+        status.textContent = matching.length + (matching.length === 1 ? " dispatch" : " dispatches") + " found" +
+          (shown < matching.length ? "; showing " + shown : "");
+      });
     });
-    status.textContent = shown.length + (shown.length === 1 ? " dispatch" : " dispatches") + " found" + (shown.length > 100 ? "; showing 100" : "");
   }
 
   function run() {
-    var q = input.value;
-    if (!q.trim()) { list.textContent = ""; facetBox.textContent = ""; status.textContent = ""; return; }
-    load().then(function () {
-      var found = matches(q);
-      showFacets(found);
-      show(found);
+    var q = input.value, mine = ++generation;
+    filters = {};
+    if (!q.trim()) { list.textContent = ""; facetBox.textContent = ""; status.textContent = ""; more.hidden = true; return; }
+    status.textContent = "Searching…";
+    loadEntry().then(function () {
+      var words = terms(q);
+      if (!words.length) { status.textContent = "Type a word of two letters or more."; return null; }
+      return Promise.all(words.map(idsFor));
+    }).then(function (sets) {
+      if (!sets || mine !== generation) return;
+      found = intersect(sets);
+      return render(false);
     }).catch(function (err) { status.textContent = "Search is unavailable: " + err.message; });
   }
 
+  var timer = null;
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    yearFilter = null;
     history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
     run();
   });
-  input.addEventListener("input", function () { yearFilter = null; run(); });
+  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 150); });
+  more.addEventListener("click", function () { render(true); });
   var initial = new URLSearchParams(location.search).get("q");
   if (initial) { input.value = initial; run(); }
 })();
