@@ -100,9 +100,9 @@ def open_repo(folder: Path) -> Repo:
 
 def check_target(repo: Repo, options: DeployOptions) -> None:
     """Refuse what would change the user's checkout or cannot be pushed, before building anything."""
-    if repo.run("check-ref-format", "--branch", options.branch).returncode != 0 or options.branch.startswith("-"):
-        raise DeployError(f"'{options.branch}' is not a valid branch name")
     ref = f"refs/heads/{options.branch}"
+    if options.branch.startswith("-") or repo.run("check-ref-format", ref).returncode != 0:
+        raise DeployError(f"'{options.branch}' is not a valid branch name")
     listing = repo.ok("worktree", "list", "--porcelain") or ""
     if f"branch {ref}" in listing.splitlines() or repo.ok("symbolic-ref", "-q", "HEAD") == ref:
         raise DeployError(f"branch '{options.branch}' is checked out; deploy never changes a checked-out branch "

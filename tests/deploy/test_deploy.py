@@ -247,9 +247,10 @@ def test_refuses_the_checked_out_branch(project: Path) -> None:
 
 
 def test_refuses_an_invalid_branch_name(project: Path) -> None:
-    result = run_cli("deploy", "--branch", "bad..name", "--no-push", cwd=project)
-    assert result.code == 1
-    assert "not a valid branch name" in result.err
+    for name in ("bad..name", "@{-1}", "-x"):
+        result = run_cli("deploy", f"--branch={name}", "--no-push", cwd=project)
+        assert result.code == 1, name
+        assert f"'{name}' is not a valid branch name" in result.err
 
 
 def test_content_errors_deploy_nothing(project: Path, remote: Path) -> None:
