@@ -1,0 +1,78 @@
+"""In a real browser: a saved edit reloads the open page by itself; a broken file shows
+the problem overlay, and fixing it clears the overlay."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import dispatch
+from tests.serve.conftest import SMALL_SITE
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture
+def browser_page():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test installs it)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield page, errors
+        finally:
+            browser.close()
+
+
+def test_edits_reload_the_open_page_and_problems_overlay_it(serve_site, browser_page) -> None:
+    page, errors = browser_page
+    expect = sync_api.expect
+    live = serve_site(SMALL_SITE)
+    alpha = live.root / "content" / "alpha.md"
+    page.goto(live.url + "dispatches/alpha/")
+    expect(page.locator("h1")).to_contain_text("Alpha proposal")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    time.sleep(0.3)  # let the event stream connect
+    page.evaluate("window.__notReloaded = true")
+
+    saved = time.monotonic()
+    alpha.write_text(dispatch("Alpha edited in the editor", "2021-12-26", "[NATO, Russia]", "Alpha body."))
+    expect(page.locator("h1")).to_contain_text("Alpha edited in the editor", timeout=3000)
+    assert time.monotonic() - saved < 3.0
+    assert page.evaluate("window.__notReloaded") is None, "the page reloaded by itself"
+
+    page.evaluate("window.__notReloaded = true")
+    alpha.write_text(dispatch("Alpha edited in the editor", "2021-12-26", "[NATO, Russia]", "Alpha body.", related='["<img src=x onerror=alert(1)>"]'))
+    overlay = page.locator("#briefgen-overlay")
+    expect(overlay).to_be_visible(timeout=3000)
+    expect(overlay).to_contain_text("content/alpha.md:5: 'related' item 1: '<img src=x onerror=alert(1)>'")
+    assert page.locator("#briefgen-overlay img").count() == 0, "problem text is shown as text"
+    expect(page.locator("h1")).to_contain_text("Alpha edited in the editor")
+    assert page.evaluate("window.__notReloaded") is True, "a failed build does not reload the page"
+
+    alpha.write_text(dispatch("Alpha fixed", "2021-12-26", "[NATO, Russia]", "Alpha body."))
+    expect(overlay).to_have_count(0, timeout=3000)
+    expect(page.locator("h1")).to_contain_text("Alpha fixed", timeout=3000)
+    assert errors == []
+
+
+def test_a_new_tab_on_a_broken_site_shows_the_overlay_at_once(serve_site, browser_page) -> None:
+    page, errors = browser_page
+    expect = sync_api.expect
+    live = serve_site(SMALL_SITE)
+    live.change(lambda: (live.root / "content" / "beta.md").write_text("---\ntitle: Beta\n---\nno date\n"))
+    page.goto(live.url + "no-such-page/")
+    expect(page.locator("#briefgen-overlay")).to_contain_text("content/beta.md")
+    page.goto(live.url)
+    expect(page.locator("#briefgen-overlay")).to_have_count(1)
+    live.change(lambda: (live.root / "content" / "beta.md").write_text(dispatch("Beta back", "2021-12-27", "[Russia]")))
+    expect(page.locator("#briefgen-overlay")).to_have_count(0, timeout=3000)
+    expect(page.locator("body")).to_contain_text("Beta back", timeout=3000)
+    assert errors == []
