@@ -1,0 +1,117 @@
+"""Properties the architecture promises: front matter round-trips, slugs, related links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefgen import related
+from briefgen.frontmatter import FrontMatterError, split
+from briefgen.model import Dispatch, Label
+from briefgen.slugs import SLUG_RE, slugify
+
+PROPS = settings(max_examples=200, deadline=None)
+
+keys = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12)
+leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=True),
+    # U+0085 is left out: PyYAML's own dumper writes it raw and its loader reads it as a line break
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x85"), max_size=30),
+)
+yaml_values = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)), max_leaves=15)
+
+
+@PROPS
+@given(st.dictionaries(keys, yaml_values, max_size=8), st.text(max_size=100), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_front_matter_round_trips(mapping, body, newline, bom):
+    """mapping → YAML text → split → the same mapping, and the body as written."""
+    text = "---\n" + yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False) + "---\n" + body
+    if newline == "\r\n":
+        text = text.replace("\n", "\r\n")
+    body_expected = body if newline == "\n" else body.replace("\n", "\r\n")
+    front = split(("\ufeff" if bom else "") + text)
+    assert front.data == mapping
+    assert front.body == body_expected.replace("\r\n", "\n").replace("\r", "\n")
+    assert set(front.key_lines) == set(mapping)
+
+
+@PROPS
+@given(st.text(max_size=400))
+def test_split_raises_only_front_matter_errors(text):
+    try:
+        split(text)
+    except FrontMatterError as exc:
+        assert exc.line is None or exc.line >= 1
+
+
+@PROPS
+@given(st.text(max_size=300).map(lambda t: "---\n" + t + "\n---\n"))
+def test_split_of_any_fenced_text_raises_only_front_matter_errors(text):
+    try:
+        split(text)
+    except FrontMatterError as exc:
+        assert exc.line is None or 1 <= exc.line <= text.count("\n") + 1
+
+
+@PROPS
+@given(st.text(max_size=60))
+def test_slugs_are_ascii_and_never_empty(text):
+    slug = slugify(text)
+    assert slug and slug.isascii()
+    assert SLUG_RE.match(slug), slug
+    assert slugify(text) == slug  # stable
+
+
+@PROPS
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
+def test_slugify_of_a_slug_is_itself(text):
+    slug = slugify(text)
+    assert slugify(slug) == slug
+
+
+def _dispatch(i: int, day: int, actors: list[str], topics: list[str], thread: str | None) -> Dispatch:
+    date = dt.date(2022, 1, 1) + dt.timedelta(days=day)
+    moment = dt.datetime.combine(date, dt.time(), dt.timezone.utc)
+    return Dispatch(slug=f"d{i}", title=f"d{i}", date=date, moment=moment, path=f"d{i}.md",
+                    actors=tuple(dict.fromkeys(actors)), topics=tuple(Label(t, t) for t in dict.fromkeys(topics)), thread=thread)
+
+
+corpora = st.lists(
+    st.tuples(
+        st.integers(0, 400),
+        st.lists(st.sampled_from("abcdefgh"), max_size=4),
+        st.lists(st.sampled_from("xyz"), max_size=2),
+        st.one_of(st.none(), st.sampled_from(["t1", "t2"])),
+    ),
+    max_size=60,
+).map(lambda rows: [_dispatch(i, *row) for i, row in enumerate(rows)])
+
+
+@PROPS
+@given(corpora, st.integers(0, 8), st.randoms(use_true_random=False))
+def test_related_is_deterministic_bounded_and_never_itself(docs, limit, rng):
+    result = related.compute(docs, limit)
+    shuffled = list(docs)
+    rng.shuffle(shuffled)
+    assert related.compute(shuffled, limit) == result  # input order does not matter
+    slugs = {d.slug for d in docs}
+    for slug, links in result.items():
+        assert len(links) <= limit
+        assert all(link.slug != slug for link in links)
+        assert all(link.slug in slugs for link in links)
+        assert len({link.slug for link in links}) == len(links)
+        assert [link.score for link in links] == sorted((link.score for link in links), reverse=True)
+    if limit == 0:
+        assert result == {}
+
+
+def test_related_work_is_bounded_when_one_actor_is_everywhere():
+    """3,000 dispatches all naming one actor: the window keeps it fast (a regression guard, not a timing)."""
+    docs = [_dispatch(i, i % 365, ["everyone", random.Random(i).choice("abcdefgh")], [], None) for i in range(3000)]
+    result = related.compute(docs, 5)
+    assert len(result) == 3000 and all(len(v) == 5 for v in result.values())
