@@ -31,6 +31,8 @@ from urllib.parse import unquote, urlsplit
 
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
 
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import Config, load_config
@@ -358,7 +360,7 @@ def layout_of(config: Config, config_path: Path) -> Layout:
 class Watches:
     """Keeps the observer watching config.yaml's folder and whichever input folders exist."""
 
-    def __init__(self, observer: Observer, handler: Inbox) -> None:
+    def __init__(self, observer: BaseObserver, handler: Inbox) -> None:
         self._observer, self._handler = observer, handler
         self._watched: dict[tuple[Path, bool], Any] = {}
 
@@ -451,12 +453,9 @@ def serve(options: ServeOptions, stop: threading.Event, ready: Callable[[str, Pa
     inbox = Inbox()
     server.RequestHandlerClass = make_handler(state, output, inbox)
     preview = Preview(options, config, output, state)
-    observer = Observer()
-    watches = Watches(observer, inbox)
+    observer, watches = _watch(inbox, layout_of(config, options.config_path))
     http = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="briefgen-http", daemon=True)
     try:
-        watches.sync(layout_of(config, options.config_path))
-        observer.start()
         http.start()
         url = _url(server, config.base_path)
         say(f"serving {url} (Ctrl-C to stop)")
@@ -477,6 +476,22 @@ def serve(options: ServeOptions, stop: threading.Event, ready: Callable[[str, Pa
         shutil.rmtree(tmp, ignore_errors=True)
     print("briefgen: stopped", flush=True)
     return 0
+
+
+def _watch(inbox: Inbox, layout: Layout) -> tuple[BaseObserver, Watches]:
+    """inotify where it can, polling where the system's watch limits are used up."""
+    observer: BaseObserver = Observer()
+    watches = Watches(observer, inbox)
+    watches.sync(layout)
+    try:
+        observer.start()
+    except OSError as exc:
+        print(f"briefgen: watching files by polling ({exc.strerror or exc})", file=sys.stderr)
+        observer = PollingObserver(timeout=0.5)
+        watches = Watches(observer, inbox)
+        watches.sync(layout)
+        observer.start()
+    return observer, watches
 
 
 def _loop(preview: Preview, inbox: Inbox, watches: Watches, stop: threading.Event, say: Callable[[str], None]) -> None:
