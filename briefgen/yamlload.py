@@ -52,7 +52,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError) as exc:
             shown = node.value if isinstance(node.value, str) else ""
             shown = shown if len(shown) <= 40 else shown[:37] + "..."
             tag = node.tag.rsplit(":", 1)[-1]

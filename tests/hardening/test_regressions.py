@@ -16,6 +16,8 @@ CONSTRUCTOR_CRASHES = [
     ("title: !!int '1:60:'", "is not a valid int"),
     ("title: !!timestamp 2021-13-45", "is not a valid timestamp"),
     ("title: !!timestamp 2021-02-30", "is not a valid timestamp"),
+    ("title: !!bool maybe", "'maybe' is not a valid bool"),  # KeyError, found by the hypothesis properties
+    ("title: !!timestamp 2021-12-t", "'2021-12-t' is not a valid timestamp"),  # AttributeError, found by atheris
 ]
 
 
@@ -77,3 +79,26 @@ def test_tabs_and_line_breaks_are_not_control_characters(make_site):
     root = make_site({"content/a.md": dispatch(title='"Tab\\there"', body="Para\twith tab.\r\n\r\nNext.")})
     result = run_cli("build", cwd=root)
     assert result.code == 0, result.err
+
+
+def test_a_mapping_where_a_list_is_expected_is_a_field_error(make_site):
+    """`actors: {a: b}` crashed the line lookup of list items (found by the hypothesis properties)."""
+    root = make_site({"content/a.md": "---\ntitle: t\ndate: 2021-12-26\nactors: {'': null}\n---\n"})
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    assert "content/a.md:4: 'actors' item 1: must be a non-empty string" in result.err
+
+
+def test_a_nul_in_front_matter_is_located(make_site):
+    """PyYAML's reader error carried no line and printed over two lines (found by the hypothesis properties)."""
+    root = make_site({"content/a.md": b"---\ntitle: t\n\x00date: 2021-12-26\n---\n"})
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    assert result.err.splitlines()[0] == "content/a.md:3: malformed YAML: the character U+0000 is not allowed (control characters are not allowed)"
+
+
+def test_a_message_quoting_a_line_break_stays_on_one_line(make_site):
+    root = make_site({"content/a.md": dispatch(source='{name: n, "bad\\nkey": 1}')})
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    assert result.err.splitlines()[0] == "content/a.md:5: 'source' unknown key(s) bad\\nkey; use name and url"
