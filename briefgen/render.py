@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import jinja2
 
+from briefgen import parallel
 from briefgen.charts import chart_globals
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
@@ -21,6 +22,7 @@ from briefgen.pages import PageSpec
 from briefgen.urls import Urls
 
 THEME_DIR = Path(__file__).parent / "theme"
+R = TypeVar("R")
 
 
 def template_dirs(config: Config) -> list[Path]:
@@ -104,20 +106,43 @@ def _problem(config: Config, filename: str, line: int | None, message: str) -> P
     return Problem(shown, line, message)
 
 
-def render_all(env: jinja2.Environment, specs: list[PageSpec], config: Config) -> list[tuple[str, bytes]]:
-    """Render every page; one template mistake is reported once, with how many pages it broke."""
-    out: list[tuple[str, bytes]] = []
+RENDER_PER_WORKER = 400
+"""Below this many pages per process, forking costs more than it saves."""
+
+
+def render_all(
+    env: jinja2.Environment,
+    specs: Sequence[PageSpec],
+    config: Config,
+    sink: Callable[[Iterable[tuple[str, bytes]]], R],
+) -> list[R]:
+    """Render pages into `sink` (which writes them), spread over processes when there are
+    enough; one template mistake is reported once, with how many pages it broke.
+
+    Returns what `sink` returned for each process's share of the pages."""
+    def run(part: Sequence[PageSpec]) -> tuple[R, dict[tuple[str, int | None], list[Problem]]]:
+        failures: dict[tuple[str, int | None], list[Problem]] = {}
+
+        def rendered() -> Iterator[tuple[str, bytes]]:
+            for spec in part:
+                try:
+                    yield Urls.output(spec.path), render_page(env, spec, config)
+                except ContentErrors as exc:
+                    for p in exc.problems:
+                        failures.setdefault((p.path, p.line), []).append(p)
+
+        return sink(rendered()), failures
+
+    workers = parallel.worker_count(len(specs), RENDER_PER_WORKER)
+    results = parallel.fork_map(run, parallel.shards(specs, workers))
     failures: dict[tuple[str, int | None], list[Problem]] = {}
-    for spec in specs:
-        try:
-            out.append((Urls.output(spec.path), render_page(env, spec, config)))
-        except ContentErrors as exc:
-            for p in exc.problems:
-                failures.setdefault((p.path, p.line), []).append(p)
+    for _, found in results:
+        for where, problems in found.items():
+            failures.setdefault(where, []).extend(problems)
     if failures:
         problems = []
         for found in failures.values():
             more = f" (and {len(found) - 1} more pages)" if len(found) > 1 else ""
             problems.append(Problem(found[0].path, found[0].line, found[0].message + more))
         raise ContentErrors(problems)
-    return out
+    return [written for written, _ in results]

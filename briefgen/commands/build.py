@@ -7,29 +7,45 @@ with `serve` and `deploy`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
-from briefgen import feeds, pages, render, write
+from briefgen import feeds, pages, parallel, render, write
 from briefgen.actors import Registry, load_registry, resolve
+from briefgen.cache import DocCache, code_fingerprint, load_pages, save_pages
 from briefgen.config import Config
+from briefgen.digests import Digester, template_reads
 from briefgen.errors import ContentErrors, Problem
 from briefgen.fields import to_dispatch
 from briefgen.link import link
 from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Site
-from briefgen.read import ACTORS_FILE, find_sources, load
+from briefgen.pages import PageSpec
+from briefgen.read import ACTORS_FILE, find_sources, load_all
 from briefgen.urls import Urls
+
+MARKER_KEY = "\0marker"
+"""The key of the page record that names the output folder the digests describe."""
+
+
+Progress = Callable[[str, int, int], None]
+"""(stage, done, total): told while a long build runs, for a terminal to show."""
 
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     drafts: bool = False
     output: Path | None = None
+    cache: bool = True
+    """Use and update `.briefgen-cache/`; False builds everything from scratch."""
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +55,8 @@ class Loaded:
     site: Site
     registry: Registry
     warnings: tuple[Problem, ...] = ()
+    parsed: int = 0
+    cached: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,12 @@ class BuildResult:
     seconds: float
     output: Path
     stages: dict[str, float] = field(default_factory=dict)
+    parsed: int = 0
+    """Dispatch files parsed and rendered from Markdown; the rest came from the cache."""
+    cached: int = 0
+    rendered: int = 0
+    """HTML pages rendered; the rest were unchanged and taken from the previous output."""
+    reused: int = 0
 
     def summary(self) -> str:
         return (
@@ -61,15 +85,24 @@ def actor_links(registry: Registry, urls: Urls) -> ActorLinks:
     return ActorLinks({phrase: (aid, urls.href("actor", aid)) for phrase, aid in registry.phrases().items()})
 
 
-def load_site(config: Config, drafts: bool = False) -> Loaded:
-    """Read, validate and link the whole site; raise every problem of the run together."""
+def load_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Loaded:
+    """Read, validate and link the whole site; raise every problem of the run together.
+
+    With `cache`, parsed files come from and go to `.briefgen-cache/` (saved even when the
+    site has problems, so fixing one file re-reads only that file)."""
     registry, problems = load_registry(config.content_dir / ACTORS_FILE, config.rel(config.content_dir / ACTORS_FILE))
     sources, found = find_sources(config)
     problems += found
-    md = make_parser(actor_links(registry, Urls.of(config)) if config.autolink_actors else None)
+    links = actor_links(registry, Urls.of(config)) if config.autolink_actors else None
+    md = make_parser(links)
+    docs_cache = DocCache.open(config.cache_dir, _docs_key(links)) if cache else None
+    if progress:
+        progress("reading", 0, len(sources))
+    docs, parsed = load_all(sources, md, docs_cache)
+    if docs_cache:
+        docs_cache.save()
     dispatches = []
-    for source in sources:
-        doc = load(source, md)
+    for doc in docs:
         if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
             continue  # an excluded draft may be unfinished; `build --drafts` checks it
         dispatch, found = to_dispatch(doc, config.tz, registry.digest)
@@ -81,31 +114,45 @@ def load_site(config: Config, drafts: bool = False) -> Loaded:
     problems += found
     if problems:
         raise ContentErrors(problems)
-    return Loaded(site, registry)
+    return Loaded(site, registry, parsed=parsed, cached=len(docs) - parsed)
+
+
+def _docs_key(links: ActorLinks | None) -> str:
+    """What a parse depends on beyond the file: briefgen's code and the autolinked names."""
+    phrases = sorted(links.phrases.items()) if links else None
+    return hashlib.blake2b(repr((code_fingerprint(), phrases)).encode(), digest_size=16).hexdigest()
 
 
 def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the site into a staging folder and swap it in; on any problem, change nothing."""
+    """Build the site into a staging folder and swap it in; on any problem, change nothing.
+
+    Pages whose digest equals the one recorded for the current output are hard-linked
+    from it instead of rendered, so a rebuild costs in proportion to what changed."""
     started = time.perf_counter()
     output = (options.output or config.output_dir).resolve()
     write.check_output(config, output)
     stages: dict[str, float] = {}
-    loaded = load_site(config, options.drafts)
+    loaded = load_site(config, options.drafts, options.cache, options.progress)
     stages["read+link"] = time.perf_counter() - started
     site, urls = loaded.site, Urls.of(config)
     env = render.make_env(config, site, urls)
     render.check_templates(env, config)
     specs = list(pages.all_pages(site, urls, config.per_page))
-    html = render.render_all(env, specs, config)
-    stages["render"] = time.perf_counter() - started - stages["read+link"]
-    files = chain(html, feeds.all_files(config, urls, site, [s.path for s in specs]))
+    _check_unique(specs)
+    digester = Digester(site, template_reads(env), _global_part(config))
+    digests = {Urls.output(s.path): digester.digest(s) for s in specs}
     with build_lock(config):  # a concurrent build must not clean or swap under this one
         write.clean_stale(output)
         staging = write.staging_dir(output)
         try:
             staging.mkdir(parents=True)
-            count = write.write_files(staging, files)
+            todo, reused = _reuse(config, options, output, staging, specs, digests)
+            stages["digest+link"] = time.perf_counter() - started - sum(stages.values())
+            rendered = sum(render.render_all(env, todo, config, _writer(staging, options.progress, len(todo))))
+            stages["render"] = time.perf_counter() - started - sum(stages.values())
+            count = rendered + reused + write.write_files(staging, feeds.all_files(config, urls, site, [s.path for s in specs]))
             write.copy_static(config, staging)
+            _record(config, options, output, staging, digests)
             write.swap_in(staging, output)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
@@ -115,14 +162,126 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
             raise
     seconds = time.perf_counter() - started
     stages["write"] = seconds - sum(stages.values())
-    return BuildResult(len(site.dispatches), len(site.actors), count, seconds, output, stages)
+    return BuildResult(
+        len(site.dispatches), len(site.actors), count, seconds, output, stages,
+        parsed=loaded.parsed, cached=loaded.cached, rendered=len(todo), reused=reused,
+    )
+
+
+def _check_unique(specs: list[PageSpec]) -> None:
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.path in seen:
+            raise ContentErrors([Problem(Urls.output(spec.path), None, "two pages would be written to this path")])
+        seen.add(spec.path)
+
+
+def _global_part(config: Config) -> str:
+    """What every page depends on: briefgen's code and theme, config, the site's templates."""
+    h = hashlib.blake2b(repr((code_fingerprint(), config)).encode(), digest_size=16)
+    if config.templates_dir.is_dir():
+        for path in sorted(p for p in config.templates_dir.rglob("*") if p.is_file()):
+            h.update(path.relative_to(config.templates_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _marker_id(folder: Path) -> str | None:
+    """Which build made a folder: its marker file's identity (a new file per build)."""
+    try:
+        st = (folder / write.MARKER).stat()
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _reuse(config, options, output, staging, specs, digests) -> tuple[list[PageSpec], int]:
+    """Hard-link (or copy) each page whose digest is unchanged from the current output;
+    return the pages still to render and how many were reused."""
+    previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.cache else {}
+    if previous.get(MARKER_KEY) != _marker_id(output):
+        previous = {}
+    todo: list[PageSpec] = []
+    reused = 0
+    made: set[Path] = set()
+    for spec in specs:
+        rel = Urls.output(spec.path)
+        if previous.get(rel) == digests[rel] and _link(output / rel, staging / rel, made):
+            reused += 1
+        else:
+            todo.append(spec)
+    return todo, reused
+
+
+def _link(old: Path, new: Path, made: set[Path]) -> bool:
+    if new.parent not in made:
+        new.parent.mkdir(parents=True, exist_ok=True)
+        made.add(new.parent)
+    try:
+        os.link(old, new)
+    except FileNotFoundError:
+        return False
+    except OSError:  # a file system without hard links
+        try:
+            shutil.copyfile(old, new)
+        except OSError:
+            return False
+    return True
+
+
+def _record(config, options, output, staging, digests) -> None:
+    """Save this build's page digests before the swap, tied to the new output's marker, so
+    a build killed before or after the swap never pairs digests with the wrong files."""
+    if not options.cache:
+        return
+    (staging / write.MARKER).write_bytes(b"")
+    save_pages(config.cache_dir, code_fingerprint(), output, {**digests, MARKER_KEY: _marker_id(staging)})
+
+
+def _writer(staging: Path, progress: Progress | None, total: int) -> Callable[[Iterable[tuple[str, bytes]]], int]:
+    """The sink each rendering process writes its pages with; the first one reports progress."""
+    parent = os.getpid()
+
+    def counted(files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+        workers = parallel.worker_count(total, render.RENDER_PER_WORKER)
+        for i, item in enumerate(files, 1):
+            if i % 200 == 0 and progress and os.getpid() == parent:
+                progress("rendering", min(total, i * workers), total)
+            yield item
+
+    return lambda files: write.write_files(staging, counted(files))
 
 
 def main(args) -> int:
-    """The `build` verb: one summary line on success."""
+    """The `build` verb: one summary line on success; progress on a terminal."""
     from briefgen.commands import config_for
 
     config = config_for(args)
-    result = build(config, BuildOptions(drafts=args.drafts, output=args.output))
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = build(config, BuildOptions(drafts=args.drafts, output=args.output, progress=progress))
+    finally:
+        if progress:
+            progress.clear()
     print(result.summary())
     return 0
+
+
+class TerminalProgress:
+    """One line on stderr, rewritten in place, for builds long enough to wonder about."""
+
+    MIN_TOTAL = 500
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total >= self.MIN_TOTAL:
+            self.stream.write(f"\r\x1b[K{stage} {done}/{total} …" if done else f"\r\x1b[K{stage} {total} …")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -1,0 +1,179 @@
+"""The build cache in `.briefgen-cache/` beside config.yaml: safe to delete at any time.
+
+Two files. `docs.bin` keeps each dispatch's parsed front matter and rendered Markdown,
+keyed by a hash of the file's bytes, plus each file's (size, mtime) → hash so an unchanged
+file is not even read. `pages-<output>.bin` keeps, per output folder, the digest of what
+each page showed, so an unchanged page is linked from the previous output, not rendered.
+
+Every file carries a magic line, a format number, the key it was made under (briefgen's
+code, Python, and whatever else its contents depend on) and a checksum: a file that is
+foreign, stale or corrupt is ignored and rebuilt, never trusted. `marshal` holds only
+plain values (no code runs on loading, unlike pickle) and loads 100 MB in a blink.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import briefgen
+from briefgen.frontmatter import FrontMatter
+from briefgen.markdown import Rendered
+from briefgen.read import LoadedDoc, Source
+
+MAGIC = b"briefgen-cache\n"
+FORMAT = 1
+DOCS_FILE = "docs.bin"
+RACY_NS = 2_000_000_000
+"""A file modified this close to the moment it was looked at may change again within the
+file system's timestamp granularity: its stamp is not trusted, its bytes are hashed."""
+KEEP_PAGE_FILES = 4
+"""Page records kept for this many output folders (site/, serve's preview folder …)."""
+
+
+def code_fingerprint() -> str:
+    """briefgen's version and the bytes of its code and theme: any change empties the cache."""
+    root = Path(briefgen.__file__).parent
+    h = hashlib.blake2b(f"{briefgen.__version__}|{sys.version}".encode(), digest_size=16)
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".html", ".xml") and p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def read_blob(path: Path, key: str) -> Any:
+    """The value stored under key, or None when the file is missing, foreign, stale or corrupt."""
+    try:
+        data = path.read_bytes()
+        head, stored_key, checksum, payload = data.split(b"\n", 3)
+        if head + b"\n" != MAGIC or stored_key.decode() != f"{FORMAT}:{key}":
+            return None
+        if int(checksum) != zlib.crc32(payload):
+            return None
+        return marshal.loads(payload)
+    except (OSError, ValueError, EOFError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def write_blob(path: Path, key: str, value: Any) -> None:
+    """Write atomically (temp file + rename): a killed build leaves the old file or the new."""
+    payload = marshal.dumps(value)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(MAGIC + f"{FORMAT}:{key}\n{zlib.crc32(payload)}\n".encode() + payload)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a cache that cannot be written only costs time
+
+
+def _doc_entry(doc: LoadedDoc) -> tuple | None:
+    """A parsed file as plain values, or None when it holds something marshal cannot keep."""
+    front, body = doc.front, doc.body
+    if front is None or body is None or doc.problems:
+        return None
+    entry = (front.data, front.key_lines, front.body, front.body_line, front.item_lines,
+             body.html, body.first_paragraph, body.mentions, body.words)
+    try:
+        marshal.dumps(entry)
+    except ValueError:
+        return None
+    return entry
+
+
+def _doc_from(rel: str, digest: str, entry: Any) -> LoadedDoc | None:
+    """Rebuild a LoadedDoc; anything of the wrong shape counts as a miss."""
+    try:
+        data, key_lines, body, body_line, item_lines, html, first, mentions, words = entry
+        if not (isinstance(data, dict) and isinstance(html, str) and isinstance(body, str) and isinstance(words, int)):
+            return None
+        front = FrontMatter(data, dict(key_lines), body, int(body_line), dict(item_lines))
+        return LoadedDoc(rel, digest, front, Rendered(html, str(first), tuple(mentions), words))
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class DocCache:
+    """Parsed dispatches by content hash, and file stamps → hash. One per build, then saved."""
+
+    path: Path
+    key: str
+    entries: dict[str, tuple] = field(default_factory=dict)
+    stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    stamped_ns: int = 0
+    changed: bool = False
+    used: set[str] = field(default_factory=set)
+
+    @classmethod
+    def open(cls, folder: Path, key: str) -> "DocCache":
+        stored = read_blob(folder / DOCS_FILE, key)
+        cache = cls(folder / DOCS_FILE, key)
+        if isinstance(stored, dict) and isinstance(stored.get("docs"), dict) and isinstance(stored.get("stamps"), dict):
+            cache.entries, cache.stamps = stored["docs"], stored["stamps"]
+            cache.stamped_ns = stored.get("stamped_ns", 0) if isinstance(stored.get("stamped_ns"), int) else 0
+        return cache
+
+    def known_digest(self, source: Source) -> str | None:
+        """The hash of a file whose size and mtime are as recorded, long enough ago to trust."""
+        stamp = self.stamps.get(source.rel)
+        if not isinstance(stamp, tuple) or len(stamp) != 3:
+            return None
+        size, mtime_ns, digest = stamp
+        if size != source.size or mtime_ns != source.mtime_ns or mtime_ns >= self.stamped_ns - RACY_NS:
+            return None
+        return digest if isinstance(digest, str) else None
+
+    def get(self, source: Source, digest: str) -> LoadedDoc | None:
+        entry = self.entries.get(digest)
+        doc = _doc_from(source.rel, digest, entry) if entry is not None else None
+        if doc is not None:
+            self.used.add(digest)
+        return doc
+
+    def put(self, doc: LoadedDoc) -> None:
+        entry = _doc_entry(doc)
+        if entry is not None:
+            self.entries[doc.digest] = entry
+            self.used.add(doc.digest)
+            self.changed = True
+
+    def stamp(self, sources: list[Source], digests: dict[str, str], now_ns: int, force: bool = False) -> None:
+        """Record each file's stamp → hash as seen at the start of this build; `force`
+        when a file was too fresh to trust, so the next build can trust it."""
+        stamps = {s.rel: (s.size, s.mtime_ns, digests[s.rel]) for s in sources if s.rel in digests}
+        if stamps != self.stamps or force:
+            self.stamps, self.stamped_ns, self.changed = stamps, now_ns, True
+
+    def save(self) -> None:
+        """Keep only what this build used; skip the write when nothing changed."""
+        if len(self.used) != len(self.entries):
+            self.entries = {d: e for d, e in self.entries.items() if d in self.used}
+            self.changed = True
+        if self.changed:
+            write_blob(self.path, self.key, {"docs": self.entries, "stamps": self.stamps, "stamped_ns": self.stamped_ns})
+
+
+def _pages_path(folder: Path, output: Path) -> Path:
+    return folder / f"pages-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}.bin"
+
+
+def load_pages(folder: Path, key: str, output: Path) -> dict[str, tuple[str, int]]:
+    """Output path → (digest, size) of each page the last build wrote into `output`."""
+    stored = read_blob(_pages_path(folder, output), key)
+    if not isinstance(stored, dict) or stored.get("output") != str(output) or not isinstance(stored.get("pages"), dict):
+        return {}
+    return stored["pages"]
+
+
+def save_pages(folder: Path, key: str, output: Path, pages: dict[str, tuple[str, int]]) -> None:
+    path = _pages_path(folder, output)
+    write_blob(path, key, {"output": str(output), "pages": pages})
+    records = sorted(folder.glob("pages-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in records[KEEP_PAGE_FILES:]:
+        old.unlink(missing_ok=True)

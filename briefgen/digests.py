@@ -1,0 +1,208 @@
+"""Page digests: a hash of everything a page shows, so an unchanged page is not rendered again.
+
+A page is a pure function of the site model, its spec, config and the templates. Each page
+kind's digest covers what that kind's templates can read: the dispatches it lists or links
+(their content hashes, which cover every field), the counts and neighbours it shows, and
+"today" where upcoming events are shown. Template names, config, the code and every actor
+and group name are in a global part shared by all pages.
+
+The templates are checked for what they read (their Jinja syntax tree: globals, context
+keys, `site.ATTRIBUTE`). A page whose templates read anything its kind's digest does not
+cover — a site's own template, a new template global — gets a digest of the whole site
+instead: slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Callable, Iterable, Mapping
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.defaults import DEFAULT_NAMESPACE
+
+from briefgen.model import Site
+from briefgen.pages import PageSpec
+
+PURE = frozenset(DEFAULT_NAMESPACE) | {
+    "config", "url", "absolute", "asset", "kind", "title", "self", "caller", "loop", "varargs", "kwargs",
+    "relation_text", "days_between", "month_label", "period_label",
+}
+"""Names whose value is the same for every build with the same config, or a pure function
+of its arguments: reading them adds nothing to a page's digest."""
+LISTING = {"items", "pager", "dispatch", "actor", "site.threads", "site.topics"}
+COVERED: Mapping[str, frozenset[str]] = {
+    kind: frozenset(names) | PURE
+    for kind, names in {
+        "dispatch": {"d", "links", "newest_in_thread", "dispatch", "actor", "site.threads", "site.topics",
+                     "thread_timeline", "relation"},
+        "actor": LISTING | {"actor", "stats", "site.today", "co_network", "mentions_sparkline"},
+        "date": LISTING | {"key", "level", "when", "previous", "next", "children", "site.dates", "month_grid", "months_of"},
+        "topic": LISTING | {"group"},
+        "source": LISTING | {"group"},
+        "thread": LISTING | {"group", "thread_timeline"},
+        "home": LISTING | {"site.events", "site.today", "site.dates", "top_actors"},
+        "redirect": {"target"},
+        "search": set(),
+        "not_found": set(),
+    }.items()
+}
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def template_reads(env: jinja2.Environment) -> dict[str, frozenset[str]]:
+    """For each template, the outside names it and the templates it uses read."""
+    direct: dict[str, set[str]] = {}
+    uses: dict[str, set[str]] = {}
+    for name in env.list_templates(extensions=["html", "xml"]):
+        source = env.loader.get_source(env, name)[0] if env.loader else ""
+        tree = env.parse(source)
+        direct[name] = _reads(tree)
+        referenced = set(meta.find_referenced_templates(tree))
+        if None in referenced:
+            direct[name].add("?dynamic-template")
+        uses[name] = {r for r in referenced if r}
+    closed: dict[str, frozenset[str]] = {}
+    for name in direct:
+        seen, stack, reads = set(), [name], set()
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            reads |= direct.get(current, {"?missing-template"})
+            stack += uses.get(current, ())
+        closed[name] = frozenset(reads)
+    return closed
+
+
+def _reads(tree: nodes.Template) -> set[str]:
+    """Undeclared names, with `site` narrowed to the attributes read from it."""
+    names = set(meta.find_undeclared_variables(tree))
+    if "site" in names:
+        names.discard("site")
+        site_names = sum(1 for n in tree.find_all(nodes.Name) if n.name == "site")
+        attrs = [n.attr for n in tree.find_all(nodes.Getattr) if isinstance(n.node, nodes.Name) and n.node.name == "site"]
+        names |= {f"site.{a}" for a in attrs}
+        if site_names > len(attrs):
+            names.add("site.*")
+    return names
+
+
+class Digester:
+    """Page digests for one build; memoises what many pages share."""
+
+    def __init__(self, site: Site, reads: Mapping[str, frozenset[str]], global_part: str) -> None:
+        self.site = site
+        self.reads = reads
+        self.global_part = _hash(global_part, _actors_and_groups(site))
+        self._whole: str | None = None
+        self._home: str | None = None
+        self._actor: dict[str, str] = {}
+        self._year: dict[str, str] = {}
+        self.coarse_kinds: set[str] = set()
+
+    def digest(self, spec: PageSpec) -> str:
+        kind = spec.context.get("kind", "")
+        reads = self.reads.get(spec.template, frozenset({"?missing-template"}))
+        part = KINDS.get(kind)
+        if part is None or not reads <= COVERED.get(kind, PURE):
+            self.coarse_kinds.add(kind)
+            part = Digester.whole
+        return _hash(self.global_part, spec.path, spec.template, part(self, spec))
+
+    def docs(self, slugs: Iterable[str | None]) -> tuple[str, ...]:
+        by_slug = self.site.by_slug
+        return tuple(by_slug[s].digest if s in by_slug else "" for s in slugs if s)
+
+    def whole(self, spec: PageSpec) -> str:
+        """The site model is made from the dispatch files, the registry and config (in the
+        global part) and today's date: any change anywhere changes this."""
+        if self._whole is None:
+            s = self.site
+            self._whole = _hash(tuple((d.slug, d.path, d.digest) for d in s.dispatches), s.today)
+        return self._whole
+
+    def dispatch(self, spec: PageSpec) -> str:
+        d, links = spec.context["d"], spec.context["links"]
+        thread = self.site.threads[d.thread].dispatches if d.thread else ()
+        shown = (d.slug, *thread, *links.related, *links.referenced_by, *(r.slug for r in links.computed))
+        return _hash(links, spec.context.get("newest_in_thread"), self.docs(shown))
+
+    def actor(self, spec: PageSpec) -> str:
+        ctx = spec.context
+        stats = ctx["stats"]
+        upcoming = tuple(e for e in stats.events if e.date >= self.site.today)
+        return _hash(self._actor_part(ctx["actor"].id), ctx["pager"], self.docs(ctx["items"]), upcoming)
+
+    def _actor_part(self, actor_id: str) -> str:
+        """What every page of one actor shows: its record, stats, and its dispatches' actors
+        (the co-appearance network is drawn from them)."""
+        if actor_id not in self._actor:
+            stats, by_slug = self.site.actor_stats[actor_id], self.site.by_slug
+            actors = tuple(by_slug[s].actors for s in stats.dispatches)
+            events = self.docs(e.dispatch for e in stats.events)
+            self._actor[actor_id] = _hash(self.site.actors[actor_id], stats, actors, events)
+        return self._actor[actor_id]
+
+    def date(self, spec: PageSpec) -> str:
+        ctx = spec.context
+        fixed = {k: ctx[k] for k in ("key", "level", "previous", "next", "children", "pager")}
+        return _hash(fixed, self._year_part(ctx["key"][:4]), self.docs(ctx["items"]))
+
+    def _year_part(self, year: str) -> str:
+        """Counts of every period of the year (children and month calendars) and the busiest
+        day of the site (calendars are shaded against it)."""
+        if year not in self._year:
+            dates = self.site.dates
+            peak = max((len(v) for k, v in dates.items() if len(k) == 10), default=0)
+            self._year[year] = _hash(peak, tuple((k, len(v)) for k, v in dates.items() if k.startswith(year)))
+        return self._year[year]
+
+    def group(self, spec: PageSpec) -> str:
+        ctx = spec.context
+        group = ctx["group"]
+        ends = (group.dispatches[0], group.dispatches[-1]) if group.dispatches else ()
+        return _hash(group, ctx["pager"], self.docs(ctx["items"]), self.docs(ends))
+
+    def home(self, spec: PageSpec) -> str:
+        ctx = spec.context
+        return _hash(self._home_part(), ctx["pager"], self.docs(ctx["items"]))
+
+    def _home_part(self) -> str:
+        """The side column: upcoming events, threads with counts, most named actors, years."""
+        if self._home is None:
+            s = self.site
+            upcoming = tuple(e for e in s.events if e.date >= s.today)
+            threads = tuple((k, len(g.dispatches)) for k, g in s.threads.items())
+            counts = tuple(sorted((len(st.dispatches), a) for a, st in s.actor_stats.items()))
+            years = tuple((k, len(v)) for k, v in s.dates.items() if len(k) == 4)
+            self._home = _hash(upcoming, self.docs(e.dispatch for e in upcoming), threads, counts, years)
+        return self._home
+
+    def plain(self, spec: PageSpec) -> str:
+        """Pages that show only their own context: search, 404, redirects."""
+        return _hash(tuple(sorted(spec.context.items())))
+
+
+def _actors_and_groups(site: Site) -> str:
+    """Every actor record and group name: any page may show any of them by name."""
+    names = tuple((k, g.name) for groups in (site.topics, site.threads, site.sources) for k, g in groups.items())
+    return _hash(tuple(site.actors.values()), names)
+
+
+KINDS: Mapping[str, Callable[[Digester, PageSpec], str]] = {
+    "dispatch": Digester.dispatch,
+    "actor": Digester.actor,
+    "date": Digester.date,
+    "topic": Digester.group,
+    "source": Digester.group,
+    "thread": Digester.group,
+    "home": Digester.home,
+    "redirect": Digester.plain,
+    "search": Digester.plain,
+    "not_found": Digester.plain,
+}

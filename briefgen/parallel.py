@@ -1,0 +1,79 @@
+"""Spread independent work over the machine's cores with forked processes.
+
+A forked child inherits the frozen model, the compiled templates and the Markdown parser
+as they are, so nothing has to be pickled on the way in; only each shard's small result
+travels back through a pipe. The calling process works on the first shard itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import traceback
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def worker_count(items: int, min_per_worker: int) -> int:
+    """How many processes pay for `items` units of work: one when forking is unsafe
+    (no fork, or other threads alive whose locks a child would inherit held)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return 1
+    return max(1, min(cores(), items // max(1, min_per_worker)))
+
+
+def shards(items: Sequence[T], count: int) -> list[Sequence[T]]:
+    """Interleaved slices, so cheap and dear items spread evenly over the workers."""
+    return [items[i::count] for i in range(count)] if count > 1 else [items]
+
+
+def fork_map(func: Callable[[Sequence[T]], R], parts: list[Sequence[T]]) -> list[R]:
+    """func(part) for each part: parts[1:] in forked children, parts[0] here; results in order."""
+    children = [_spawn(func, part) for part in parts[1:]]
+    try:
+        first = func(parts[0])
+    finally:
+        results = [_collect(pid, fd) for pid, fd in children]
+    return [first, *results]
+
+
+def _spawn(func: Callable[[Sequence[T]], R], part: Sequence[T]) -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: work, send the result, and leave without running exit handlers
+        os.close(read_fd)
+        code = 0
+        try:
+            payload = pickle.dumps((True, func(part)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            payload, code = pickle.dumps((False, traceback.format_exc())), 1
+        try:
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(payload)
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _collect(pid: int, read_fd: int) -> R:
+    with os.fdopen(read_fd, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError("a build worker process died without a result")
+    ok, value = pickle.loads(data)
+    if not ok:
+        raise RuntimeError(f"a build worker process failed:\n{value}")
+    return value
