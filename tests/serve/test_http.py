@@ -7,15 +7,20 @@ import socket
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.serve.conftest import SMALL_SITE
+from tests.conftest import run_cli, write_site
+from tests.serve.conftest import SMALL_SITE, start
 
 SECRET = "top-secret-do-not-serve"
 
 
-@pytest.fixture
-def live(serve_site):
-    return serve_site({**SMALL_SITE, "config.yaml": f"title: Test Briefing\n# {SECRET}\n"})
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """One server for the read-only tests of this module."""
+    root = write_site(tmp_path_factory.mktemp("http") / "project", {**SMALL_SITE, "config.yaml": f"title: Test Briefing\n# {SECRET}\n"})
+    server, thread = start(root)
+    yield server
+    server.stop.set()
+    thread.join(10)
 
 
 def test_pages_are_served_with_the_reload_script_which_built_files_lack(live) -> None:
@@ -124,9 +129,13 @@ def test_absolute_paths_and_nul_bytes(live) -> None:
 
 
 def test_a_file_beside_the_output_is_not_reachable(live) -> None:
-    (live.output.parent / "outside.txt").write_text(SECRET)
-    for target in ("/../outside.txt", "/%2e%2e/outside.txt", "/..%2foutside.txt"):
-        assert SECRET not in live.get(target).text
+    outside = live.output.parent / "outside.txt"
+    outside.write_text(SECRET)
+    try:
+        for target in ("/../outside.txt", "/%2e%2e/outside.txt", "/..%2foutside.txt"):
+            assert SECRET not in live.get(target).text
+    finally:
+        outside.unlink()
 
 
 def test_a_subpath_base_url_is_served_under_its_prefix(serve_site) -> None:
