@@ -154,9 +154,16 @@
     if (!q.trim()) { list.textContent = ""; facetBox.textContent = ""; status.textContent = ""; more.hidden = true; return; }
     status.textContent = "Searching…";
     loadEntry().then(function () {
-      var words = terms(q);
-      if (!words.length) { status.textContent = "Type a word of two letters or more."; return null; }
-      return Promise.all(words.map(idsFor));
+      // A year on its own (2022) narrows to that year's dispatches rather than matching the word.
+      var words = terms(q).filter(function (w) {
+        if (!/^[12][0-9]{3}$/.test(w)) return true;
+        filters.year = Number(w);
+        return false;
+      });
+      if (words.length) return Promise.all(words.map(idsFor));
+      if (filters.year !== undefined) return [new Set(Array.from({ length: entry.n }, function (_, i) { return i; }))];
+      status.textContent = "Type a word of two letters or more.";
+      return null;
     }).then(function (sets) {
       if (!sets || mine !== generation) return;
       found = intersect(sets);

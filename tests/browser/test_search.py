@@ -1,0 +1,103 @@
+"""Search as a reader uses it: by an actor's alias, with facets, from the keyboard alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+RESULTS = "#search-results li a"
+
+
+def _actor_dispatches(site: Path, actor_id: str) -> set[str]:
+    """Every dispatch link on an actor's pages (all of its pagination)."""
+    found: set[str] = set()
+    for page in (site / "actors" / actor_id).rglob("index.html"):
+        html = page.read_text(encoding="utf-8")
+        listing = html.split('id="mentions"', 1)[1].split("</section>", 1)[0]
+        found |= set(re.findall(r'<h3><a href="(/dispatches/[^"]+/)"', listing))
+    return found
+
+
+def _search(page, query: str) -> None:
+    page.fill("#q", query)
+    page.press("#q", "Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('found')")
+
+
+def test_an_alias_finds_the_actors_dispatches(open_page, built_example: Path, artifacts: Path) -> None:
+    registry = yaml.safe_load((Path(__file__).resolve().parents[2] / "content" / "actors.yaml").read_text(encoding="utf-8"))
+    assert "OTAN" in registry["nato"]["aliases"]  # an alias no title or summary uses
+    expected = _actor_dispatches(built_example, "nato")
+    page, traffic = open_page("/search/", 1280)
+    _search(page, "otan")
+    page.screenshot(path=str(artifacts / "search-alias.png"), full_page=True)
+    shown = {a.get_attribute("href") for a in page.locator(RESULTS).all()}
+    assert shown == expected and len(expected) > 10
+    assert f"{len(expected)} dispatches found" in page.inner_text("#search-status")
+    assert traffic.console_errors == [] and traffic.failed == [] and traffic.external == []
+
+
+def test_year_facet_narrows_and_toggles(open_page) -> None:
+    page, _ = open_page("/search/", 1280)
+    _search(page, "otan")
+    total = page.locator(RESULTS).count()
+    year = page.locator("#search-facets button", has_text="2021")
+    year.click()
+    page.wait_for_function(f"document.querySelectorAll('{RESULTS}').length < {total}")
+    assert year.get_attribute("aria-pressed") == "true"
+    dates = page.locator("#search-results .meta").all_inner_texts()
+    assert dates and all(d.startswith("2021-") for d in dates)
+    page.locator("#search-facets button", has_text="2021").click()
+    page.wait_for_function(f"document.querySelectorAll('{RESULTS}').length === {total}")
+
+
+def test_prefix_and_words_together(open_page) -> None:
+    page, _ = open_page("/search/?q=stolt%202022", 1280)
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('found')")
+    dates = page.locator("#search-results .meta").all_inner_texts()
+    assert dates and all(d.startswith("2022-") for d in dates)
+
+
+def test_nothing_is_fetched_before_the_first_query(open_page) -> None:
+    page, traffic = open_page("/search/", 1280)
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.wait_for_timeout(300)
+    assert not [u for u in fetched if "search-index" in u]
+    _search(page, "lavrov")
+    assert any(u.endswith("/search-index.json") for u in fetched)
+
+
+def test_keyboard_only_reaches_search(open_page, artifacts: Path) -> None:
+    page, _ = open_page("/", 1280)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Search":
+            break
+    else:
+        raise AssertionError("Tab never reached the Search link")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+    else:
+        raise AssertionError("Tab never reached the search field")
+    page.keyboard.type("Lavrov")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('found')")
+    page.keyboard.press("Tab")  # past the button into the results and facets
+    page.screenshot(path=str(artifacts / "search-keyboard.png"), full_page=True)
+    assert page.locator(RESULTS).count() >= 2
+
+
+def test_skip_link_moves_focus_to_the_content(open_page) -> None:
+    page, _ = open_page("/dates/", 375)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
