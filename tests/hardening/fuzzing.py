@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import CliResult, run_cli, write_site
 
-PROBLEM_LINE = re.compile(r"^(config\.yaml|content/[^:\n]+|command line|site)(:[1-9]\d*)?: \S")
+PROBLEM_LINE = re.compile(r"^[^\s:][^:\n]*(:[1-9]\d*)?: \S")
+"""PATH, relative to the project (any folder the config names), then the line when known."""
 SUMMARY_LINE = re.compile(r"^briefgen: \d+ problems?; nothing was written$")
 
 FIELDS = (

@@ -36,7 +36,7 @@ def test_arbitrary_file_contents(data):
     fz.check_build({"content/a.md": data, "content/b.md": OTHER})
 
 
-@fuzz(60)
+@fuzz(50)
 @given(fz.dispatch_text(hostile=0), fz.dispatch_text(hostile=0))
 def test_plausible_dispatches_with_any_text(first, second):
     fz.check_build({"content/a.md": first, "content/sub/b.md": second, "content/c.md": OTHER})
