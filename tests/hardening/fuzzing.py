@@ -192,6 +192,7 @@ SETTINGS = {
     "cname": st.sampled_from(["briefing.example.org", None]),
     "autolink_actors": st.booleans(),
 }
+FOLDERS = ("content_dir", "templates_dir", "static_dir", "output_dir")
 BAD_SETTINGS = {
     "base_url": ["repo", "javascript:alert(1)", "//x", "http://", "https://x/?q#f", ""],
     "content_dir": ["nope", ".", "..", "", "config.yaml"],
@@ -210,6 +211,8 @@ def config_yaml(draw: st.DrawFn) -> str:
     mapping = {k: draw(SETTINGS[k]) for k in keys}
     hostile = draw(st.sampled_from([None, *sorted(set(SETTINGS) | set(BAD_SETTINGS))]))
     how = draw(st.integers(0, 2))
+    if hostile in FOLDERS and how != 1:  # never let a fuzzed folder point outside the scratch folder
+        how, mapping[hostile] = 3, draw(st.one_of(st.integers(), st.booleans(), st.lists(st.just("x")), st.just("fuzz-" + draw(slugish))))
     if hostile is not None and how == 0:
         mapping[hostile] = draw(values)
     elif hostile is not None and how == 1 and hostile in BAD_SETTINGS:
