@@ -6,8 +6,10 @@ only when a query needs them:
 
 - `terms-B.json`: term → ids of the dispatches containing it (delta-coded), in
   buckets by the term's first two characters, so a prefix search reads one bucket;
-- `facets-C.json`: per dispatch of chunk C, its year, actor and topic numbers;
-- `docs-C.json`: per dispatch of chunk C, what a result shows.
+- `facets-C.json`: per dispatch of chunk C (FACET_CHUNK long), its year, actor and
+  topic numbers, enough to count facets over every match;
+- `docs-C.json`: per dispatch of chunk C (DOC_CHUNK long), what a result shows, so a
+  page of results reads only a few small files.
 
 A dispatch's terms are the words of its title, summary, place and source, plus the
 names and aliases of its actors, its topics and its year, so searching by alias,
@@ -28,7 +30,8 @@ from briefgen.model import Dispatch, Site
 from briefgen.urls import Urls
 
 FORMAT = 2
-CHUNK = 500
+FACET_CHUNK = 1000
+DOC_CHUNK = 25
 BUCKET_BYTES = 24_000
 MAX_BUCKETS = 1024
 STOP_WORDS = (
@@ -96,12 +99,11 @@ def index_files(urls: Urls, site: Site) -> Iterable[tuple[str, bytes]]:
     topic_no = {t: i for i, t in enumerate(topic_keys)}
     postings = _postings(site)
     buckets = _bucket_count(postings)
-    chunks = max(1, math.ceil(len(site.dispatches) / CHUNK))
     entry = {
         "v": FORMAT,
         "n": len(site.dispatches),
-        "chunk": CHUNK,
-        "chunks": chunks,
+        "facetChunk": FACET_CHUNK,
+        "docChunk": DOC_CHUNK,
         "buckets": buckets,
         "dir": folder.rsplit("/", 2)[-2] + "/",
         "stop": STOP_WORDS,
@@ -114,9 +116,9 @@ def index_files(urls: Urls, site: Site) -> Iterable[tuple[str, bytes]]:
         split[bucket_of(term, buckets)][term] = _delta(postings[term])
     for b, part in enumerate(split):
         yield f"{folder}terms-{b}.json", _json(part)
-    for c in range(chunks):
-        docs = site.dispatches[c * CHUNK : (c + 1) * CHUNK]
-        facets = [[d.date.year, [actor_no[a] for a in d.actors], [topic_no[t.key] for t in d.topics]] for d in docs]
-        shown = [[urls.href("dispatch", d.slug), d.title, d.date.isoformat(), d.location or "", d.summary] for d in docs]
-        yield f"{folder}facets-{c}.json", _json(facets)
-        yield f"{folder}docs-{c}.json", _json(shown)
+    for c in range(0, len(site.dispatches), FACET_CHUNK):
+        facets = [[d.date.year, [actor_no[a] for a in d.actors], [topic_no[t.key] for t in d.topics]] for d in site.dispatches[c : c + FACET_CHUNK]]
+        yield f"{folder}facets-{c // FACET_CHUNK}.json", _json(facets)
+    for c in range(0, max(len(site.dispatches), 1), DOC_CHUNK):
+        shown = [[urls.href("dispatch", d.slug), d.title, d.date.isoformat(), d.location or "", d.summary] for d in site.dispatches[c : c + DOC_CHUNK]]
+        yield f"{folder}docs-{c // DOC_CHUNK}.json", _json(shown)

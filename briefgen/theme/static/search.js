@@ -10,7 +10,7 @@
   var facetBox = document.getElementById("search-facets");
   var more = document.getElementById("search-more");
   var entryUrl = new URL(form.getAttribute("data-index"), location.href);
-  var PAGE = 50;
+  var PAGE = 20;
   var entry = null, files = new Map(), filters = {}, found = [], shown = 0, generation = 0;
 
   function getJson(name) {
@@ -64,11 +64,12 @@
   }
 
   function chunksOf(ids, kind) {
-    var wanted = Array.from(new Set(ids.map(function (id) { return Math.floor(id / entry.chunk); })));
+    var size = kind === "docs" ? entry.docChunk : entry.facetChunk;
+    var wanted = Array.from(new Set(ids.map(function (id) { return Math.floor(id / size); })));
     return Promise.all(wanted.map(function (c) { return getJson(kind + "-" + c + ".json"); })).then(function (parts) {
       var byChunk = {};
       wanted.forEach(function (c, i) { byChunk[c] = parts[i]; });
-      return function (id) { return byChunk[Math.floor(id / entry.chunk)][id % entry.chunk]; };
+      return function (id) { return byChunk[Math.floor(id / size)][id % size]; };
     });
   }
 
