@@ -247,13 +247,14 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def build_project(files: dict[str, str | bytes], command: str = "build", seconds: float = 20) -> tuple[Path, CliResult, Path]:
-    """Write a project into a fresh temporary folder and build it; the caller removes it."""
+@contextlib.contextmanager
+def scratch_project(files: dict[str, str | bytes]) -> Iterator[Path]:
+    """A project written into a fresh temporary folder, removed afterwards whatever happens."""
     scratch = Path(tempfile.mkdtemp(prefix="briefgen-fuzz-"))
-    root = write_site(scratch / "project", files)
-    with time_limit(seconds):
-        result = run_cli(command, cwd=root)
-    return root, result, scratch
+    try:
+        yield write_site(scratch / "project", files)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def assert_clean_outcome(root: Path, result: CliResult, output: str = "site") -> None:
@@ -269,12 +270,11 @@ def assert_clean_outcome(root: Path, result: CliResult, output: str = "site") ->
     assert "Traceback" not in result.err
 
 
-def check_build(files: dict[str, str | bytes], output: str = "site") -> CliResult:
-    """Build files as a project and assert the outcome is clean; clean up after."""
-    root, result, scratch = build_project(files)
-    event(f"exit {result.code}")
-    try:
+def check_build(files: dict[str, str | bytes], output: str = "site", seconds: float = 20) -> CliResult:
+    """Build files as a project and assert the outcome is clean."""
+    with scratch_project(files) as root:
+        with time_limit(seconds):
+            result = run_cli("build", cwd=root)
+        event(f"exit {result.code}")
         assert_clean_outcome(root, result, output)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return result
