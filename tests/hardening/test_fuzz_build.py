@@ -36,26 +36,26 @@ def test_arbitrary_file_contents(data):
     fz.check_build({"content/a.md": data, "content/b.md": OTHER})
 
 
-@fuzz(50)
+@fuzz(40)
 @given(fz.dispatch_text(hostile=0), fz.dispatch_text(hostile=0))
 def test_plausible_dispatches_with_any_text(first, second):
     fz.check_build({"content/a.md": first, "content/sub/b.md": second, "content/c.md": OTHER})
 
 
-@fuzz(60)
+@fuzz(50)
 @given(fz.dispatch_text(hostile=1), fz.dispatch_text(hostile=2))
 def test_any_value_in_any_field(first, second):
     fz.check_build({"content/a.md": first, "content/sub/b.md": second, "content/c.md": OTHER})
 
 
-@FUZZ
+@fuzz(60)
 @given(st.data())
 def test_odd_encodings_and_truncated_files(data):
     text = data.draw(fz.dispatch_text(hostile=0))
     fz.check_build({"content/a.md": data.draw(fz.encoded(text)), "content/b.md": OTHER})
 
 
-@FUZZ
+@fuzz(60)
 @given(fz.actors_yaml(), st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3), st.data())
 def test_any_actor_registry(registry, names, data):
     actors = fz.dump(names).strip()
@@ -64,7 +64,7 @@ def test_any_actor_registry(registry, names, data):
     fz.check_build(files)
 
 
-@FUZZ
+@fuzz(60)
 @given(fz.config_yaml(), st.data())
 def test_any_config(config, data):
     raw = data.draw(st.one_of(st.just(config.encode()), fz.encoded(config)))
