@@ -517,15 +517,19 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM stops at once, even mid-build, the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main(args) -> int:
     """The `serve` verb; SIGTERM stops it as cleanly as Ctrl-C."""
     options = ServeOptions(args.config, {"base_url": getattr(args, "base_url", None)}, args.host, args.port, args.drafts)
-    stop = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return serve(options, stop)
+        return serve(options, threading.Event())
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

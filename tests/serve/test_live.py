@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, dispatch, write_site
 from tests.serve.conftest import SMALL_SITE
 
@@ -158,7 +160,8 @@ def test_templates_and_static_folders_made_while_serving_are_watched(serve_site)
     assert live.get("/robots.txt").text == "User-agent: x\n"
 
 
-def test_ctrl_c_stops_cleanly_and_removes_the_temporary_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_stops_cleanly_and_removes_the_temporary_output(tmp_path: Path, signum: int) -> None:
     root = write_site(tmp_path / "project", SMALL_SITE)
     temp = tmp_path / "tmp"
     temp.mkdir()
@@ -170,7 +173,7 @@ def test_ctrl_c_stops_cleanly_and_removes_the_temporary_output(tmp_path: Path) -
         assert proc.stdout.readline().startswith("serving http://127.0.0.1:")
         assert proc.stdout.readline().startswith("built in ")
         assert list(temp.iterdir()), "the build went into the temporary folder"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=10)
     finally:
         proc.kill() if proc.poll() is None else None
