@@ -2,7 +2,9 @@
 
 Timestamps are not resolved, so `date: 2021-02-30` reaches `fields.py` as text and
 is reported with its line, instead of failing inside PyYAML with no location.
-The C loader is used when PyYAML was built with libyaml.
+libyaml's parser is used when PyYAML was built with it; nodes are composed in Python
+with a depth limit, and hostile input (deep nesting, alias bombs, values PyYAML's
+constructors choke on) becomes a located `YamlError`, never a crash.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
-
 from yaml.composer import Composer
 from yaml.constructor import ConstructorError
 
