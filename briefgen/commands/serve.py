@@ -396,7 +396,7 @@ class Preview:
                 self.config_stale = True
                 self.config = load_config(self.options.config_path, self.options.overrides)
                 self.config_stale = False
-            build(self.config, BuildOptions(drafts=self.options.drafts, output=self.output))
+            result = build(self.config, BuildOptions(drafts=self.options.drafts, output=self.output))
         except ContentErrors as exc:
             return self._failed(exc.problems)
         except Exception as exc:  # a bug must not take the preview down with it
@@ -407,7 +407,10 @@ class Preview:
             epoch=f"{time.time_ns():x}", problems=(), has_site=True, building=False, builds=snap.builds + 1, base_path=self.config.base_path
         )
         what = ", ".join(sorted(k.value for k in kinds)) or "start"
-        say(f"built in {time.perf_counter() - started:.2f} s ({what})")
+        say(
+            f"built in {time.perf_counter() - started:.2f} s ({what}): {result.parsed} files read, "
+            f"{result.rendered} pages rendered, {result.reused} unchanged"
+        )
 
     def _failed(self, problems: tuple[Problem, ...]) -> None:
         for problem in problems:
