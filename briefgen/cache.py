@@ -37,12 +37,21 @@ KEEP_PAGE_FILES = 4
 """Page records kept for this many output folders (site/, serve's preview folder …)."""
 
 
+NOT_OUTPUT = ("commands/", "cli.py", "__main__.py", "watch.py", "lock.py", "quality.py")
+"""Code that never shapes a parsed file or a page (other verbs, the command line, the
+watcher, editorial checks): editing it keeps the cache. `commands/build.py` does count."""
+
+
 def code_fingerprint() -> str:
-    """briefgen's version and the bytes of its code and theme: any change empties the cache."""
+    """briefgen's version and the bytes of the code and theme that make the output: a change
+    to any of them empties the cache."""
     root = Path(briefgen.__file__).parent
     h = hashlib.blake2b(f"{briefgen.__version__}|{sys.version}".encode(), digest_size=16)
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".html", ".xml") and p.is_file()):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(NOT_OUTPUT) and rel != "commands/build.py":
+            continue
+        h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -6,6 +6,7 @@ with `serve` and `deploy`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -28,11 +29,13 @@ from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Site
 from briefgen.pages import PageSpec
-from briefgen.read import ACTORS_FILE, find_sources, load_all
+from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
 from briefgen.urls import Urls
 
 MARKER_KEY = "\0marker"
 """The key of the page record that names the output folder the digests describe."""
+INPUTS_KEY = "\0inputs"
+COUNTS_KEY = "\0counts"
 
 
 Progress = Callable[[str, int, int], None]
@@ -85,11 +88,21 @@ def actor_links(registry: Registry, urls: Urls) -> ActorLinks:
     return ActorLinks({phrase: (aid, urls.href("actor", aid)) for phrase, aid in registry.phrases().items()})
 
 
-def load_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Loaded:
-    """Read, validate and link the whole site; raise every problem of the run together.
+@dataclass(frozen=True, slots=True)
+class Read:
+    """Every file read and parsed, before any validation: what the no-change check needs."""
 
-    With `cache`, parsed files come from and go to `.briefgen-cache/` (saved even when the
-    site has problems, so fixing one file re-reads only that file)."""
+    registry: Registry
+    docs: list[LoadedDoc]
+    problems: list[Problem]
+    parsed: int
+    inputs: str
+    """A hash of every input file's content and the day: equal inputs make an equal site."""
+
+
+def read_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Read:
+    """Read and parse every file. With `cache`, parses come from and go to `.briefgen-cache/`
+    (saved even when the site has problems, so fixing one file re-reads only that file)."""
     registry, problems = load_registry(config.content_dir / ACTORS_FILE, config.rel(config.content_dir / ACTORS_FILE))
     sources, found = find_sources(config)
     problems += found
@@ -101,20 +114,33 @@ def load_site(config: Config, drafts: bool = False, cache: bool = False, progres
     docs, parsed = load_all(sources, md, docs_cache)
     if docs_cache:
         docs_cache.save()
+    today = dt.datetime.now(config.tz).date()
+    inputs = repr((registry.digest, drafts, today, [(d.rel, d.digest, d.problems) for d in docs]))
+    return Read(registry, docs, problems, parsed, hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest())
+
+
+def model_site(config: Config, read: Read, drafts: bool = False) -> Loaded:
+    """Validate and link what was read; raise every problem of the run together."""
+    problems = list(read.problems)
     dispatches = []
-    for doc in docs:
+    for doc in read.docs:
         if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
             continue  # an excluded draft may be unfinished; `build --drafts` checks it
-        dispatch, found = to_dispatch(doc, config.tz, registry.digest)
+        dispatch, found = to_dispatch(doc, config.tz, read.registry.digest)
         problems += found
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
-    resolved, actors = resolve(dispatches, registry)
+    resolved, actors = resolve(dispatches, read.registry)
     site, found = link(resolved, actors, config.related_limit, dt.datetime.now(config.tz).date())
     problems += found
     if problems:
         raise ContentErrors(problems)
-    return Loaded(site, registry, parsed=parsed, cached=len(docs) - parsed)
+    return Loaded(site, read.registry, parsed=read.parsed, cached=len(read.docs) - read.parsed)
+
+
+def load_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Loaded:
+    """Read, validate and link the whole site; raise every problem of the run together."""
+    return model_site(config, read_site(config, drafts, cache, progress), drafts)
 
 
 def _docs_key(links: ActorLinks | None) -> str:
@@ -132,7 +158,12 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     output = (options.output or config.output_dir).resolve()
     write.check_output(config, output)
     stages: dict[str, float] = {}
-    loaded = load_site(config, options.drafts, options.cache, options.progress)
+    read = read_site(config, options.drafts, options.cache, options.progress)
+    inputs = _inputs(config, read)
+    unchanged = _unchanged(config, options, output, inputs, read)
+    if unchanged is not None:
+        return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
+    loaded = model_site(config, read, options.drafts)
     stages["read+link"] = time.perf_counter() - started
     site, urls = loaded.site, Urls.of(config)
     env = render.make_env(config, site, urls)
@@ -152,7 +183,8 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
             stages["render"] = time.perf_counter() - started - sum(stages.values())
             count = rendered + reused + write.write_files(staging, feeds.all_files(config, urls, site, [s.path for s in specs]))
             write.copy_static(config, staging)
-            _record(config, options, output, staging, digests)
+            counts = {COUNTS_KEY: (len(site.dispatches), len(site.actors), count), INPUTS_KEY: inputs}
+            _record(config, options, output, staging, {**digests, **counts})
             write.swap_in(staging, output)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
@@ -166,6 +198,31 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
         len(site.dispatches), len(site.actors), count, seconds, output, stages,
         parsed=loaded.parsed, cached=loaded.cached, rendered=len(todo), reused=reused,
     )
+
+
+def _inputs(config: Config, read: Read) -> str:
+    """Everything the output is made of: files read, code, config, templates, static/."""
+    h = hashlib.blake2b(repr((read.inputs, _global_part(config))).encode(), digest_size=16)
+    if config.static_dir.is_dir():
+        for path in sorted(config.static_dir.rglob("*")):
+            st = path.stat()
+            h.update(repr((path.relative_to(config.static_dir).as_posix(), st.st_size, st.st_mtime_ns)).encode())
+    return h.hexdigest()
+
+
+def _unchanged(config: Config, options: BuildOptions, output: Path, inputs: str, read: Read) -> BuildResult | None:
+    """The result of the last build into `output` when nothing it was made from changed:
+    its files are already what this build would write, so none is touched."""
+    if not options.cache or read.problems or any(d.problems for d in read.docs):
+        return None
+    record = load_pages(config.cache_dir, code_fingerprint(), output)
+    counts = record.get(COUNTS_KEY)
+    if record.get(INPUTS_KEY) != inputs or record.get(MARKER_KEY) != _marker_id(output) or not isinstance(counts, tuple):
+        return None
+    dispatches, actors, files = counts
+    pages = len(record) - 3
+    return BuildResult(dispatches, actors, files, 0.0, output, {}, parsed=read.parsed,
+                       cached=len(read.docs) - read.parsed, rendered=0, reused=pages)
 
 
 def _check_unique(specs: list[PageSpec]) -> None:
