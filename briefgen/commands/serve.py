@@ -85,12 +85,22 @@ RELOAD_SCRIPT = """<script id="briefgen-live">(function () {
     problems.forEach(function (p) { var li = document.createElement("li"); li.textContent = p; list.appendChild(li); });
     box.appendChild(head); box.appendChild(list);
   }
-  var source = new EventSource(%(events)s);
-  source.onmessage = function (e) {
-    var state = JSON.parse(e.data);
-    if (state.epoch !== epoch) { source.close(); location.reload(); return; }
-    overlay(state.problems);
-  };
+  var source = null;
+  function listen() {
+    if (source || document.hidden) return;
+    source = new EventSource(%(events)s);
+    source.onmessage = function (e) {
+      var state = JSON.parse(e.data);
+      if (state.epoch !== epoch) { source.close(); location.reload(); return; }
+      overlay(state.problems);
+    };
+  }
+  // Only visible tabs keep a connection open (browsers allow six per server); a tab
+  // shown again reconnects, learns the current epoch and reloads if it missed a build.
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && source) { source.close(); source = null; } else { listen(); }
+  });
+  listen();
 })();</script>"""
 OVERLAY_STYLE = (
     "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:2rem;"
