@@ -436,12 +436,12 @@ def bind(host: str, port: int) -> PreviewServer | str:
     """Bind before building anything, so a busy port fails at once: the server, or why not."""
     try:
         return PreviewServer((host, port), socket.AF_INET6 if ":" in host else socket.AF_INET)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
+    except (OSError, OverflowError) as exc:
+        if getattr(exc, "errno", None) == errno.EADDRINUSE:
             return f"port {port} is already in use on {host}; stop the other server or choose another with --port"
-        if exc.errno == errno.EACCES:
+        if getattr(exc, "errno", None) == errno.EACCES:
             return f"not allowed to listen on port {port}; choose a port above 1023 with --port"
-        return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        return f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}"
 
 
 def is_loopback(host: str) -> bool:
@@ -537,6 +537,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(args) -> int:
     """The `serve` verb; SIGTERM stops it as cleanly as Ctrl-C."""
+    if not 0 <= args.port <= 65535:
+        print(f"briefgen serve: error: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
+        return 2
     options = ServeOptions(args.config, {"base_url": getattr(args, "base_url", None)}, args.host, args.port, args.drafts)
     previous = None
     if threading.current_thread() is threading.main_thread():

@@ -177,3 +177,14 @@ def test_loopback_is_the_default_and_does_not_warn(serve_site, capsys) -> None:
     live = serve_site(SMALL_SITE)
     assert live.url.startswith("http://127.0.0.1:")
     assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("--port", "70000"), 2, "--port must be between 0 and 65535"),
+    (("--host", "no-such-host.invalid"), 1, "cannot listen on no-such-host.invalid:"),
+])
+def test_bad_ports_and_hosts_are_one_line_errors(make_site, args, code: int, message: str) -> None:
+    root = make_site(SMALL_SITE)
+    result = run_cli("serve", *args, "--config", str(root / "config.yaml"))
+    assert result.code == code
+    assert message in result.err and len(result.err.strip().splitlines()) == 1, result.err

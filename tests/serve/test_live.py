@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, dispatch, write_site
+from tests.conftest import ROOT, dispatch, run_cli, tree_bytes, write_site
 from tests.serve.conftest import SMALL_SITE
 
 BROKEN_RELATED = dispatch("Alpha proposal", "2021-12-26", "[NATO, Russia]", "Alpha body.", related='["<b>x</b>"]')
@@ -182,3 +182,13 @@ def test_ctrl_c_stops_cleanly_and_removes_the_temporary_output(tmp_path: Path, s
     assert "stopped" in out
     assert list(temp.iterdir()) == []
     assert not (root / "site").exists()
+
+
+def test_the_projects_site_folder_stays_as_the_last_build_left_it(make_site, serve_site) -> None:
+    root = make_site(SMALL_SITE)
+    assert run_cli("build", "--config", str(root / "config.yaml")).code == 0
+    before = tree_bytes(root / "site")
+    live = serve_site(root)
+    live.change(lambda: (root / "content" / "alpha.md").write_text(dispatch("Alpha while serving", "2021-12-26", "[NATO]")))
+    assert "Alpha while serving" in live.get("/dispatches/alpha/").text
+    assert tree_bytes(root / "site") == before
