@@ -278,7 +278,7 @@ def make_handler(state: LiveState, output: Path, inbox: Inbox) -> type[BaseHTTPR
                 return self._send(400, "text/plain; charset=utf-8", b"bad request\n", body)
             if target is not None and target.is_dir():
                 if not path.endswith("/"):
-                    return self._redirect(path + "/")
+                    return self._redirect("/" + path.lstrip("/") + "/")  # never `//host/`: no open redirect
                 target = target / "index.html"
             self._serve_file(target, snap, body)
 

@@ -41,6 +41,8 @@ def test_home_and_folders_without_a_slash(live) -> None:
     moved = live.get("/dispatches/beta")
     assert (moved.status, moved.headers["location"]) == (302, "/dispatches/beta/")
     assert live.get("/dispatches/beta/?utm=x").status == 200
+    doubled = live.get("//dispatches")
+    assert (doubled.status, doubled.headers["location"]) == (302, "/dispatches/"), "never a redirect to another host"
 
 
 def test_missing_pages_get_the_sites_404_page_with_the_script(live) -> None:
