@@ -81,7 +81,7 @@ def template_reads(env: jinja2.Environment) -> dict[str, frozenset[str]]:
 
 def _reads(tree: nodes.Template) -> set[str]:
     """Undeclared names, with `site` narrowed to the attributes read from it."""
-    names = set(meta.find_undeclared_variables(tree))
+    names = set(meta.find_undeclared_variables(tree)) - _declared(tree)
     if "site" in names:
         names.discard("site")
         site_names = sum(1 for n in tree.find_all(nodes.Name) if n.name == "site")
@@ -89,6 +89,17 @@ def _reads(tree: nodes.Template) -> set[str]:
         names |= {f"site.{a}" for a in attrs}
         if site_names > len(attrs):
             names.add("site.*")
+    return names
+
+
+def _declared(tree: nodes.Template) -> set[str]:
+    """Names the template itself binds anywhere: imports, macros, `set` and loop targets.
+    Jinja's own analysis sees a name imported or set outside a block as unbound inside it."""
+    names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    names |= {n.name for n in tree.find_all(nodes.Macro)}
+    names |= {n.target for n in tree.find_all(nodes.Import)}
+    for node in tree.find_all(nodes.FromImport):
+        names |= {item[1] if isinstance(item, tuple) else item for item in node.names}
     return names
 
 
@@ -114,9 +125,10 @@ class Digester:
             part = Digester.whole
         return _hash(self.global_part, spec.path, spec.template, part(self, spec))
 
-    def docs(self, slugs: Iterable[str | None]) -> tuple[str, ...]:
+    def docs(self, slugs: Iterable[str | None]) -> tuple[tuple[str, str], ...]:
+        """Each dispatch shown, by slug and content: a file renamed keeps its content, not its slug."""
         by_slug = self.site.by_slug
-        return tuple(by_slug[s].digest if s in by_slug else "" for s in slugs if s)
+        return tuple((s, by_slug[s].digest if s in by_slug else "") for s in slugs if s)
 
     def whole(self, spec: PageSpec) -> str:
         """The site model is made from the dispatch files, the registry and config (in the
@@ -139,13 +151,14 @@ class Digester:
         return _hash(self._actor_part(ctx["actor"].id), ctx["pager"], self.docs(ctx["items"]), upcoming)
 
     def _actor_part(self, actor_id: str) -> str:
-        """What every page of one actor shows: its record, stats, and its dispatches' actors
-        (the co-appearance network is drawn from them)."""
+        """What every page of one actor shows: its record, stats, its dispatches' actors (the
+        co-appearance network is drawn from them), its threads with their sizes."""
         if actor_id not in self._actor:
             stats, by_slug = self.site.actor_stats[actor_id], self.site.by_slug
             actors = tuple(by_slug[s].actors for s in stats.dispatches)
             events = self.docs(e.dispatch for e in stats.events)
-            self._actor[actor_id] = _hash(self.site.actors[actor_id], stats, actors, events)
+            threads = tuple(self.site.threads[t] for t in stats.threads)  # shown with their counts
+            self._actor[actor_id] = _hash(self.site.actors[actor_id], stats, actors, events, threads)
         return self._actor[actor_id]
 
     def date(self, spec: PageSpec) -> str:

