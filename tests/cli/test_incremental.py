@@ -161,3 +161,24 @@ def test_deleted_output_is_rebuilt_whole(copy_site) -> None:
     result = _build(root)
     assert result.reused == 0 and result.rendered > 0
     assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_progress_shows_on_a_terminal_and_leaves_only_the_summary(copy_site) -> None:
+    import io
+
+    from briefgen.commands.build import TerminalProgress
+
+    screen = io.StringIO()
+    progress = TerminalProgress(screen)
+    progress("reading", 0, 5000)
+    progress("rendering", 2400, 9000)
+    progress.clear()
+    shown = screen.getvalue()
+    assert "reading 5000" in shown and "rendering 2400/9000" in shown
+    assert shown.endswith("\r\x1b[K")  # the line is wiped before the summary is printed
+    quiet = io.StringIO()
+    TerminalProgress(quiet)("reading", 0, 12)  # a small site: nothing to wait for, nothing shown
+    assert quiet.getvalue() == ""
+    result = run_cli("build", cwd=copy_site("example"))  # not a terminal: the summary alone
+    assert result.code == 0 and result.err == ""
+    assert result.out.count("\n") == 1 and result.out.startswith("built ")

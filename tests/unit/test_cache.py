@@ -1,0 +1,56 @@
+"""The build cache never trusts a file it did not write, and never a stamp too fresh to trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from briefgen import cache
+from briefgen.digests import template_reads
+from briefgen.read import Source
+
+
+def test_blob_round_trips_under_its_key(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    cache.write_blob(path, "k1", {"a": (1, "two")})
+    assert cache.read_blob(path, "k1") == {"a": (1, "two")}
+
+
+def test_blob_under_another_key_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    cache.write_blob(path, "k1", {"a": 1})
+    assert cache.read_blob(path, "k2") is None
+
+
+def test_corrupt_or_foreign_blob_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    cache.write_blob(path, "k", {"a": "b" * 100})
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0x01
+    path.write_bytes(bytes(data))
+    assert cache.read_blob(path, "k") is None
+    path.write_bytes(b"\x80\x04garbage")
+    assert cache.read_blob(path, "k") is None
+    assert cache.read_blob(tmp_path / "missing.bin", "k") is None
+
+
+def test_fresh_stamp_is_not_trusted(tmp_path: Path) -> None:
+    docs = cache.DocCache(tmp_path / "docs.bin", "k")
+    old = Source(tmp_path / "a.md", "a.md", 10, 1_000)
+    fresh = Source(tmp_path / "b.md", "b.md", 10, 9_000_000_000)
+    docs.stamp([old, fresh], {"a.md": "da", "b.md": "db"}, now_ns=10_000_000_000)
+    assert docs.known_digest(old) == "da"
+    assert docs.known_digest(fresh) is None  # modified within the racy window: hash it again
+    assert docs.known_digest(Source(old.path, "a.md", 11, 1_000)) is None
+
+
+def test_a_template_reading_the_whole_site_is_seen() -> None:
+    env = jinja2.Environment(loader=jinja2.DictLoader({
+        "base.html": "{{ config.title }}{% block content %}{% endblock %}",
+        "page.html": '{% extends "base.html" %}{% from "m.html" import f %}{% block content %}{{ f(site) }}{{ site.dates|length }}{% endblock %}',
+        "m.html": "{% macro f(s) %}{{ s }}{% endmacro %}",
+    }))
+    reads = template_reads(env)
+    assert {"site.*", "site.dates", "config"} <= reads["page.html"]
+    assert "f" not in reads["page.html"]  # imported, so bound
