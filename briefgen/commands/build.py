@@ -164,6 +164,7 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     if unchanged is not None:
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
     loaded = model_site(config, read, options.drafts)
+    del read  # the parsed files (Markdown sources included) are not needed past the model
     stages["read+link"] = time.perf_counter() - started
     site, urls = loaded.site, Urls.of(config)
     env = render.make_env(config, site, urls)
