@@ -115,7 +115,10 @@ def measure_edits(project: Path, edits: int) -> tuple[list[float], str]:
         return latencies, started
     finally:
         proc.terminate()
-        proc.communicate(timeout=30)
+        rest = proc.communicate(timeout=60)[0]
+        for line in rest.splitlines():
+            if line.startswith("built in "):
+                note(f"server: {line}")
 
 
 def main() -> None:
