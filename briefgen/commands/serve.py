@@ -41,7 +41,7 @@ from briefgen.watch import ChangeKind, Event, Layout, classify
 
 EVENTS_PATH = "/__briefgen/events"
 STATUS_PATH = "/__briefgen/status"
-QUIET = 0.05
+QUIET = 0.1
 """Seconds without a new event before a batch is built: an editor's save is one batch."""
 MAX_WAIT = 1.0
 """A stream of events (a `git checkout`) still rebuilds this often."""
