@@ -7,12 +7,16 @@ travels back through a pipe. The calling process works on the first shard itself
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import pickle
+import signal
 import threading
 import traceback
 from typing import Callable, Sequence, TypeVar
 
+PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -49,12 +53,14 @@ def fork_map(func: Callable[[Sequence[T]], R], parts: list[Sequence[T]]) -> list
 
 
 def _spawn(func: Callable[[Sequence[T]], R], part: Sequence[T]) -> tuple[int, int]:
+    parent = os.getpid()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: work, send the result, and leave without running exit handlers
         os.close(read_fd)
         code = 0
         try:
+            _die_with(parent)
             payload = pickle.dumps((True, func(part)), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:
             payload, code = pickle.dumps((False, traceback.format_exc())), 1
@@ -65,6 +71,18 @@ def _spawn(func: Callable[[Sequence[T]], R], part: Sequence[T]) -> tuple[int, in
             os._exit(code)
     os.close(write_fd)
     return pid, read_fd
+
+
+def _die_with(parent: int) -> None:
+    """A killed build must not leave a worker writing into its staging folder after the
+    next build has cleaned it: on Linux the kernel kills the worker with its parent."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _collect(pid: int, read_fd: int) -> R:
