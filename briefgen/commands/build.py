@@ -162,6 +162,8 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     inputs = _inputs(config, read)
     unchanged = _unchanged(config, options, output, inputs, read)
     if unchanged is not None:
+        with build_lock(config):
+            write.clean_stale(output)  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
     loaded = model_site(config, read, options.drafts)
     del read  # the parsed files (Markdown sources included) are not needed past the model
