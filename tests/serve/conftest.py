@@ -17,7 +17,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from briefgen.commands.serve import STATUS_PATH, ServeOptions, serve
+from briefgen.commands.serve import ServeOptions, serve
+from briefgen.preview import STATUS_PATH
 from tests.conftest import dispatch, write_site
 
 
