@@ -32,7 +32,8 @@ def link(
     problems += more
     redirects, more = _redirects(ordered, actors, by_slug)
     problems += more
-    threads = _groups(ordered, lambda d: [(d.thread, thread_name(d.thread))] if d.thread else [], oldest_first=True)
+    spellings = _spellings(actors)
+    threads = _groups(ordered, lambda d: [(d.thread, thread_name(d.thread, spellings))] if d.thread else [], oldest_first=True)
     links = _links(ordered, explicit, threads, related_mod.compute(ordered, related_limit))
     site = Site(
         dispatches=ordered,
@@ -51,10 +52,20 @@ def link(
     return site, problems
 
 
-def thread_name(thread_id: str) -> str:
-    """A readable name for a thread id: `nato-russia-talks` → `Nato russia talks`."""
-    words = thread_id.replace("-", " ")
-    return words[:1].upper() + words[1:]
+def thread_name(thread_id: str, spellings: Mapping[str, str] | None = None) -> str:
+    """A readable name for a thread id: `nato-russia-talks` → `NATO Russia talks`.
+
+    Words that are an actor's one-word name take its spelling (NATO, OSCE); the rest
+    stay lower-case but for the first letter.
+    """
+    words = [(spellings or {}).get(w, w) for w in thread_id.split("-")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _spellings(actors: Mapping[str, Actor]) -> dict[str, str]:
+    """One-word actor names by their lower-case form, for thread names."""
+    return {a.name.casefold(): a.name for a in actors.values() if a.name.isascii() and a.name.isalpha()}
 
 
 def _unique_slugs(dispatches: Iterable[Dispatch]) -> tuple[dict[str, Dispatch], list[Problem]]:

@@ -139,3 +139,35 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, bytes], None]:
         assert actual.decode("utf-8") == path.read_bytes().decode("utf-8"), f"{name} differs (run pytest --update-golden after checking the change)"
 
     return check
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip a browser test where no browser is installed; under CI that is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, driven by Playwright, shared by every browser test of the session.
+
+    Playwright's sync API allows one running instance per process, so all browser
+    tests share this one and open their own pages or contexts.
+    """
+    if not CHROMIUM.exists():
+        browser_unavailable(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
