@@ -44,7 +44,9 @@ def test_deep_yaml_nesting_is_refused_not_a_segfault(make_site, opening, closing
     root = make_site(files)
     result = run_cli("build", cwd=root)
     assert result.code == 1
-    assert f"{where}:" in result.err and "nested more than 100 levels deep" in result.err
+    assert f"{where}:" in result.err
+    # our own limit, or the one newer libyaml builds enforce before ours is reached
+    assert "nested more than 100 levels deep" in result.err or "exceeded maximum nesting depth" in result.err
 
 
 def test_deep_block_nesting_points_at_the_key_whose_value_is_too_deep(make_site):
