@@ -26,7 +26,7 @@ from briefgen.pages import PageSpec
 
 PURE = frozenset(DEFAULT_NAMESPACE) | {
     "config", "url", "absolute", "asset", "kind", "title", "self", "caller", "loop", "varargs", "kwargs",
-    "relation_text", "days_between", "month_label", "period_label",
+    "relation_text", "days_between", "month_label", "period_label", "once",
 }
 """Names whose value is the same for every build with the same config, or a pure function
 of its arguments: reading them adds nothing to a page's digest."""

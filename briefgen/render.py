@@ -57,9 +57,27 @@ def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
         dispatch=site.by_slug.get,
         actor=site.actors.get,
         asset=lambda name: urls.href("asset", name),
+        once=_once(),
     )
     env.globals.update(chart_globals(site, urls))
     return env
+
+
+def _once() -> Callable[..., Any]:
+    """`{% call once(key...) %}…{% endcall %}` renders its body once per build and key.
+
+    A dispatch's entry in a listing looks the same on every page that lists it, and
+    it is listed on about ten pages; the model is frozen, so the first rendering holds.
+    """
+    seen: dict[tuple[Any, ...], Any] = {}
+
+    def once(*key: Any, caller: Callable[[], Any]) -> Any:
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = caller()
+        return found
+
+    return once
 
 
 def check_templates(env: jinja2.Environment, config: Config) -> None:
