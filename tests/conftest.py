@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import io
 import os
 import shutil
 import textwrap
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -69,6 +72,38 @@ def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def copy_example(dest: Path) -> Path:
+    """Copy the example site project (not its output) into dest; returns dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in ("config.yaml", "content", "templates", "static"):
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        elif src.exists():
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file handler that keeps test output clean."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path, handler: type[http.server.SimpleHTTPRequestHandler] = QuietHandler) -> Iterator[str]:
+    """Serve a built site over HTTP on a free loopback port; yields its origin."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def make_site(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     """Factory for a site project under tmp_path/site-project."""
@@ -86,13 +121,7 @@ def copy_site(tmp_path: Path) -> Callable[[str], Path]:
     def copy(name: str) -> Path:
         dest = tmp_path / name
         if name == "example":
-            dest.mkdir()
-            for part in ("config.yaml", "content", "templates", "static"):
-                src = ROOT / part
-                if src.is_dir():
-                    shutil.copytree(src, dest / part)
-                elif src.exists():
-                    shutil.copy2(src, dest / part)
+            copy_example(dest)
         else:
             shutil.copytree(SITES / name, dest)
         return dest
@@ -103,13 +132,7 @@ def copy_site(tmp_path: Path) -> Callable[[str], Path]:
 @pytest.fixture(scope="session")
 def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example site, built once per test session; returns its output folder."""
-    dest = tmp_path_factory.mktemp("example")
-    for part in ("config.yaml", "content", "templates", "static"):
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        elif src.exists():
-            shutil.copy2(src, dest / part)
+    dest = copy_example(tmp_path_factory.mktemp("example"))
     result = run_cli("build", cwd=dest)
     assert result.code == 0, result.err
     return dest / "site"

@@ -6,10 +6,7 @@ it the tests are skipped, except under CI (CI set), where a missing browser is a
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -17,27 +14,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import CHROMIUM, browser_unavailable as _unavailable  # noqa: F401
+from tests.conftest import serve_folder, CHROMIUM, browser_unavailable as _unavailable  # noqa: F401
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="session")
 def served(built_example: Path) -> Iterator[str]:
     """The example site over HTTP on a free local port: its origin."""
-    handler = functools.partial(_Quiet, directory=str(built_example))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(built_example) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="session")

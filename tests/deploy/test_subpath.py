@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -21,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import copy_example, run_cli
 from tests.linkcheck import page_links, url_of
 
 HOST = "user.github.io"
@@ -44,13 +43,7 @@ class ProjectSiteHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """(output folder, server origin) for the example site built for https://user.github.io/repo/."""
-    root = tmp_path_factory.mktemp("project-site")
-    for part in ("config.yaml", "content", "templates", "static"):
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, root / part)
-        elif src.exists():
-            shutil.copy2(src, root / part)
+    root = copy_example(tmp_path_factory.mktemp("project-site"))
     result = run_cli("build", "--base-url", f"https://{HOST}{PREFIX}", cwd=root)
     assert result.code == 0, result.err
     site = root / "site"

@@ -8,17 +8,14 @@ over HTTP; a dialog or an element with id `pwned` means a payload ran or was inj
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.conftest import run_cli, write_site
+from tests.conftest import serve_folder, run_cli, write_site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -120,18 +117,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def served(hostile_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(hostile_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    with serve_folder(hostile_site) as origin:
+        yield origin
 
 
 def page_urls(site: Path) -> list[str]:
