@@ -98,6 +98,8 @@ class Read:
     parsed: int
     inputs: str
     """A hash of every input file's content and the day: equal inputs make an equal site."""
+    today: dt.date
+    """The day the build runs, read once so the model and the input hash agree at midnight."""
 
 
 def read_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Read:
@@ -116,7 +118,7 @@ def read_site(config: Config, drafts: bool = False, cache: bool = False, progres
         docs_cache.save()
     today = dt.datetime.now(config.tz).date()
     inputs = repr((registry.digest, drafts, today, [(d.rel, d.digest, d.problems) for d in docs]))
-    return Read(registry, docs, problems, parsed, hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest())
+    return Read(registry, docs, problems, parsed, hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest(), today)
 
 
 def model_site(config: Config, read: Read, drafts: bool = False) -> Loaded:
@@ -131,7 +133,7 @@ def model_site(config: Config, read: Read, drafts: bool = False) -> Loaded:
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
     resolved, actors = resolve(dispatches, read.registry)
-    site, found = link(resolved, actors, config.related_limit, dt.datetime.now(config.tz).date())
+    site, found = link(resolved, actors, config.related_limit, read.today)
     problems += found
     if problems:
         raise ContentErrors(problems)
@@ -159,8 +161,12 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     write.check_output(config, output)
     stages: dict[str, float] = {}
     read = read_site(config, options.drafts, options.cache, options.progress)
-    inputs = _inputs(config, read)
-    unchanged = _unchanged(config, options, output, inputs, read)
+    global_part = _global_part(config)
+    inputs = _inputs(config, read, global_part)
+    previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.cache else {}
+    if previous.get(MARKER_KEY) != _marker_id(output):
+        previous = {}  # digests of another output, or of a build that never swapped in
+    unchanged = _unchanged(options, output, inputs, read, previous)
     if unchanged is not None:
         with build_lock(config):
             write.clean_stale(output)  # a killed build's leftovers go, even when nothing changed
@@ -173,14 +179,14 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     render.check_templates(env, config)
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
-    digester = Digester(site, template_reads(env), _global_part(config))
+    digester = Digester(site, template_reads(env), global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
     with build_lock(config):  # a concurrent build must not clean or swap under this one
         write.clean_stale(output)
         staging = write.staging_dir(output)
         try:
             staging.mkdir(parents=True)
-            todo, reused = _reuse(config, options, output, staging, specs, digests)
+            todo, reused = _reuse(previous, output, staging, specs, digests)
             stages["digest+link"] = time.perf_counter() - started - sum(stages.values())
             rendered = sum(render.render_all(env, todo, config, _writer(staging, options.progress, len(todo))))
             stages["render"] = time.perf_counter() - started - sum(stages.values())
@@ -203,9 +209,9 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     )
 
 
-def _inputs(config: Config, read: Read) -> str:
+def _inputs(config: Config, read: Read, global_part: str) -> str:
     """Everything the output is made of: files read, code, config, templates, static/."""
-    h = hashlib.blake2b(repr((read.inputs, _global_part(config))).encode(), digest_size=16)
+    h = hashlib.blake2b(repr((read.inputs, global_part)).encode(), digest_size=16)
     if config.static_dir.is_dir():
         for path in sorted(config.static_dir.rglob("*")):
             st = path.stat()
@@ -213,14 +219,13 @@ def _inputs(config: Config, read: Read) -> str:
     return h.hexdigest()
 
 
-def _unchanged(config: Config, options: BuildOptions, output: Path, inputs: str, read: Read) -> BuildResult | None:
+def _unchanged(options: BuildOptions, output: Path, inputs: str, read: Read, record: dict) -> BuildResult | None:
     """The result of the last build into `output` when nothing it was made from changed:
     its files are already what this build would write, so none is touched."""
     if not options.cache or read.problems or any(d.problems for d in read.docs):
         return None
-    record = load_pages(config.cache_dir, code_fingerprint(), output)
     counts = record.get(COUNTS_KEY)
-    if record.get(INPUTS_KEY) != inputs or record.get(MARKER_KEY) != _marker_id(output) or not isinstance(counts, tuple):
+    if record.get(INPUTS_KEY) != inputs or not isinstance(counts, tuple):
         return None
     dispatches, actors, files = counts
     pages = len(record) - 3
@@ -254,12 +259,9 @@ def _marker_id(folder: Path) -> str | None:
     return f"{st.st_dev}:{st.st_ino}"
 
 
-def _reuse(config, options, output, staging, specs, digests) -> tuple[list[PageSpec], int]:
+def _reuse(previous: dict, output: Path, staging: Path, specs: list[PageSpec], digests: dict[str, str]) -> tuple[list[PageSpec], int]:
     """Hard-link (or copy) each page whose digest is unchanged from the current output;
     return the pages still to render and how many were reused."""
-    previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.cache else {}
-    if previous.get(MARKER_KEY) != _marker_id(output):
-        previous = {}
     todo: list[PageSpec] = []
     reused = 0
     made: set[Path] = set()
