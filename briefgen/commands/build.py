@@ -79,9 +79,13 @@ class BuildResult:
 
     def summary(self) -> str:
         return (
-            f"built {self.dispatches} dispatches, {self.actors} actors, {self.files} files "
-            f"in {self.seconds:.2f} s → {self.output}"
+            f"built {_count(self.dispatches, 'dispatch', 'dispatches')}, {_count(self.actors, 'actor', 'actors')}, "
+            f"{_count(self.files, 'file', 'files')} in {self.seconds:.2f} s → {self.output}"
         )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def actor_links(registry: Registry, urls: Urls) -> ActorLinks:

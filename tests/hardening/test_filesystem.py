@@ -89,7 +89,7 @@ def test_hidden_files_and_folders_are_skipped(make_site):
     })
     result = run_cli("build", cwd=root)
     assert result.code == 0, result.err
-    assert "built 1 dispatches" in result.out
+    assert "built 1 dispatch," in result.out
     assert not (root / "site/dispatches/hidden").exists()
 
 
