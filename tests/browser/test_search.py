@@ -70,24 +70,23 @@ def test_nothing_is_fetched_before_the_first_query(open_page) -> None:
     assert any(u.endswith("/search-index.json") for u in fetched)
 
 
+def tab_until(page, expression: str, wanted: str, presses: int = 20) -> None:
+    """Press Tab until `expression` (evaluated in the page) equals `wanted`, as a keyboard user would."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(expression) == wanted:
+            return
+    raise AssertionError(f"Tab never reached {wanted!r}")
+
+
 def test_keyboard_only_reaches_search(open_page, artifacts: Path) -> None:
     page, _ = open_page("/", 1280)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent") == "Search":
-            break
-    else:
-        raise AssertionError("Tab never reached the Search link")
+    tab_until(page, "document.activeElement.textContent", "Search")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search/")
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "q":
-            break
-    else:
-        raise AssertionError("Tab never reached the search field")
+    tab_until(page, "document.activeElement.id", "q")
     page.keyboard.type("Lavrov")
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('search-status').textContent.includes('found')")
