@@ -93,12 +93,6 @@ def _check_link(path: Path, config: Config) -> list[Problem]:
     return [Problem(config.rel(path), None, f"symbolic link points {where} ({target}); refusing to follow it")]
 
 
-def load(source: Source, md: MarkdownIt) -> LoadedDoc:
-    """Read, decode, split and render one dispatch; every failure becomes a Problem."""
-    data = read_source(source)
-    return data if isinstance(data, LoadedDoc) else parse_bytes(source.rel, data, md)
-
-
 def read_source(source: Source) -> bytes | LoadedDoc:
     """A file's bytes, or a LoadedDoc carrying why they cannot be had."""
     rel = source.rel
