@@ -212,8 +212,19 @@ def _co_edges(site: Site, actor_id: str, ids: Sequence[str]) -> list[tuple[int, 
 
 def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
     """Template globals that draw the pictures from the read-only site."""
-    days = {k: len(v) for k, v in site.dates.items() if len(k) == 10}
-    peak_day = max(days.values(), default=0)
+    days: dict[str, dict[int, int]] = {}
+    for k, v in site.dates.items():
+        if len(k) == 10:
+            days.setdefault(k[:7], {})[int(k[8:])] = len(v)
+    peak_day = max((n for month in days.values() for n in month.values()), default=0)
+    drawn: dict[tuple[str, str], Markup] = {}
+
+    def memo(name: str, key: str, draw: Callable[[], Markup]) -> Markup:
+        """Each picture is drawn once per build: a month or an actor recurs on many pages."""
+        found = drawn.get((name, key))
+        if found is None:
+            found = drawn[(name, key)] = draw()
+        return found
 
     def mentions_sparkline(actor_id: str) -> Markup:
         stats, actor = site.actor_stats[actor_id], site.actors[actor_id]
@@ -221,8 +232,8 @@ def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
 
     def month_grid(month_key: str) -> Markup:
         year, month = int(month_key[:4]), int(month_key[5:7])
-        counts = {int(k[8:]): n for k, n in days.items() if k.startswith(month_key + "/")}
-        return month_calendar(year, month, counts, lambda d: urls.href("date", f"{month_key}/{d:02d}"), peak_day)
+        href = lambda d: urls.href("date", f"{month_key}/{d:02d}")  # noqa: E731
+        return memo("month", month_key, lambda: month_calendar(year, month, days.get(month_key, {}), href, peak_day))
 
     def months_of(year: str) -> list[str]:
         """Every month of a year from its first to its last dispatch, quiet months too."""

@@ -52,7 +52,7 @@ def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
         top_actors=lambda n: [(a, count) for count, a in ranking[:n] if count],
         site=site,
         config=config,
-        url=urls.href,
+        url=_memo(urls.href),
         absolute=urls.absolute,
         dispatch=site.by_slug.get,
         actor=site.actors.get,
@@ -61,6 +61,20 @@ def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
     )
     env.globals.update(chart_globals(site, urls))
     return env
+
+
+def _memo(func: Callable[..., R]) -> Callable[..., R]:
+    """A pure function remembered per arguments for one build: pages ask for the same
+    few thousand links hundreds of thousands of times."""
+    seen: dict[tuple[Any, ...], R] = {}
+
+    def remembered(*args: Any) -> R:
+        found = seen.get(args)
+        if found is None:
+            found = seen[args] = func(*args)
+        return found
+
+    return remembered
 
 
 def _once() -> Callable[..., Any]:
