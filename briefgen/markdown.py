@@ -131,9 +131,17 @@ def _plain(children: list[Token]) -> str:
 
 def _actor_rule(pattern: re.Pattern[str], phrases: Mapping[str, tuple[str, str]]):
     """A core rule linking the first mention of each actor outside code, links and headings."""
-    lookup: dict[str, tuple[str, str]] = {}
+    targets: dict[str, tuple[str, str]] = {}
     for phrase, target in phrases.items():
-        lookup.setdefault(phrase_key(phrase), target)
+        targets.setdefault(phrase_key(phrase), target)
+    seen: dict[str, tuple[str, str]] = {}
+
+    def lookup(mention: str) -> tuple[str, str]:
+        """The target of a mention as written (the same few spellings recur in every body)."""
+        found = seen.get(mention)
+        if found is None:
+            found = seen[mention] = targets[phrase_key(mention)]
+        return found
 
     def rule(state: StateCore) -> None:
         linked: list[str] = state.env.setdefault("actor_mentions", [])
@@ -173,18 +181,13 @@ def _link_children(children, pattern, lookup, linked: list[str]) -> list[Token]:
 def _link_run(run: list[Token], pattern, lookup, linked: list[str]) -> list[Token]:
     """A run unchanged when it mentions no new actor; else one text with its links
     (a soft break inside text renders as the same newline)."""
-    if not any(t.type == "text" for t in run):
+    if not run or all(t.type != "text" for t in run):
         return run
-    joined = _text("".join(t.content if t.type == "text" else "\n" for t in run))
-    pieces = _split_text(joined, pattern, lookup, linked)
-    return run if pieces == [joined] else pieces
-
-
-def _split_text(tok: Token, pattern, lookup, linked: list[str]) -> list[Token]:
+    text = run[0].content if len(run) == 1 else "".join(t.content if t.type == "text" else "\n" for t in run)
     pieces: list[Token] = []
-    text, start = tok.content, 0
+    start = 0
     for match in pattern.finditer(text):
-        actor_id, href = lookup[phrase_key(match.group(0))]
+        actor_id, href = lookup(match.group(0))
         if actor_id in linked:
             continue
         linked.append(actor_id)
@@ -195,7 +198,7 @@ def _split_text(tok: Token, pattern, lookup, linked: list[str]) -> list[Token]:
         pieces += [link, _text(match.group(0)), Token("link_close", "a", -1)]
         start = match.end()
     if not pieces:
-        return [tok]
+        return run  # most runs only repeat actors already linked: no new tokens
     if start < len(text):
         pieces.append(_text(text[start:]))
     return pieces
