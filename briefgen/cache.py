@@ -20,16 +20,19 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping, Sequence
 
 import briefgen
+from briefgen import related
 from briefgen.frontmatter import FrontMatter
 from briefgen.markdown import Rendered
+from briefgen.model import Dispatch, RelatedLink
 from briefgen.read import LoadedDoc, Source
 
 MAGIC = b"briefgen-cache\n"
 FORMAT = 1
 DOCS_FILE = "docs.bin"
+RELATED_FILE = "related.bin"
 RACY_NS = 2_000_000_000
 """A file modified this close to the moment it was looked at may change again within the
 file system's timestamp granularity: its stamp is not trusted, its bytes are hashed."""
@@ -186,3 +189,26 @@ def save_pages(folder: Path, key: str, output: Path, pages: dict[str, tuple[str,
     records = sorted(folder.glob("pages-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in records[KEEP_PAGE_FILES:]:
         old.unlink(missing_ok=True)
+
+
+def related_memo(folder: Path, key: str) -> Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]]:
+    """`related.compute`, remembered in `related.bin` for the last set of inputs: an edit
+    that leaves every dispatch's date, actors, topics and thread alone (most edits are to
+    a body or a title) keeps the related links, and they cost a second at 10,000 dispatches."""
+
+    def compute(ordered: Sequence[Dispatch], limit: int) -> Mapping[str, tuple[RelatedLink, ...]]:
+        features = repr((limit, [(d.slug, d.moment, d.date, d.actors, [t.key for t in d.topics], d.thread) for d in ordered]))
+        inputs = hashlib.blake2b(features.encode(), digest_size=16).hexdigest()
+        path = folder / RELATED_FILE
+        stored = read_blob(path, key)
+        if isinstance(stored, dict) and stored.get("inputs") == inputs:
+            try:
+                return {slug: tuple(RelatedLink(*link) for link in links) for slug, links in stored["links"].items()}
+            except (TypeError, AttributeError):
+                pass  # the wrong shape: computed afresh
+        result = related.compute(ordered, limit)
+        plain = {slug: tuple((r.slug, r.score, r.actors, r.topics, r.same_thread, r.days_apart) for r in links) for slug, links in result.items()}
+        write_blob(path, key, {"inputs": inputs, "links": plain})
+        return result
+
+    return compute

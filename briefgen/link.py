@@ -10,11 +10,11 @@ import datetime as dt
 from collections import Counter, defaultdict
 from itertools import combinations
 from types import MappingProxyType
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from briefgen import related as related_mod
 from briefgen.errors import Problem
-from briefgen.model import Actor, ActorStats, Dispatch, Group, Links, Redirect, Site
+from briefgen.model import Actor, ActorStats, Dispatch, Group, Links, Redirect, RelatedLink, Site
 
 CO_ACTORS_SHOWN = 12
 
@@ -24,8 +24,10 @@ def link(
     actors: Mapping[str, Actor],
     related_limit: int,
     today: dt.date,
+    related: Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]] = related_mod.compute,
 ) -> tuple[Site, list[Problem]]:
-    """Index and cross-link everything; problems are returned, never raised."""
+    """Index and cross-link everything; problems are returned, never raised. `related`
+    computes related dispatches (a caller may remember its results between builds)."""
     by_slug, problems = _unique_slugs(dispatches)
     ordered = tuple(sorted(by_slug.values(), key=lambda d: (d.moment, d.slug), reverse=True))
     explicit, more = _explicit_related(ordered, by_slug)
@@ -34,7 +36,7 @@ def link(
     problems += more
     spellings = _spellings(actors)
     threads = _groups(ordered, lambda d: [(d.thread, thread_name(d.thread, spellings))] if d.thread else [], oldest_first=True)
-    links = _links(ordered, explicit, threads, related_mod.compute(ordered, related_limit))
+    links = _links(ordered, explicit, threads, related(ordered, related_limit))
     site = Site(
         dispatches=ordered,
         by_slug=MappingProxyType(by_slug),

@@ -53,20 +53,24 @@ def compute(dispatches: Sequence[Dispatch], limit: int) -> dict[str, tuple[Relat
     n = len(ordered)
     weights = {f: _weight(f, len(lst), n) for f, lst in postings.items()}
     ordinals = [d.date.toordinal() for d in ordered]
+    rank = {slug: r for r, slug in enumerate(sorted(d.slug for d in ordered))}
+    ranks = [rank[d.slug] for d in ordered]
     result: dict[str, tuple[RelatedLink, ...]] = {}
     for i, d in enumerate(ordered):
-        scores: dict[int, float] = defaultdict(float)
+        scores: dict[int, float] = {}
         for f, pos in places[i]:
-            lst, w = postings[f], weights[f]
-            for j in lst[max(0, pos - WINDOW) : pos + WINDOW + 1]:
-                scores[j] += w
+            w = weights[f]
+            for j in postings[f][max(0, pos - WINDOW) : pos + WINDOW + 1]:
+                scores[j] = scores.get(j, 0.0) + w
         scores.pop(i, None)
-        best = heapq.nlargest(
-            limit,
-            ((s / (1.0 + abs(ordinals[j] - ordinals[i]) / DECAY_DAYS), j) for j, s in scores.items()),
-            key=lambda item: (item[0], -abs(ordinals[item[1]] - ordinals[i]), ordered[item[1]].slug),
-        )
-        result[d.slug] = tuple(_explain(d, ordered[j], score) for score, j in best)
+        here = ordinals[i]
+        # best score first; ties go to the nearer dispatch, then to the later slug
+        ranked = [
+            (s / (1.0 + abs(ordinals[j] - here) / DECAY_DAYS), -abs(ordinals[j] - here), ranks[j], j)
+            for j, s in scores.items()
+        ]
+        best = heapq.nlargest(limit, ranked)
+        result[d.slug] = tuple(_explain(d, ordered[j], score) for score, _, _, j in best)
     return result
 
 

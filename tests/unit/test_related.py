@@ -54,3 +54,29 @@ def test_reasons():
     docs = [d("a", 0, ["x", "y"], ["t"], "th"), d("b", 3, ["y"], ["t"], "th")]
     (link,) = related.compute(docs, 5)["a"]
     assert (link.actors, link.topics, link.same_thread, link.days_apart) == (("y",), ("t",), True, 3)
+
+
+def test_remembered_results_equal_fresh_ones_and_follow_changed_inputs(tmp_path):
+    from briefgen.cache import RELATED_FILE, related_memo
+
+    docs = [d(f"s{i}", i, ["x", f"a{i % 3}"], ["t"], "th" if i % 2 else None) for i in range(30)]
+    memo = related_memo(tmp_path, "k")
+    assert memo(docs, 4) == related.compute(docs, 4)
+    assert (tmp_path / RELATED_FILE).exists()
+    assert related_memo(tmp_path, "k")(docs, 4) == related.compute(docs, 4)  # read back
+    moved = docs[:-1] + [d("s29", 2, ["y"])]
+    assert related_memo(tmp_path, "k")(moved, 4) == related.compute(moved, 4)
+    assert related_memo(tmp_path, "k")(moved, 2) == related.compute(moved, 2)
+
+
+def test_a_corrupt_or_foreign_related_cache_is_recomputed(tmp_path):
+    from briefgen.cache import RELATED_FILE, read_blob, related_memo, write_blob
+
+    docs = [d(f"s{i}", i, ["x"]) for i in range(10)]
+    related_memo(tmp_path, "k")(docs, 3)
+    (tmp_path / RELATED_FILE).write_bytes(b"garbage")
+    assert related_memo(tmp_path, "k")(docs, 3) == related.compute(docs, 3)
+    related_memo(tmp_path, "k")(docs, 3)
+    stored = read_blob(tmp_path / RELATED_FILE, "k")
+    write_blob(tmp_path / RELATED_FILE, "k", {"inputs": stored["inputs"], "links": {"s0": [("s1",)]}})
+    assert related_memo(tmp_path, "k")(docs, 3) == related.compute(docs, 3)
