@@ -11,6 +11,8 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Iterable
@@ -22,6 +24,8 @@ MARKER = ".briefgen-output"
 """Marks a folder as briefgen's output, so a build never replaces a folder it did not make."""
 THEME_ASSETS = Path(__file__).parent / "theme" / "static"
 STAGING_PREFIX = ".briefgen-staging-"
+TRASH = "trash"
+"""The folder of `.briefgen-cache/` where replaced sites wait to be deleted."""
 
 
 def check_output(config: Config, output: Path) -> None:
@@ -42,11 +46,39 @@ def staging_dir(output: Path) -> Path:
     return output.parent / f"{STAGING_PREFIX}{output.name}-{uuid.uuid4().hex[:12]}"
 
 
-def clean_stale(output: Path) -> None:
+def clean_stale(output: Path, trash: Path) -> None:
     """Remove staging folders left behind by a build that was killed."""
     if output.parent.is_dir():
         for stale in output.parent.glob(f"{STAGING_PREFIX}{output.name}-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            discard(stale, trash)
+
+
+def trash_for(cache_dir: Path, output: Path) -> Path:
+    """Where a replaced site waits to be deleted: the cache's trash folder when it is on the
+    output's file system (so moving there is a rename), else a folder beside the output."""
+    try:
+        if os.stat(cache_dir.parent).st_dev == os.stat(output.parent).st_dev:
+            return cache_dir / TRASH
+    except OSError:
+        pass
+    return output.parent / f".briefgen-trash-{output.name}"
+
+
+def discard(folder: Path, trash: Path) -> None:
+    """Delete a folder without making the build wait: it is moved into `trash`, which a
+    detached process then empties. Where it cannot be moved, it is deleted here and now.
+    A deletion cut short leaves it in `trash`, for the next one to finish."""
+    try:
+        trash.mkdir(parents=True, exist_ok=True)
+        os.rename(folder, trash / folder.name)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    subprocess.Popen(
+        [sys.executable, "-c", code, str(trash)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
 
 
 def write_files(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
@@ -72,7 +104,7 @@ def copy_static(config: Config, staging: Path) -> None:
         shutil.copytree(config.static_dir, staging, dirs_exist_ok=True, symlinks=False)
 
 
-def swap_in(staging: Path, output: Path) -> None:
+def swap_in(staging: Path, output: Path, trash: Path) -> None:
     """Make staging the output in one step and delete the old site."""
     (staging / MARKER).write_bytes(b"")
     if output.exists():
@@ -81,7 +113,7 @@ def swap_in(staging: Path, output: Path) -> None:
             os.rename(output, old)
             os.rename(staging, output)
             staging = old
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging, trash)
     else:
         os.rename(staging, output)
 

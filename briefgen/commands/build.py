@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 from briefgen import feeds, pages, parallel, render, write
 from briefgen.actors import Registry, load_registry, resolve
-from briefgen.cache import DocCache, code_fingerprint, load_pages, save_pages
+from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, save_pages
 from briefgen.config import Config
 from briefgen.digests import Digester, template_reads
 from briefgen.errors import ContentErrors, Problem
@@ -125,8 +125,9 @@ def read_site(config: Config, drafts: bool = False, cache: bool = False, progres
     return Read(registry, docs, problems, parsed, hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest(), today)
 
 
-def model_site(config: Config, read: Read, drafts: bool = False) -> Loaded:
-    """Validate and link what was read; raise every problem of the run together."""
+def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = False) -> Loaded:
+    """Validate and link what was read; raise every problem of the run together. With
+    `cache`, related dispatches are remembered in `.briefgen-cache/` between builds."""
     problems = list(read.problems)
     dispatches = []
     for doc in read.docs:
@@ -137,7 +138,10 @@ def model_site(config: Config, read: Read, drafts: bool = False) -> Loaded:
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
     resolved, actors = resolve(dispatches, read.registry)
-    site, found = link(resolved, actors, config.related_limit, read.today)
+    if cache:
+        site, found = link(resolved, actors, config.related_limit, read.today, related_memo(config.cache_dir, code_fingerprint()))
+    else:
+        site, found = link(resolved, actors, config.related_limit, read.today)
     problems += found
     if problems:
         raise ContentErrors(problems)
@@ -173,9 +177,9 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     unchanged = _unchanged(options, output, inputs, read, previous)
     if unchanged is not None:
         with build_lock(config):
-            write.clean_stale(output)  # a killed build's leftovers go, even when nothing changed
+            write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
-    loaded = model_site(config, read, options.drafts)
+    loaded = model_site(config, read, options.drafts, options.cache)
     del read  # the parsed files (Markdown sources included) are not needed past the model
     stages["read+link"] = time.perf_counter() - started
     site, urls = loaded.site, Urls.of(config)
@@ -185,8 +189,10 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     _check_unique(specs)
     digester = Digester(site, template_reads(env), global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
+    stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one
-        write.clean_stale(output)
+        trash = write.trash_for(config.cache_dir, output)
+        write.clean_stale(output, trash)
         staging = write.staging_dir(output)
         try:
             staging.mkdir(parents=True)
@@ -198,7 +204,7 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
             write.copy_static(config, staging)
             counts = {COUNTS_KEY: (len(site.dispatches), len(site.actors), count), INPUTS_KEY: inputs}
             _record(config, options, output, staging, {**digests, **counts})
-            write.swap_in(staging, output)
+            write.swap_in(staging, output, trash)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise ContentErrors([Problem(config.rel(output), None, f"cannot write the site: {exc.strerror or exc}")]) from None
@@ -268,27 +274,30 @@ def _reuse(previous: dict, output: Path, staging: Path, specs: list[PageSpec], d
     return the pages still to render and how many were reused."""
     todo: list[PageSpec] = []
     reused = 0
-    made: set[Path] = set()
+    made: set[str] = set()
+    old, new = os.fspath(output), os.fspath(staging)
     for spec in specs:
         rel = Urls.output(spec.path)
-        if previous.get(rel) == digests[rel] and _link(output / rel, staging / rel, made):
+        if previous.get(rel) == digests[rel] and _link(old, new, rel, made):
             reused += 1
         else:
             todo.append(spec)
     return todo, reused
 
 
-def _link(old: Path, new: Path, made: set[Path]) -> bool:
-    if new.parent not in made:
-        new.parent.mkdir(parents=True, exist_ok=True)
-        made.add(new.parent)
+def _link(old: str, new: str, rel: str, made: set[str]) -> bool:
+    """Plain strings, not Path objects: this runs for every page of every rebuild."""
+    folder = rel.rpartition("/")[0]
+    if folder not in made:
+        os.makedirs(f"{new}/{folder}", exist_ok=True)
+        made.add(folder)
     try:
-        os.link(old, new)
+        os.link(f"{old}/{rel}", f"{new}/{rel}")
     except FileNotFoundError:
         return False
     except OSError:  # a file system without hard links
         try:
-            shutil.copyfile(old, new)
+            shutil.copyfile(f"{old}/{rel}", f"{new}/{rel}")
         except OSError:
             return False
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -209,6 +210,22 @@ def test_removed_dispatch_disappears(copy_site) -> None:
     assert run_cli("build", cwd=root).code == 0
     assert not (root / "site/dispatches/osce").exists()
     assert not list(root.glob(".briefgen-staging-*"))
+
+
+def test_the_replaced_site_is_deleted_after_the_build_returns(copy_site) -> None:
+    root = copy_site("mini")
+    assert run_cli("build", cwd=root).code == 0
+    old_page = root / "site/dispatches/osce/index.html"
+    inode = old_page.stat().st_ino
+    (root / "content/osce.md").write_text((root / "content/osce.md").read_text() + "\nOne more line.\n")
+    assert run_cli("build", cwd=root).code == 0
+    assert old_page.stat().st_ino != inode and "One more line." in old_page.read_text()
+    assert sorted(p.name for p in root.glob(".briefgen-*")) == [".briefgen-cache"]
+    trash = root / ".briefgen-cache/trash"
+    deadline = time.monotonic() + 20
+    while trash.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not trash.exists(), "the detached deleter should have emptied and removed the trash"
 
 
 def test_output_option_and_nothing_else_written(copy_site, tmp_path: Path) -> None:
