@@ -21,7 +21,7 @@ import jinja2
 from jinja2 import meta, nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 
-from briefgen.model import Site
+from briefgen.model import Group, Site
 from briefgen.pages import PageSpec
 
 PURE = frozenset(DEFAULT_NAMESPACE) | {
@@ -50,7 +50,9 @@ COVERED: Mapping[str, frozenset[str]] = {
 
 
 def _hash(*parts: object) -> str:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    """Strings go in as they are (repr of large nested values is what digests cost most)."""
+    text = "\x00".join(p if isinstance(p, str) else repr(p) for p in parts)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def template_reads(env: jinja2.Environment) -> dict[str, frozenset[str]]:
@@ -114,6 +116,8 @@ class Digester:
         self._home: str | None = None
         self._actor: dict[str, str] = {}
         self._year: dict[str, str] = {}
+        self._group: dict[tuple[str, str], str] = {}
+        self._token = {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
         self.coarse_kinds: set[str] = set()
 
     def digest(self, spec: PageSpec) -> str:
@@ -125,10 +129,10 @@ class Digester:
             part = Digester.whole
         return _hash(self.global_part, spec.path, spec.template, part(self, spec))
 
-    def docs(self, slugs: Iterable[str | None]) -> tuple[tuple[str, str], ...]:
+    def docs(self, slugs: Iterable[str | None]) -> str:
         """Each dispatch shown, by slug and content: a file renamed keeps its content, not its slug."""
-        by_slug = self.site.by_slug
-        return tuple((s, by_slug[s].digest if s in by_slug else "") for s in slugs if s)
+        token = self._token
+        return "\x1e".join(token.get(s) or s for s in slugs if s)
 
     def whole(self, spec: PageSpec) -> str:
         """The site model is made from the dispatch files, the registry and config (in the
@@ -139,26 +143,32 @@ class Digester:
         return self._whole
 
     def dispatch(self, spec: PageSpec) -> str:
+        """Links are given by slug: what a page shows of each linked dispatch (title, shared
+        actors and topics, days apart) follows from its content and this one's."""
         d, links = spec.context["d"], spec.context["links"]
         thread = self.site.threads[d.thread].dispatches if d.thread else ()
-        shown = (d.slug, *thread, *links.related, *links.referenced_by, *(r.slug for r in links.computed))
-        return _hash(links, spec.context.get("newest_in_thread"), self.docs(shown))
+        computed = " ".join(f"{r.slug}:{r.score}" for r in links.computed)
+        return _hash(
+            links.previous or "", links.next or "", ",".join(links.related), ",".join(links.referenced_by), computed,
+            spec.context.get("newest_in_thread") or "", self.docs((d.slug, *thread)), self.docs(links.related),
+            self.docs(links.referenced_by), self.docs(r.slug for r in links.computed),
+        )
 
     def actor(self, spec: PageSpec) -> str:
         ctx = spec.context
-        stats = ctx["stats"]
-        upcoming = tuple(e for e in stats.events if e.date >= self.site.today)
-        return _hash(self._actor_part(ctx["actor"].id), ctx["pager"], self.docs(ctx["items"]), upcoming)
+        return _hash(self._actor_part(ctx["actor"].id), ctx["pager"], self.docs(ctx["items"]))
 
     def _actor_part(self, actor_id: str) -> str:
         """What every page of one actor shows: its record, stats, its dispatches' actors (the
-        co-appearance network is drawn from them), its threads with their sizes."""
+        co-appearance network is drawn from them), its threads with their sizes, and which
+        of its events are still ahead."""
         if actor_id not in self._actor:
             stats, by_slug = self.site.actor_stats[actor_id], self.site.by_slug
             actors = tuple(by_slug[s].actors for s in stats.dispatches)
             events = self.docs(e.dispatch for e in stats.events)
-            threads = tuple(self.site.threads[t] for t in stats.threads)  # shown with their counts
-            self._actor[actor_id] = _hash(self.site.actors[actor_id], stats, actors, events, threads)
+            threads = tuple((t, len(self.site.threads[t].dispatches)) for t in stats.threads)  # shown with their counts
+            upcoming = tuple(e for e in stats.events if e.date >= self.site.today)
+            self._actor[actor_id] = _hash(self.site.actors[actor_id], stats, actors, events, threads, upcoming)
         return self._actor[actor_id]
 
     def date(self, spec: PageSpec) -> str:
@@ -177,9 +187,16 @@ class Digester:
 
     def group(self, spec: PageSpec) -> str:
         ctx = spec.context
-        group = ctx["group"]
-        ends = (group.dispatches[0], group.dispatches[-1]) if group.dispatches else ()
-        return _hash(group, ctx["pager"], self.docs(ctx["items"]), self.docs(ends))
+        return _hash(self._group_part(ctx["kind"], ctx["group"]), ctx["pager"], self.docs(ctx["items"]))
+
+    def _group_part(self, kind: str, group: Group) -> str:
+        """What every page of one topic, thread or source shows: the group, and its first and
+        last dispatches (the span it covers)."""
+        key = (kind, group.key)
+        if key not in self._group:
+            ends = (group.dispatches[0], group.dispatches[-1]) if group.dispatches else ()
+            self._group[key] = _hash(group, self.docs(ends))
+        return self._group[key]
 
     def home(self, spec: PageSpec) -> str:
         ctx = spec.context
