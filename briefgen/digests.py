@@ -129,6 +129,10 @@ class Digester:
             part = Digester.whole
         return _hash(self.global_part, spec.path, spec.template, part(self, spec))
 
+    def inputs_digest(self, name: str, inputs: str) -> str:
+        """A non-HTML file job's digest: its own inputs, and what every output depends on."""
+        return _hash(self.global_part, "file", name, inputs)
+
     def docs(self, slugs: Iterable[str | None]) -> str:
         """Each dispatch shown, by slug and content: a file renamed keeps its content, not its slug."""
         token = self._token

@@ -2,6 +2,8 @@
 
 Each is a pure function of the site and its URLs, producing bytes; formats are
 written directly (they are small and strict) rather than through HTML templates.
+`jobs` offers them as units of work that say what they are made from, so a rebuild
+reuses the files whose inputs did not change and the rest are made beside the pages.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import datetime as dt
 import json
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from briefgen import search
@@ -176,14 +179,52 @@ def opml(config: Config, urls: Urls, site: Site) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
-def all_files(config: Config, urls: Urls, site: Site, html_paths: Sequence[str]) -> Iterable[tuple[str, bytes]]:
-    """Every non-HTML output file as (output path, bytes)."""
-    yield from feeds(config, urls, site)
-    yield urls.path("events_ics"), icalendar(config, urls, site)
-    yield urls.path("sitemap"), sitemap(urls, site, html_paths)
-    yield from search.index_files(urls, site)
-    yield urls.path("data_actors"), actors_json(urls, site)
-    yield urls.path("data_graph"), graph_json(site)
-    yield urls.path("opml"), opml(config, urls, site)
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    """Files made together: a name, what they are made from, and how to make them.
+
+    `inputs` is every value the files depend on beyond config, code and the names of
+    actors and groups (which the caller adds): equal inputs make equal files."""
+
+    name: str
+    inputs: str
+    make: Callable[[], list[tuple[str, bytes]]]
+
+
+def jobs(config: Config, urls: Urls, site: Site, html_paths: Sequence[str]) -> list[FileJob]:
+    """Every non-HTML output file, as jobs."""
+    docs = _tokens(site)
+    out = [_feed_job(config, urls, site, docs, config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
+    for actor_id, stats in site.actor_stats.items():
+        if stats.dispatches:
+            name = f"{config.title}: {site.actors[actor_id].name}"
+            out.append(_feed_job(config, urls, site, docs, name, "actor_feed", actor_id, "actor", stats.dispatches))
+    for kind, groups in (("topic", site.topics), ("thread", site.threads)):
+        for g in groups.values():
+            newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
+            out.append(_feed_job(config, urls, site, docs, f"{config.title}: {g.name}", f"{kind}_feed", g.key, kind, newest))
+    single = {
+        "events_ics": (lambda: icalendar(config, urls, site), repr(site.events) + "\x1e".join(docs[e.dispatch] for e in site.events)),
+        "sitemap": (lambda: sitemap(urls, site, html_paths), repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches]))),
+        "data_actors": (lambda: actors_json(urls, site), repr([(a, len(s.dispatches), s.first, s.last, s.members) for a, s in site.actor_stats.items()])),
+        "data_graph": (lambda: graph_json(site), repr([d.actors for d in site.dispatches])),
+        "opml": (lambda: opml(config, urls, site), ",".join(a for a, s in site.actor_stats.items() if s.dispatches)),
+    }
+    for kind, (make, inputs) in single.items():
+        out.append(FileJob(kind, inputs, lambda make=make, kind=kind: [(urls.path(kind), make())]))
+    out.append(FileJob("search", search.inputs(site), lambda: list(search.index_files(urls, site))))
     if config.cname:
-        yield "CNAME", (config.cname + "\n").encode()
+        out.append(FileJob("CNAME", "", lambda: [("CNAME", (config.cname + "\n").encode())]))
+    return out
+
+
+def _tokens(site: Site) -> dict[str, str]:
+    """Each dispatch as slug and content hash: what a feed entry shows follows from them."""
+    return {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
+
+
+def _feed_job(config: Config, urls: Urls, site: Site, docs: dict[str, str], title: str, kind: str, key: str | None, page: str, slugs: Sequence[str]) -> FileJob:
+    path = urls.path(kind, key)
+    shown = list(slugs[: config.feed_limit])
+    make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown))]  # noqa: E731
+    return FileJob(path, "\x1e".join(docs[s] for s in shown), make)

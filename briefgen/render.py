@@ -17,6 +17,7 @@ from briefgen import parallel
 from briefgen.charts import chart_globals
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
+from briefgen.feeds import FileJob
 from briefgen.model import Site
 from briefgen.pages import PageSpec
 from briefgen.urls import Urls
@@ -146,29 +147,38 @@ def render_all(
     env: jinja2.Environment,
     specs: Sequence[PageSpec],
     config: Config,
-    sink: Callable[[Iterable[tuple[str, bytes]]], R],
-) -> list[R]:
-    """Render pages into `sink` (which writes them), spread over processes when there are
-    enough; one template mistake is reported once, with how many pages it broke.
+    sink: Callable[[Iterable[tuple[str, bytes]]], int],
+    jobs: Sequence[FileJob] = (),
+) -> tuple[int, dict[str, list[str]]]:
+    """Render pages and make files into `sink` (which writes them and counts them), spread
+    over processes when there are enough; one template mistake is reported once, with how
+    many pages it broke.
 
-    Returns what `sink` returned for each process's share of the pages."""
-    def run(part: Sequence[PageSpec]) -> tuple[R, dict[tuple[str, int | None], list[Problem]]]:
+    Returns how many files were written, and the paths each job made."""
+    def run(part: Sequence[PageSpec | FileJob]) -> tuple[int, dict[tuple[str, int | None], list[Problem]], dict[str, list[str]]]:
         failures: dict[tuple[str, int | None], list[Problem]] = {}
+        made: dict[str, list[str]] = {}
 
         def rendered() -> Iterator[tuple[str, bytes]]:
-            for spec in part:
+            for item in part:
+                if isinstance(item, FileJob):
+                    files = item.make()
+                    made[item.name] = [path for path, _ in files]
+                    yield from files
+                    continue
                 try:
-                    yield Urls.output(spec.path), render_page(env, spec, config)
+                    yield Urls.output(item.path), render_page(env, item, config)
                 except ContentErrors as exc:
                     for p in exc.problems:
                         failures.setdefault((p.path, p.line), []).append(p)
 
-        return sink(rendered()), failures
+        return sink(rendered()), failures, made
 
-    workers = parallel.worker_count(len(specs), RENDER_PER_WORKER)
-    results = parallel.fork_map(run, parallel.shards(specs, workers))
+    items: list[PageSpec | FileJob] = [*specs, *jobs]
+    workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
+    results = parallel.fork_map(run, parallel.shards(items, workers))
     failures: dict[tuple[str, int | None], list[Problem]] = {}
-    for _, found in results:
+    for _, found, _ in results:
         for where, problems in found.items():
             failures.setdefault(where, []).extend(problems)
     if failures:
@@ -177,4 +187,4 @@ def render_all(
             more = f" (and {len(found) - 1} more pages)" if len(found) > 1 else ""
             problems.append(Problem(found[0].path, found[0].line, found[0].message + more))
         raise ContentErrors(problems)
-    return [written for written, _ in results]
+    return sum(written for written, _, _ in results), {name: paths for _, _, made in results for name, paths in made.items()}

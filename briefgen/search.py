@@ -91,6 +91,16 @@ def _postings(site: Site) -> dict[str, list[int]]:
     return postings
 
 
+def inputs(site: Site) -> str:
+    """Every dispatch field the index holds, in site order; actor and topic names come
+    from the registry and the groups. A body edit leaves this, and the index, unchanged."""
+    return "\x1e".join(
+        f"{d.slug}\x1f{d.title}\x1f{d.summary}\x1f{d.location}\x1f{d.source.name if d.source else ''}\x1f"
+        f"{','.join(d.actors)}\x1f{','.join(t.key for t in d.topics)}\x1f{d.date.isoformat()}"
+        for d in site.dispatches
+    )
+
+
 def index_files(urls: Urls, site: Site) -> Iterable[tuple[str, bytes]]:
     """Every file of the search index as (output path, bytes): the entry file first."""
     entry_path = urls.path("search_index")

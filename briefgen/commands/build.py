@@ -36,6 +36,8 @@ MARKER_KEY = "\0marker"
 """The key of the page record that names the output folder the digests describe."""
 INPUTS_KEY = "\0inputs"
 COUNTS_KEY = "\0counts"
+FILE_KEY = "\0file:"
+"""Page record keys of non-HTML file jobs: (digest, paths made)."""
 
 
 Progress = Callable[[str, int, int], None]
@@ -189,6 +191,8 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     _check_unique(specs)
     digester = Digester(site, template_reads(env), global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
+    jobs = feeds.jobs(config, urls, site, [s.path for s in specs])
+    job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
     stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one
         trash = write.trash_for(config.cache_dir, output)
@@ -197,13 +201,15 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
         try:
             staging.mkdir(parents=True)
             todo, reused = _reuse(previous, output, staging, specs, digests)
+            todo_jobs, kept = _reuse_files(previous, output, staging, jobs, job_digests)
             stages["digest+link"] = time.perf_counter() - started - sum(stages.values())
-            rendered = sum(render.render_all(env, todo, config, _writer(staging, options.progress, len(todo))))
+            written, made = render.render_all(env, todo, config, _writer(staging, options.progress, len(todo)), todo_jobs)
             stages["render"] = time.perf_counter() - started - sum(stages.values())
-            count = rendered + reused + write.write_files(staging, feeds.all_files(config, urls, site, [s.path for s in specs]))
+            files = {**kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
+            count = written + reused + sum(len(paths) for _, paths in kept.values())
             write.copy_static(config, staging)
             counts = {COUNTS_KEY: (len(site.dispatches), len(site.actors), count), INPUTS_KEY: inputs}
-            _record(config, options, output, staging, {**digests, **counts})
+            _record(config, options, output, staging, {**digests, **files, **counts})
             write.swap_in(staging, output, trash)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
@@ -238,7 +244,7 @@ def _unchanged(options: BuildOptions, output: Path, inputs: str, read: Read, rec
     if record.get(INPUTS_KEY) != inputs or not isinstance(counts, tuple):
         return None
     dispatches, actors, files = counts
-    pages = len(record) - 3
+    pages = sum(1 for key in record if not key.startswith("\0"))
     return BuildResult(dispatches, actors, files, 0.0, output, {}, parsed=read.parsed,
                        cached=len(read.docs) - read.parsed, rendered=0, reused=pages)
 
@@ -283,6 +289,36 @@ def _reuse(previous: dict, output: Path, staging: Path, specs: list[PageSpec], d
         else:
             todo.append(spec)
     return todo, reused
+
+
+def _reuse_files(previous: dict, output: Path, staging: Path, jobs: list[feeds.FileJob], digests: dict[str, str]) -> tuple[list[feeds.FileJob], dict[str, tuple[str, tuple[str, ...]]]]:
+    """Hard-link the files of each job whose inputs are unchanged; return the jobs still
+    to run, and the record entries of those reused."""
+    todo: list[feeds.FileJob] = []
+    kept: dict[str, tuple[str, tuple[str, ...]]] = {}
+    made: set[str] = set()
+    old, new = os.fspath(output), os.fspath(staging)
+    for job in jobs:
+        key = FILE_KEY + job.name
+        entry = previous.get(key)
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == digests[key] and _link_all(old, new, entry[1], made):
+            kept[key] = entry
+        else:
+            todo.append(job)
+    return todo, kept
+
+
+def _link_all(old: str, new: str, paths: tuple[str, ...], made: set[str]) -> bool:
+    """All of a job's files or none: a job made again must not write through a link
+    into a file of the current output."""
+    linked = []
+    for rel in paths:
+        if not _link(old, new, rel, made):
+            for done in linked:
+                os.unlink(f"{new}/{done}")
+            return False
+        linked.append(rel)
+    return True
 
 
 def _link(old: str, new: str, rel: str, made: set[str]) -> bool:

@@ -130,6 +130,25 @@ def test_one_edit_parses_one_file_and_renders_only_the_pages_showing_it(copy_sit
     assert second.rendered + second.reused == first.rendered
 
 
+def test_a_body_edit_keeps_the_files_it_does_not_reach(copy_site) -> None:
+    """The search index holds no body text and an actor's feed only its own dispatches:
+    after a body edit they are the same files (hard links), not made again."""
+    root = copy_site("example")
+    _build(root)
+    site = root / "site"
+    edited_actor_feed = site / "actors/nato/feed.xml"
+    other_feed = site / "actors/emmanuel-macron/feed.xml"
+    assert "nato-sends-written-proposals-to-russia" in edited_actor_feed.read_text()
+    assert "nato-sends-written-proposals-to-russia" not in other_feed.read_text()
+    inodes = {p: p.stat().st_ino for p in (site / "search-index.json", other_feed, edited_actor_feed)}
+    _edit_body(root)
+    _build(root)
+    assert (site / "search-index.json").stat().st_ino == inodes[site / "search-index.json"]
+    assert other_feed.stat().st_ino == inodes[other_feed]
+    assert edited_actor_feed.stat().st_ino != inodes[edited_actor_feed]
+    assert "A late correction to the record." in edited_actor_feed.read_text()
+
+
 def test_a_corrupt_cache_is_ignored(copy_site) -> None:
     root = copy_site("example")
     _build(root)

@@ -40,6 +40,8 @@ def _mutate(rng: random.Random, text: str, slugs: list[str]) -> str:
     if kind == "title":
         return _field(text, "title", f"Retitled {rng.randrange(10**6)}")
     if kind == "related":
+        if "\nrelated: " in text:
+            return _field(text, "related", f"[{rng.choice(slugs)}]")
         return text.replace("\n---\n", f"\nrelated: [{rng.choice(slugs)}]\n---\n", 1)
     if kind == "events":
         day = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(2000))
@@ -74,7 +76,7 @@ def test_random_edit_sequences_build_like_a_clean_build(tmp_path: Path) -> None:
             for path in (root / "content").rglob("*.md"):  # references to it go too
                 text = path.read_text(encoding="utf-8")
                 if f"related: [{gone.stem}]" in text:
-                    path.write_text(text.replace(f"related: [{gone.stem}]\n", ""), encoding="utf-8")
+                    path.write_text(text.replace(f"\nrelated: [{gone.stem}]\n", "\n"), encoding="utf-8")
         elif shape < 0.3:
             serial += 1
             (root / f"content/part0/d{serial}.md").write_text(
