@@ -36,8 +36,8 @@ RELATED_FILE = "related.bin"
 RACY_NS = 2_000_000_000
 """A file modified this close to the moment it was looked at may change again within the
 file system's timestamp granularity: its stamp is not trusted, its bytes are hashed."""
-KEEP_PAGE_FILES = 4
-"""Page records kept for this many output folders (site/, serve's preview folder …)."""
+KEEP_PAGE_FILES = 8
+"""Page records kept for this many folders (site/ and its spare, serve's preview folder …)."""
 
 
 NOT_OUTPUT = ("commands/", "cli.py", "__main__.py", "watch.py", "lock.py", "quality.py")

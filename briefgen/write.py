@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 import os
 import shutil
 import subprocess
@@ -56,12 +57,22 @@ def clean_stale(output: Path, trash: Path) -> None:
 def trash_for(cache_dir: Path, output: Path) -> Path:
     """Where a replaced site waits to be deleted: the cache's trash folder when it is on the
     output's file system (so moving there is a rename), else a folder beside the output."""
+    return cache_dir / TRASH if _same_device(cache_dir, output) else output.parent / f".briefgen-trash-{output.name}"
+
+
+def spare_for(cache_dir: Path, output: Path) -> Path:
+    """Where the site before last waits to become the next build's staging folder; like
+    the trash, in the cache when the swap can be a rename from there."""
+    if _same_device(cache_dir, output):
+        return cache_dir / f"spare-{hashlib.blake2b(os.fsencode(output), digest_size=8).hexdigest()}"
+    return output.parent / f".briefgen-spare-{output.name}"
+
+
+def _same_device(cache_dir: Path, output: Path) -> bool:
     try:
-        if os.stat(cache_dir.parent).st_dev == os.stat(output.parent).st_dev:
-            return cache_dir / TRASH
+        return os.stat(cache_dir.parent).st_dev == os.stat(output.parent).st_dev
     except OSError:
-        pass
-    return output.parent / f".briefgen-trash-{output.name}"
+        return False
 
 
 def discard(folder: Path, trash: Path) -> None:
@@ -97,25 +108,39 @@ def write_files(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
     return len(written)
 
 
-def copy_static(config: Config, staging: Path) -> None:
-    """Theme assets under assets/, then the site's static/ over the output root."""
-    shutil.copytree(THEME_ASSETS, staging / "assets", dirs_exist_ok=True)
+def static_files(config: Config) -> list[tuple[Path, str]]:
+    """(source, output path) of the theme's assets, then the site's static/ over the root."""
+    found = [(src, f"assets/{rel}") for src, rel in _files(THEME_ASSETS)]
     if config.static_dir.is_dir():
-        shutil.copytree(config.static_dir, staging, dirs_exist_ok=True, symlinks=False)
+        found += _files(config.static_dir)
+    return found
 
 
-def swap_in(staging: Path, output: Path, trash: Path) -> None:
-    """Make staging the output in one step and delete the old site."""
-    (staging / MARKER).write_bytes(b"")
-    if output.exists():
-        if not _exchange(staging, output):
-            old = output.parent / f"{STAGING_PREFIX}{output.name}-old-{uuid.uuid4().hex[:8]}"
-            os.rename(output, old)
-            os.rename(staging, output)
-            staging = old
-        discard(staging, trash)
-    else:
+def _files(root: Path) -> list[tuple[Path, str]]:
+    return sorted((path, path.relative_to(root).as_posix()) for path in root.rglob("*") if path.is_file())
+
+
+def copy_static(files: list[tuple[Path, str]], staging: Path) -> None:
+    """Copy static files in, each to a new inode: the old name may be a hard link into
+    the live output, which must not change."""
+    for src, rel in files:
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        shutil.copyfile(src, target)
+
+
+def swap_in(staging: Path, output: Path) -> Path | None:
+    """Make staging the output in one step; return where the previous site now is."""
+    if not output.exists():
         os.rename(staging, output)
+        return None
+    if _exchange(staging, output):
+        return staging
+    old = output.parent / f"{STAGING_PREFIX}{output.name}-old-{uuid.uuid4().hex[:8]}"
+    os.rename(output, old)
+    os.rename(staging, output)
+    return old
 
 
 def _exchange(a: Path, b: Path) -> bool:

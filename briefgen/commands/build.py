@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from briefgen import feeds, pages, parallel, render, write
+from briefgen import feeds, pages, parallel, render, reuse, write
 from briefgen.actors import Registry, load_registry, resolve
 from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, save_pages
 from briefgen.config import Config
@@ -30,14 +30,13 @@ from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Site
 from briefgen.pages import PageSpec
 from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
+from briefgen.reuse import FILE_KEY, STATIC_KEY
 from briefgen.urls import Urls
 
 MARKER_KEY = "\0marker"
 """The key of the page record that names the output folder the digests describe."""
 INPUTS_KEY = "\0inputs"
 COUNTS_KEY = "\0counts"
-FILE_KEY = "\0file:"
-"""Page record keys of non-HTML file jobs: (digest, paths made)."""
 
 
 Progress = Callable[[str, int, int], None]
@@ -195,33 +194,33 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
     stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one
-        trash = write.trash_for(config.cache_dir, output)
-        write.clean_stale(output, trash)
-        staging = write.staging_dir(output)
+        write.clean_stale(output, write.trash_for(config.cache_dir, output))
+        folder: Path | None = None
         try:
-            staging.mkdir(parents=True)
-            todo, reused = _reuse(previous, output, staging, specs, digests)
-            todo_jobs, kept = _reuse_files(previous, output, staging, jobs, job_digests)
+            folder, have = _open_spare(config, output) if options.cache else (_fresh(output), {})
+            static = write.static_files(config)
+            plan = reuse.fill(folder, have, output, previous, specs, digests, jobs, job_digests, [rel for _, rel in static])
             stages["digest+link"] = time.perf_counter() - started - sum(stages.values())
-            written, made = render.render_all(env, todo, config, _writer(staging, options.progress, len(todo)), todo_jobs)
+            written, made = render.render_all(env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs)
             stages["render"] = time.perf_counter() - started - sum(stages.values())
-            files = {**kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
-            count = written + reused + sum(len(paths) for _, paths in kept.values())
-            write.copy_static(config, staging)
+            files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
+            write.copy_static(static, folder)
+            count = written + plan.reused_pages + plan.reused_files
             counts = {COUNTS_KEY: (len(site.dispatches), len(site.actors), count), INPUTS_KEY: inputs}
-            _record(config, options, output, staging, {**digests, **files, **counts})
-            write.swap_in(staging, output, trash)
+            _record(config, options, output, folder, {**digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts})
+            old = write.swap_in(folder, output)
         except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
+            _drop(config, output, folder)
             raise ContentErrors([Problem(config.rel(output), None, f"cannot write the site: {exc.strerror or exc}")]) from None
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            _drop(config, output, folder)
             raise
+        _keep_spare(config, output, old, previous if options.cache else {})
     seconds = time.perf_counter() - started
     stages["write"] = seconds - sum(stages.values())
     return BuildResult(
         len(site.dispatches), len(site.actors), count, seconds, output, stages,
-        parsed=loaded.parsed, cached=loaded.cached, rendered=len(todo), reused=reused,
+        parsed=loaded.parsed, cached=loaded.cached, rendered=len(plan.pages), reused=plan.reused_pages,
     )
 
 
@@ -267,85 +266,67 @@ def _global_part(config: Config) -> str:
 
 
 def _marker_id(folder: Path) -> str | None:
-    """Which build made a folder: its marker file's identity (a new file per build)."""
+    """Which build made a folder: the identity of its marker file, a new file per build
+    (its modification time too, so a reused inode number is not taken for the same file)."""
     try:
         st = (folder / write.MARKER).stat()
     except OSError:
         return None
-    return f"{st.st_dev}:{st.st_ino}"
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
 
 
-def _reuse(previous: dict, output: Path, staging: Path, specs: list[PageSpec], digests: dict[str, str]) -> tuple[list[PageSpec], int]:
-    """Hard-link (or copy) each page whose digest is unchanged from the current output;
-    return the pages still to render and how many were reused."""
-    todo: list[PageSpec] = []
-    reused = 0
-    made: set[str] = set()
-    old, new = os.fspath(output), os.fspath(staging)
-    for spec in specs:
-        rel = Urls.output(spec.path)
-        if previous.get(rel) == digests[rel] and _link(old, new, rel, made):
-            reused += 1
-        else:
-            todo.append(spec)
-    return todo, reused
+def _open_spare(config: Config, output: Path) -> tuple[Path, dict]:
+    """The spare folder and its record, or a fresh staging folder and an empty record."""
+    spare = write.spare_for(config.cache_dir, output)
+    record = load_pages(config.cache_dir, code_fingerprint(), spare)
+    if spare.is_dir() and record.get(MARKER_KEY) is not None and record.get(MARKER_KEY) == _marker_id(spare):
+        (spare / write.MARKER).unlink()  # until it is complete again, it is nobody's site
+        return spare, record
+    if spare.exists():
+        write.discard(spare, write.trash_for(config.cache_dir, output))
+    return _fresh(output), {}
 
 
-def _reuse_files(previous: dict, output: Path, staging: Path, jobs: list[feeds.FileJob], digests: dict[str, str]) -> tuple[list[feeds.FileJob], dict[str, tuple[str, tuple[str, ...]]]]:
-    """Hard-link the files of each job whose inputs are unchanged; return the jobs still
-    to run, and the record entries of those reused."""
-    todo: list[feeds.FileJob] = []
-    kept: dict[str, tuple[str, tuple[str, ...]]] = {}
-    made: set[str] = set()
-    old, new = os.fspath(output), os.fspath(staging)
-    for job in jobs:
-        key = FILE_KEY + job.name
-        entry = previous.get(key)
-        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == digests[key] and _link_all(old, new, entry[1], made):
-            kept[key] = entry
-        else:
-            todo.append(job)
-    return todo, kept
-
-
-def _link_all(old: str, new: str, paths: tuple[str, ...], made: set[str]) -> bool:
-    """All of a job's files or none: a job made again must not write through a link
-    into a file of the current output."""
-    linked = []
-    for rel in paths:
-        if not _link(old, new, rel, made):
-            for done in linked:
-                os.unlink(f"{new}/{done}")
-            return False
-        linked.append(rel)
-    return True
-
-
-def _link(old: str, new: str, rel: str, made: set[str]) -> bool:
-    """Plain strings, not Path objects: this runs for every page of every rebuild."""
-    folder = rel.rpartition("/")[0]
-    if folder not in made:
-        os.makedirs(f"{new}/{folder}", exist_ok=True)
-        made.add(folder)
-    try:
-        os.link(f"{old}/{rel}", f"{new}/{rel}")
-    except FileNotFoundError:
-        return False
-    except OSError:  # a file system without hard links
-        try:
-            shutil.copyfile(f"{old}/{rel}", f"{new}/{rel}")
-        except OSError:
-            return False
-    return True
-
-
-def _record(config, options, output, staging, digests) -> None:
-    """Save this build's page digests before the swap, tied to the new output's marker, so
-    a build killed before or after the swap never pairs digests with the wrong files."""
-    if not options.cache:
+def _keep_spare(config: Config, output: Path, old: Path | None, record: dict) -> None:
+    """After the swap, the previous site becomes the spare, with its record; one with no
+    valid record is of no use as a spare and is deleted."""
+    if old is None:
         return
-    (staging / write.MARKER).write_bytes(b"")
-    save_pages(config.cache_dir, code_fingerprint(), output, {**digests, MARKER_KEY: _marker_id(staging)})
+    trash, spare = write.trash_for(config.cache_dir, output), write.spare_for(config.cache_dir, output)
+    if not record:
+        write.discard(old, trash)
+        return
+    if old != spare:
+        if spare.exists():
+            write.discard(spare, trash)
+        try:
+            os.rename(old, spare)
+        except OSError:
+            write.discard(old, trash)
+            return
+    save_pages(config.cache_dir, code_fingerprint(), spare, record)
+
+
+def _record(config: Config, options: BuildOptions, output: Path, folder: Path, record: dict) -> None:
+    """Save this build's record before the swap, tied to a new marker file, so a build
+    killed before or after the swap never pairs a record with the wrong files."""
+    marker = folder / write.MARKER
+    marker.unlink(missing_ok=True)
+    marker.write_bytes(b"")
+    if options.cache:
+        save_pages(config.cache_dir, code_fingerprint(), output, {**record, MARKER_KEY: _marker_id(folder)})
+
+
+def _drop(config: Config, output: Path, folder: Path | None) -> None:
+    """A build that failed while writing deletes what it wrote (a spare included)."""
+    if folder is not None and folder.exists():
+        write.discard(folder, write.trash_for(config.cache_dir, output))
+
+
+def _fresh(output: Path) -> Path:
+    staging = write.staging_dir(output)
+    staging.mkdir(parents=True)
+    return staging
 
 
 def _writer(staging: Path, progress: Progress | None, total: int) -> Callable[[Iterable[tuple[str, bytes]]], int]:

@@ -35,6 +35,7 @@ from briefgen.config import Config, load_config
 from briefgen.errors import ContentErrors, Problem
 from briefgen.preview import LiveState, PreviewServer, make_handler
 from briefgen.watch import ChangeKind, Event, Layout, classify
+from briefgen.write import spare_for
 
 QUIET = 0.1
 """Seconds without a new event before a batch is built: an editor's save is one batch."""
@@ -208,7 +209,9 @@ def serve(options: ServeOptions, stop: threading.Event, ready: Callable[[str, Pa
         observer.stop()
         if observer.is_alive():
             observer.join(timeout=2)
+        spare = spare_for(preview.config.cache_dir, output)  # the preview's own spare, if kept in the cache
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(spare, ignore_errors=True)
     print("briefgen: stopped", flush=True)
     return 0
 

@@ -149,6 +149,51 @@ def test_a_body_edit_keeps_the_files_it_does_not_reach(copy_site) -> None:
     assert "A late correction to the record." in edited_actor_feed.read_text()
 
 
+def _spare(root: Path) -> Path:
+    spares = list((root / ".briefgen-cache").glob("spare-*"))
+    assert len(spares) == 1, spares
+    return spares[0]
+
+
+def test_the_site_before_last_is_brought_up_to_date_not_rebuilt(copy_site) -> None:
+    """From the third build on, the build writes into the site before last, kept in the
+    cache: static files, pages and feeds that went away are gone, and it equals a clean build."""
+    root = copy_site("example")
+    (root / "static").mkdir()
+    (root / "static/robots.txt").write_text("User-agent: *\n")
+    _build(root)
+    _edit_body(root)
+    _build(root)
+    spare = _spare(root)
+    assert (spare / "index.html").exists()
+    (root / "static/robots.txt").unlink()
+    (root / "static/humans.txt").write_text("Editors\n")
+    _delete(root)
+    third = _build(root)
+    assert third.rendered > 0 and third.reused > 0
+    assert not (root / "site/robots.txt").exists() and (root / "site/humans.txt").exists()
+    assert not (root / "site/dispatches/putin-says-core-concerns-ignored").exists()
+    assert tree_bytes(root / "site") == _clean_build(root)
+    _edit_title(root)
+    _build(root)
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_a_spare_left_half_updated_is_not_trusted(copy_site) -> None:
+    """A build killed while updating the spare leaves it without its marker: the next
+    build deletes it and starts from a fresh folder."""
+    root = copy_site("example")
+    _build(root)
+    _edit_body(root)
+    _build(root)
+    spare = _spare(root)
+    (spare / ".briefgen-output").unlink()
+    (spare / "index.html").write_text("half written")
+    _edit_title(root)
+    _build(root)
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
 def test_a_corrupt_cache_is_ignored(copy_site) -> None:
     root = copy_site("example")
     _build(root)

@@ -173,6 +173,9 @@ def test_ctrl_c_stops_cleanly_and_removes_the_temporary_output(tmp_path: Path, s
         assert proc.stdout.readline().startswith("serving http://127.0.0.1:")
         assert proc.stdout.readline().startswith("built in ")
         assert list(temp.iterdir()), "the build went into the temporary folder"
+        for n in range(2):  # the second rebuild keeps the site before last as a spare
+            (root / "content/alpha.md").write_text(SMALL_SITE["content/alpha.md"] + f"\nEdit {n}.\n")
+            assert proc.stdout.readline().startswith("built in ")
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=10)
     finally:
@@ -182,6 +185,7 @@ def test_ctrl_c_stops_cleanly_and_removes_the_temporary_output(tmp_path: Path, s
     assert "stopped" in out
     assert list(temp.iterdir()) == []
     assert not (root / "site").exists()
+    assert not list((root / ".briefgen-cache").glob("spare-*")), "the preview's spare goes with it"
 
 
 def test_the_projects_site_folder_stays_as_the_last_build_left_it(make_site, serve_site) -> None:
