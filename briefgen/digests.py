@@ -23,6 +23,7 @@ from jinja2.defaults import DEFAULT_NAMESPACE
 
 from briefgen.model import Group, Site
 from briefgen.pages import PageSpec
+from briefgen.render import recent_threads
 
 PURE = frozenset(DEFAULT_NAMESPACE) | {
     "config", "url", "absolute", "asset", "kind", "title", "self", "caller", "loop", "varargs", "kwargs",
@@ -41,7 +42,7 @@ COVERED: Mapping[str, frozenset[str]] = {
         "topic": LISTING | {"group"},
         "source": LISTING | {"group"},
         "thread": LISTING | {"group", "thread_timeline"},
-        "home": LISTING | {"site.events", "site.today", "site.dates", "top_actors"},
+        "home": LISTING | {"site.events", "site.today", "site.dates", "top_actors", "recent_threads"},
         "redirect": {"target"},
         "search": set(),
         "not_found": set(),
@@ -207,11 +208,11 @@ class Digester:
         return _hash(self._home_part(), ctx["pager"], self.docs(ctx["items"]))
 
     def _home_part(self) -> str:
-        """The side column: upcoming events, threads with counts, most named actors, years."""
+        """The side column: upcoming events, recent threads with counts, most named actors, years."""
         if self._home is None:
             s = self.site
             upcoming = tuple(e for e in s.events if e.date >= s.today)
-            threads = tuple((k, len(g.dispatches)) for k, g in s.threads.items())
+            threads = tuple((g.key, len(g.dispatches)) for g in recent_threads(s))  # most recent first
             counts = tuple(sorted((len(st.dispatches), a) for a, st in s.actor_stats.items()))
             years = tuple((k, len(v)) for k, v in s.dates.items() if len(k) == 4)
             self._home = _hash(upcoming, self.docs(e.dispatch for e in upcoming), threads, counts, years)

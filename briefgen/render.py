@@ -18,7 +18,7 @@ from briefgen.charts import chart_globals
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
 from briefgen.feeds import FileJob
-from briefgen.model import Site
+from briefgen.model import Group, Site
 from briefgen.pages import PageSpec
 from briefgen.urls import Urls
 
@@ -49,8 +49,10 @@ def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     ranking = sorted(((len(s.dispatches), a) for a, s in site.actor_stats.items()), key=lambda t: (-t[0], t[1]))
+    recent = recent_threads(site)
     env.globals.update(
         top_actors=lambda n: [(a, count) for count, a in ranking[:n] if count],
+        recent_threads=lambda n: recent[:n],
         site=site,
         config=config,
         url=_memo(urls.href),
@@ -62,6 +64,11 @@ def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
     )
     env.globals.update(chart_globals(site, urls))
     return env
+
+
+def recent_threads(site: Site) -> list[Group]:
+    """Threads by their newest dispatch, most recently active first."""
+    return sorted(site.threads.values(), key=lambda g: (site.by_slug[g.dispatches[-1]].moment, g.key), reverse=True)
 
 
 def _memo(func: Callable[..., R]) -> Callable[..., R]:

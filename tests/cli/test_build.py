@@ -287,3 +287,25 @@ def test_new_writes_a_skeleton_and_refuses_to_overwrite(make_site) -> None:
     again = run_cli("new", "Мария Захарова speaks", cwd=root)
     assert again.code == 1 and "already exists" in again.err
     assert path.read_text() == text
+
+
+def test_paginated_pages_carry_the_dossier_once_and_stay_small(make_site) -> None:
+    """Page 1 of the home page and of an actor holds the side column and the actor's
+    record; later pages are the archive only, so a page's size does not grow with the
+    site (a thousand home pages each listing every thread would be quadratic)."""
+    files = {
+        f"content/d{i:02d}.md": dispatch(f"Dispatch {i}", f"2021-12-{i + 1:02d}", "[NATO, Russia]", thread=f"story-{i}")
+        for i in range(25)
+    }
+    root = make_site({**files, "config.yaml": "title: T\nper_page: 10\n"})
+    assert run_cli("build", cwd=root).code == 0
+    first, second = page(root, "/"), page(root, "/page/2/")
+    assert 'class="side-col"' in first and 'class="side-col"' not in second
+    threads = re.findall(r'href="/threads/(story-\d+)/">', first.split('class="side-col"')[1])
+    assert threads == [f"story-{i}" for i in range(24, 12, -1)], "the twelve most recently active threads"
+    assert 'href="/threads/">All 25 threads</a>' in first
+    actor1, actor3 = page(root, "/actors/nato/"), page(root, "/actors/nato/page/3/")
+    assert "First mention" in actor1 and 'class="side-col"' in actor1
+    assert "First mention" not in actor3 and 'class="side-col"' not in actor3
+    assert 'href="/actors/nato/">Profile, charts and latest dispatches</a>' in actor3
+    assert "Dispatch 4</a>" in actor3  # the archive itself is all there
