@@ -290,8 +290,8 @@ def test_new_writes_a_skeleton_and_refuses_to_overwrite(make_site) -> None:
 
 
 def test_paginated_pages_carry_the_dossier_once_and_stay_small(make_site) -> None:
-    """Page 1 of the home page and of an actor holds the side column and the actor's
-    record; later pages are the archive only, so a page's size does not grow with the
+    """Page 1 of the home page, an actor or a period holds the side column, the actor's
+    record or the calendar; later pages are the archive only, so a page's size does not grow with the
     site (a thousand home pages each listing every thread would be quadratic)."""
     files = {
         f"content/d{i:02d}.md": dispatch(f"Dispatch {i}", f"2021-12-{i + 1:02d}", "[NATO, Russia]", thread=f"story-{i}")
@@ -309,3 +309,6 @@ def test_paginated_pages_carry_the_dossier_once_and_stay_small(make_site) -> Non
     assert "First mention" not in actor3 and 'class="side-col"' not in actor3
     assert 'href="/actors/nato/">Profile, charts and latest dispatches</a>' in actor3
     assert "Dispatch 4</a>" in actor3  # the archive itself is all there
+    month1, month2 = page(root, "/dates/2021/12/"), page(root, "/dates/2021/12/page/2/")
+    assert "chart calendar" in month1 and "chart calendar" not in month2
+    assert 'href="/dates/2021/12/">Calendar and latest dispatches</a>' in month2
