@@ -19,6 +19,7 @@ The page's script (theme/static/search.js) tokenises exactly as `terms` does her
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -46,11 +47,25 @@ def _json(value: object) -> bytes:
 
 
 def normalise(text: str) -> str:
-    """Lower case without accents: `Orbán` and `orban` are one term."""
-    if text.isascii():
-        return text.lower()  # nothing to decompose: most text, at a fraction of the cost
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower case without accents: `Orbán` and `orban` are one term.
+
+    Only runs of non-ASCII characters need decomposing: ASCII characters decompose to
+    themselves and, having no combining class, keep marks from moving across them."""
+    text = text.lower()
+    return text if text.isascii() else _NON_ASCII.sub(_unaccented, text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _plain(run: str) -> str:
+    """A run without its accents (the same names recur in thousands of dispatches)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", run) if not unicodedata.combining(c))
+
+
+def _unaccented(match: re.Match[str]) -> str:
+    return _plain(match.group())
 
 
 def terms(text: str) -> set[str]:

@@ -115,3 +115,23 @@ def test_related_work_is_bounded_when_one_actor_is_everywhere():
     docs = [_dispatch(i, i % 365, ["everyone", random.Random(i).choice("abcdefgh")], [], None) for i in range(3000)]
     result = related.compute(docs, 5)
     assert len(result) == 3000 and all(len(v) == 5 for v in result.values())
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60))
+@settings(max_examples=400)
+def test_search_terms_fold_case_and_accents_as_the_reference_does(text: str) -> None:
+    """normalise() decomposes only non-ASCII runs; it must equal decomposing it all."""
+    import unicodedata
+
+    from briefgen.search import normalise
+
+    reference = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    assert normalise(text) == reference
+
+
+@given(st.from_regex(SLUG_RE, fullmatch=True))
+@settings(max_examples=300)
+def test_a_text_that_is_already_a_slug_slugifies_to_what_python_slugify_makes(text: str) -> None:
+    from slugify import slugify as reference
+
+    assert slugify(text) == reference(text, lowercase=True)
