@@ -175,6 +175,7 @@
   var timer = null;
   form.addEventListener("submit", function (e) {
     e.preventDefault();
+    clearTimeout(timer); // the search runs now: a pending one would reset facets chosen meanwhile
     history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
     run();
   });
