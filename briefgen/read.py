@@ -65,21 +65,23 @@ def find_sources(config: Config) -> tuple[list[Source], list[Problem]]:
         for name in [d for d in dirs if (base / d).is_symlink()]:
             problems += _check_link(base / name, config)
             dirs.remove(name)
+        shown = config.rel(base)  # once per folder: 10,000 files make this loop count
         for name in sorted(files):
-            path = base / name
             if name.startswith(".") or not name.endswith(".md"):
                 continue
-            if path.is_symlink():
+            path = base / name
+            if os.path.islink(os.path.join(folder, name)):
                 link_problems = _check_link(path, config)
                 if link_problems:
                     problems += link_problems
                     continue
+            rel = f"{shown}/{name}"
             try:
-                st = path.stat()
+                st = os.stat(os.path.join(folder, name))
             except OSError as exc:
-                problems.append(Problem(config.rel(path), None, f"cannot be read: {exc.strerror}"))
+                problems.append(Problem(rel, None, f"cannot be read: {exc.strerror}"))
                 continue
-            found.append(Source(path, config.rel(path), st.st_size, st.st_mtime_ns))
+            found.append(Source(path, rel, st.st_size, st.st_mtime_ns))
     return found, problems
 
 
