@@ -162,13 +162,16 @@ class DocCache:
         if stamps != self.stamps or force:
             self.stamps, self.stamped_ns, self.changed = stamps, now_ns, True
 
-    def save(self) -> None:
-        """Keep only what this build used; skip the write when nothing changed."""
+    def save(self, write: bool = True) -> None:
+        """Keep only what this build used; write the file unless told not to, and only when
+        something changed. Then the cache is ready for another build in this process."""
         if len(self.used) != len(self.entries):
             self.entries = {d: e for d, e in self.entries.items() if d in self.used}
             self.changed = True
-        if self.changed:
+        if self.changed and write:
             write_blob(self.path, self.key, {"docs": self.entries, "stamps": self.stamps, "stamped_ns": self.stamped_ns})
+            self.changed = False
+        self.used = set()
 
 
 def _pages_path(folder: Path, output: Path) -> Path:
@@ -191,14 +194,22 @@ def save_pages(folder: Path, key: str, output: Path, pages: dict[str, tuple[str,
         old.unlink(missing_ok=True)
 
 
-def related_memo(folder: Path, key: str) -> Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]]:
+def related_memo(
+    folder: Path, key: str, remembered: Callable[[str, str, Callable[[], Any]], Any] | None = None
+) -> Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]]:
     """`related.compute`, remembered in `related.bin` for the last set of inputs: an edit
     that leaves every dispatch's date, actors, topics and thread alone (most edits are to
-    a body or a title) keeps the related links, and they cost a second at 10,000 dispatches."""
+    a body or a title) keeps the related links, and they cost a second at 10,000 dispatches.
+    `remembered` (a session's `value`) keeps them in memory too."""
 
     def compute(ordered: Sequence[Dispatch], limit: int) -> Mapping[str, tuple[RelatedLink, ...]]:
         features = repr((limit, [(d.slug, d.moment, d.date, d.actors, [t.key for t in d.topics], d.thread) for d in ordered]))
         inputs = hashlib.blake2b(features.encode(), digest_size=16).hexdigest()
+        if remembered is not None:
+            return remembered("related", inputs, lambda: _stored_or_computed(ordered, limit, inputs))
+        return _stored_or_computed(ordered, limit, inputs)
+
+    def _stored_or_computed(ordered: Sequence[Dispatch], limit: int, inputs: str) -> Mapping[str, tuple[RelatedLink, ...]]:
         path = folder / RELATED_FILE
         stored = read_blob(path, key)
         if isinstance(stored, dict) and stored.get("inputs") == inputs:

@@ -191,8 +191,8 @@ class FileJob:
     make: Callable[[], list[tuple[str, bytes]]]
 
 
-def jobs(config: Config, urls: Urls, site: Site, html_paths: Sequence[str]) -> list[FileJob]:
-    """Every non-HTML output file, as jobs."""
+def jobs(config: Config, urls: Urls, site: Site, html_paths: Sequence[str], terms: dict | None = None) -> list[FileJob]:
+    """Every non-HTML output file, as jobs; `terms` remembers search terms between builds."""
     docs = _tokens(site)
     out = [_feed_job(config, urls, site, docs, config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
@@ -212,7 +212,7 @@ def jobs(config: Config, urls: Urls, site: Site, html_paths: Sequence[str]) -> l
     }
     for kind, (make, inputs) in single.items():
         out.append(FileJob(kind, inputs, lambda make=make, kind=kind: [(urls.path(kind), make())]))
-    out.append(FileJob("search", search.inputs(site), lambda: list(search.index_files(urls, site))))
+    out.append(FileJob("search", search.inputs(site), lambda: list(search.index_files(urls, site, terms))))
     if config.cname:
         out.append(FileJob("CNAME", "", lambda: [("CNAME", (config.cname + "\n").encode())]))
     return out

@@ -37,10 +37,12 @@ def long_date(value: dt.date | None) -> str:
     return f"{value.day} {value.strftime('%B %Y')}" if value else ""
 
 
-def make_env(config: Config, site: Site, urls: Urls) -> jinja2.Environment:
-    """One environment per run: url helpers and the site are globals, nothing mutable."""
+def make_env(config: Config, site: Site, urls: Urls, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """One environment per run: url helpers and the site are globals, nothing mutable.
+    With `bytecode`, templates compiled by an earlier run are loaded, not compiled."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        bytecode_cache=bytecode,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

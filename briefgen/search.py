@@ -98,11 +98,20 @@ def _bucket_count(postings: dict[str, list[int]]) -> int:
     return max(1, min(MAX_BUCKETS, math.ceil(size / BUCKET_BYTES)))
 
 
-def _postings(site: Site) -> dict[str, list[int]]:
+def _postings(site: Site, known: dict | None = None) -> dict[str, list[int]]:
+    """Term → ids. `known` (kept between builds by a session) holds each dispatch's terms
+    by its content hash and its actors' names, all that decides them."""
     postings: dict[str, list[int]] = defaultdict(list)
+    fresh: dict = {}
     for i, d in enumerate(site.dispatches):
-        for term in _doc_terms(d, site):
+        key = (d.digest, tuple(site.actors[a].name for a in d.actors))
+        found = known.get(key) if known is not None else None
+        fresh[key] = found = found if found is not None else _doc_terms(d, site)
+        for term in found:
             postings[term].append(i)
+    if known is not None:
+        known.clear()
+        known.update(fresh)
     return postings
 
 
@@ -116,7 +125,7 @@ def inputs(site: Site) -> str:
     )
 
 
-def index_files(urls: Urls, site: Site) -> Iterable[tuple[str, bytes]]:
+def index_files(urls: Urls, site: Site, known: dict | None = None) -> Iterable[tuple[str, bytes]]:
     """Every file of the search index as (output path, bytes): the entry file first."""
     entry_path = urls.path("search_index")
     folder = entry_path.rsplit(".", 1)[0] + "/"
@@ -124,7 +133,7 @@ def index_files(urls: Urls, site: Site) -> Iterable[tuple[str, bytes]]:
     actor_no = {a: i for i, a in enumerate(actor_ids)}
     topic_keys = list(site.topics)
     topic_no = {t: i for i, t in enumerate(topic_keys)}
-    postings = _postings(site)
+    postings = _postings(site, known)
     buckets = _bucket_count(postings)
     entry = {
         "v": FORMAT,

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import jinja2
+
 from briefgen import feeds, pages, parallel, render, reuse, write
 from briefgen.actors import Registry, load_registry, resolve
 from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, save_pages
@@ -31,6 +33,7 @@ from briefgen.model import Site
 from briefgen.pages import PageSpec
 from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
 from briefgen.reuse import FILE_KEY, STATIC_KEY
+from briefgen.session import Session
 from briefgen.urls import Urls
 
 MARKER_KEY = "\0marker"
@@ -50,6 +53,8 @@ class BuildOptions:
     cache: bool = True
     """Use and update `.briefgen-cache/`; False builds everything from scratch."""
     progress: Progress | None = None
+    session: Session | None = None
+    """What this process kept from its last build of the project (serve's rebuilds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +112,7 @@ class Read:
     """The day the build runs, read once so the model and the input hash agree at midnight."""
 
 
-def read_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Read:
+def read_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None, session: Session | None = None) -> Read:
     """Read and parse every file. With `cache`, parses come from and go to `.briefgen-cache/`
     (saved even when the site has problems, so fixing one file re-reads only that file)."""
     registry, problems = load_registry(config.content_dir / ACTORS_FILE, config.rel(config.content_dir / ACTORS_FILE))
@@ -115,32 +120,47 @@ def read_site(config: Config, drafts: bool = False, cache: bool = False, progres
     problems += found
     links = actor_links(registry, Urls.of(config)) if config.autolink_actors else None
     md = make_parser(links)
-    docs_cache = DocCache.open(config.cache_dir, _docs_key(links)) if cache else None
+    docs_cache = _docs_cache(config, _docs_key(links), session) if cache else None
     if progress:
         progress("reading", 0, len(sources))
     docs, parsed = load_all(sources, md, docs_cache)
     if docs_cache:
-        docs_cache.save()
+        docs_cache.save(write=session is None)  # a session keeps it in memory instead
+        if session is not None:
+            session.docs = docs_cache
     today = dt.datetime.now(config.tz).date()
     inputs = repr((registry.digest, drafts, today, [(d.rel, d.digest, d.problems) for d in docs]))
     return Read(registry, docs, problems, parsed, hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest(), today)
 
 
-def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = False) -> Loaded:
+def _docs_cache(config: Config, key: str, session: Session | None) -> DocCache:
+    if session is not None and session.docs is not None and session.docs.key == key:
+        return session.docs
+    return DocCache.open(config.cache_dir, key)
+
+
+def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = False, session: Session | None = None) -> Loaded:
     """Validate and link what was read; raise every problem of the run together. With
-    `cache`, related dispatches are remembered in `.briefgen-cache/` between builds."""
+    `cache`, related dispatches are remembered in `.briefgen-cache/` between builds; a
+    session also keeps each file's validated dispatch."""
     problems = list(read.problems)
     dispatches = []
+    known = session.dispatches if session is not None else {}
+    validated = {}
     for doc in read.docs:
         if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
             continue  # an excluded draft may be unfinished; `build --drafts` checks it
-        dispatch, found = to_dispatch(doc, config.tz, read.registry.digest)
+        key = (doc.rel, doc.digest, doc.problems, str(config.tz), read.registry.digest)
+        dispatch, found = validated[key] = known.get(key) or to_dispatch(doc, config.tz, read.registry.digest)
         problems += found
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
+    if session is not None:
+        session.dispatches = validated  # only this build's: the memo never outgrows the site
     resolved, actors = resolve(dispatches, read.registry)
     if cache:
-        site, found = link(resolved, actors, config.related_limit, read.today, related_memo(config.cache_dir, code_fingerprint()))
+        remembered = session.value if session is not None else None
+        site, found = link(resolved, actors, config.related_limit, read.today, related_memo(config.cache_dir, code_fingerprint(), remembered))
     else:
         site, found = link(resolved, actors, config.related_limit, read.today)
     problems += found
@@ -152,6 +172,13 @@ def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = F
 def load_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Loaded:
     """Read, validate and link the whole site; raise every problem of the run together."""
     return model_site(config, read_site(config, drafts, cache, progress), drafts)
+
+
+def _bytecode(config: Config) -> jinja2.BytecodeCache:
+    """Compiled templates kept in the cache: Jinja checks each against its source."""
+    folder = config.cache_dir / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _docs_key(links: ActorLinks | None) -> str:
@@ -169,7 +196,7 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     output = (options.output or config.output_dir).resolve()
     write.check_output(config, output)
     stages: dict[str, float] = {}
-    read = read_site(config, options.drafts, options.cache, options.progress)
+    read = read_site(config, options.drafts, options.cache, options.progress, options.session)
     global_part = _global_part(config)
     inputs = _inputs(config, read, global_part)
     previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.cache else {}
@@ -180,17 +207,18 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
         with build_lock(config):
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
-    loaded = model_site(config, read, options.drafts, options.cache)
+    loaded = model_site(config, read, options.drafts, options.cache, options.session)
     del read  # the parsed files (Markdown sources included) are not needed past the model
     stages["read+link"] = time.perf_counter() - started
     site, urls = loaded.site, Urls.of(config)
-    env = render.make_env(config, site, urls)
+    env = render.make_env(config, site, urls, _bytecode(config) if options.cache else None)
     render.check_templates(env, config)
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
-    digester = Digester(site, template_reads(env), global_part)
+    reads = options.session.value("reads", global_part, lambda: template_reads(env)) if options.session else template_reads(env)
+    digester = Digester(site, reads, global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
-    jobs = feeds.jobs(config, urls, site, [s.path for s in specs])
+    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], options.session.terms if options.session else None)
     job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
     stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one

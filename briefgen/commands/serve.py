@@ -34,6 +34,7 @@ from briefgen.commands.build import BuildOptions, build
 from briefgen.config import Config, load_config
 from briefgen.errors import ContentErrors, Problem
 from briefgen.preview import LiveState, PreviewServer, make_handler
+from briefgen.session import Session
 from briefgen.watch import ChangeKind, Event, Layout, classify
 from briefgen.write import spare_for
 
@@ -119,6 +120,7 @@ class Preview:
     def __init__(self, options: ServeOptions, config: Config, output: Path, state: LiveState) -> None:
         self.options, self.config, self.output, self.state = options, config, output, state
         self.config_stale = False
+        self.session = Session()
 
     def rebuild(self, kinds: frozenset[ChangeKind], say: Callable[[str], None]) -> None:
         """Build once; publish a new epoch on success or the problems on failure."""
@@ -129,7 +131,7 @@ class Preview:
                 self.config_stale = True
                 self.config = load_config(self.options.config_path, self.options.overrides)
                 self.config_stale = False
-            result = build(self.config, BuildOptions(drafts=self.options.drafts, output=self.output))
+            result = build(self.config, BuildOptions(drafts=self.options.drafts, output=self.output, session=self.session))
         except ContentErrors as exc:
             return self._failed(exc.problems)
         except Exception as exc:  # a bug must not take the preview down with it
