@@ -15,8 +15,11 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import load_config
+from briefgen.session import Session
 from tests.conftest import tree_bytes
 from tests.hardening.sitegen import ACTORS, generated_site
 
@@ -57,12 +60,15 @@ def _clean(root: Path) -> dict[str, bytes]:
     return files
 
 
-def test_random_edit_sequences_build_like_a_clean_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kept", [False, True], ids=["cli", "session"])
+def test_random_edit_sequences_build_like_a_clean_build(tmp_path: Path, kept: bool) -> None:
+    """`session`: the builds share a Session, as serve's rebuilds do."""
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
     root = generated_site(tmp_path / "project", 60)
     config = load_config(root / "config.yaml", {})
-    build(config, BuildOptions())
+    session = Session() if kept else None
+    build(config, BuildOptions(session=session))
     serial = 1000
     for round_no in range(ROUNDS):
         files = sorted((root / "content").rglob("d*.md"))
@@ -82,7 +88,7 @@ def test_random_edit_sequences_build_like_a_clean_build(tmp_path: Path) -> None:
             (root / f"content/part0/d{serial}.md").write_text(
                 f"---\ntitle: Added {serial}\ndate: 2021-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}\n"
                 f"actors: [{rng.choice(ACTORS)}]\ntopics: [security]\n---\nNew body.\n", encoding="utf-8")
-        build(config, BuildOptions())
+        build(config, BuildOptions(session=session))
         built, clean = tree_bytes(root / "site"), _clean(root)
         differing = sorted(k for k in built.keys() | clean.keys() if built.get(k) != clean.get(k))
         assert not differing, f"round {round_no} (seed {seed}): {differing[:10]}"
