@@ -12,8 +12,10 @@ the Python floor (benchmarks/floor.py) and, with --vs-hugo, Hugo on the same dis
 Scenarios, each repeated --runs times:
   cold       no cache, no output
   no-change  a second build with nothing changed
-  one-edit   one dispatch's body gains a sentence, then `briefgen build`
---verify also checks that the one-edit output is byte-identical to a clean build of it.
+  one-edit   one dispatch's body gains a sentence, then `briefgen build` (the first edit
+             after a cold build: the build links every unchanged file into a new folder)
+  next-edit  another such edit (from then on the build updates the site before last)
+--verify also checks that the output after the edits is byte-identical to a clean build.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def bench_briefgen(n: int, runs: int, verify: bool) -> dict[str, list[Run]]:
     site = corpus(n, "briefgen")
     env = briefgen_env()
     original = {p: p.read_bytes() for p in (site / "content").glob("*.md")}
-    results: dict[str, list[Run]] = {"cold": [], "no-change": [], "one-edit": []}
+    results: dict[str, list[Run]] = {"cold": [], "no-change": [], "one-edit": [], "next-edit": []}
     try:
         for i in range(runs):
             clean(site)
@@ -105,11 +107,13 @@ def bench_briefgen(n: int, runs: int, verify: bool) -> dict[str, list[Run]]:
             results["no-change"].append(measure(build_cmd(), site, env))
             edit_one(site, i)
             results["one-edit"].append(measure(build_cmd(), site, env))
+            edit_one(site, i + runs)
+            results["next-edit"].append(measure(build_cmd(), site, env))
         if verify:
             shutil.rmtree(site / ".briefgen-cache", ignore_errors=True)
             measure(build_cmd("site-clean"), site, env)
             same = same_tree(site / "site", site / "site-clean")
-            print(f"  verify {n}: one-edit output {'is byte-identical to' if same else 'DIFFERS from'} a clean build", flush=True)
+            print(f"  verify {n}: output after the edits {'is byte-identical to' if same else 'DIFFERS from'} a clean build", flush=True)
             if not same:
                 raise SystemExit(1)
     finally:

@@ -79,7 +79,7 @@ def test_day_page_prints_as_a_briefing(open_page, artifacts) -> None:
     assert hidden == []
     heading = page.inner_text("main h1")
     assert "26 December 2021" in heading and "Euro-Atlantic Security Brief" in heading
-    assert page.locator(".item h2").count() >= 1
+    assert page.locator(".item h3").count() >= 1
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
 
