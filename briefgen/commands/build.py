@@ -188,10 +188,11 @@ def _docs_key(links: ActorLinks | None) -> str:
 
 
 def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the site into a staging folder and swap it in; on any problem, change nothing.
+    """Build the site into a folder beside the output and swap it in; on any problem,
+    change nothing.
 
-    Pages whose digest equals the one recorded for the current output are hard-linked
-    from it instead of rendered, so a rebuild costs in proportion to what changed."""
+    Only pages and files whose digest differs from the one recorded for what the folder
+    or the current output holds are made, so a rebuild costs in proportion to what changed."""
     started = time.perf_counter()
     output = (options.output or config.output_dir).resolve()
     write.check_output(config, output)
@@ -208,48 +209,71 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
     loaded = model_site(config, read, options.drafts, options.cache, options.session)
-    del read  # the parsed files (Markdown sources included) are not needed past the model
+    del read  # the parsed files are not needed past the model
     stages["read+link"] = time.perf_counter() - started
-    site, urls = loaded.site, Urls.of(config)
+    work = _work(config, options, loaded.site, global_part)
+    stages["digest"] = time.perf_counter() - started - sum(stages.values())
+    with build_lock(config):  # a concurrent build must not clean or swap under this one
+        count, plan = _write(config, options, output, previous, work, inputs)
+    seconds = time.perf_counter() - started
+    stages["render+write"] = seconds - sum(stages.values())
+    return BuildResult(
+        len(loaded.site.dispatches), len(loaded.site.actors), count, seconds, output, stages,
+        parsed=loaded.parsed, cached=loaded.cached, rendered=len(plan.pages), reused=plan.reused_pages,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """Everything the site is made of, each page and file with the digest of its inputs."""
+
+    site: Site
+    env: jinja2.Environment
+    specs: list[PageSpec]
+    digests: dict[str, str]
+    jobs: list[feeds.FileJob]
+    job_digests: dict[str, str]
+
+
+def _work(config: Config, options: BuildOptions, site: Site, global_part: str) -> Work:
+    urls = Urls.of(config)
     env = render.make_env(config, site, urls, _bytecode(config) if options.cache else None)
     render.check_templates(env, config)
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
-    reads = options.session.value("reads", global_part, lambda: template_reads(env)) if options.session else template_reads(env)
+    session = options.session
+    reads = session.value("reads", global_part, lambda: template_reads(env)) if session else template_reads(env)
     digester = Digester(site, reads, global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
-    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], options.session.terms if options.session else None)
+    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], session.terms if session else None)
     job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
-    stages["digest"] = time.perf_counter() - started - sum(stages.values())
-    with build_lock(config):  # a concurrent build must not clean or swap under this one
-        write.clean_stale(output, write.trash_for(config.cache_dir, output))
-        folder: Path | None = None
-        try:
-            folder, have = _open_spare(config, output) if options.cache else (_fresh(output), {})
-            static = write.static_files(config)
-            plan = reuse.fill(folder, have, output, previous, specs, digests, jobs, job_digests, [rel for _, rel in static])
-            stages["digest+link"] = time.perf_counter() - started - sum(stages.values())
-            written, made = render.render_all(env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs)
-            stages["render"] = time.perf_counter() - started - sum(stages.values())
-            files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
-            write.copy_static(static, folder)
-            count = written + plan.reused_pages + plan.reused_files
-            counts = {COUNTS_KEY: (len(site.dispatches), len(site.actors), count), INPUTS_KEY: inputs}
-            _record(config, options, output, folder, {**digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts})
-            old = write.swap_in(folder, output)
-        except OSError as exc:
-            _drop(config, output, folder)
-            raise ContentErrors([Problem(config.rel(output), None, f"cannot write the site: {exc.strerror or exc}")]) from None
-        except BaseException:
-            _drop(config, output, folder)
-            raise
-        _keep_spare(config, output, old, previous if options.cache else {})
-    seconds = time.perf_counter() - started
-    stages["write"] = seconds - sum(stages.values())
-    return BuildResult(
-        len(site.dispatches), len(site.actors), count, seconds, output, stages,
-        parsed=loaded.parsed, cached=loaded.cached, rendered=len(plan.pages), reused=plan.reused_pages,
-    )
+    return Work(site, env, specs, digests, jobs, job_digests)
+
+
+def _write(config: Config, options: BuildOptions, output: Path, previous: dict, work: Work, inputs: str) -> tuple[int, reuse.Plan]:
+    """Fill the spare (or a fresh folder), make what changed, record it, swap it in; return
+    how many files the site has and what was made. The caller holds the build lock."""
+    write.clean_stale(output, write.trash_for(config.cache_dir, output))
+    folder: Path | None = None
+    try:
+        folder, have = _open_spare(config, output) if options.cache else (_fresh(output), {})
+        static = write.static_files(config)
+        plan = reuse.fill(folder, have, output, previous, work.specs, work.digests, work.jobs, work.job_digests, [rel for _, rel in static])
+        written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs)
+        files = {**plan.kept, **{FILE_KEY + name: (work.job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
+        write.copy_static(static, folder)
+        count = written + plan.reused_pages + plan.reused_files
+        counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), INPUTS_KEY: inputs}
+        _record(config, options, output, folder, {**work.digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts})
+        old = write.swap_in(folder, output)
+    except OSError as exc:
+        _drop(config, output, folder)
+        raise ContentErrors([Problem(config.rel(output), None, f"cannot write the site: {exc.strerror or exc}")]) from None
+    except BaseException:
+        _drop(config, output, folder)
+        raise
+    _keep_spare(config, output, old, previous if options.cache else {})
+    return count, plan
 
 
 def _inputs(config: Config, read: Read, global_part: str) -> str:
