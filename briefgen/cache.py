@@ -1,9 +1,11 @@
 """The build cache in `.briefgen-cache/` beside config.yaml: safe to delete at any time.
 
-Two files. `docs.bin` keeps each dispatch's parsed front matter and rendered Markdown,
-keyed by a hash of the file's bytes, plus each file's (size, mtime) → hash so an unchanged
-file is not even read. `pages-<output>.bin` keeps, per output folder, the digest of what
-each page showed, so an unchanged page is linked from the previous output, not rendered.
+`docs.bin` keeps each dispatch's parsed front matter and rendered Markdown, keyed by a
+hash of the file's bytes; `stamps.bin` each file's (size, mtime) → hash, so an unchanged
+file is not even read, and a build with nothing changed never loads `docs.bin`.
+`pages-<output>.bin` keeps, per output folder, the digest of what each page and file was
+made from, so an unchanged one is reused, not made again. Beside them: related links,
+compiled templates, the site before last (`spare-*`) and replaced sites being deleted.
 
 Every file carries a magic line, a format number, the key it was made under (briefgen's
 code, Python, and whatever else its contents depend on) and a checksum: a file that is
@@ -32,6 +34,7 @@ from briefgen.read import LoadedDoc, Source
 MAGIC = b"briefgen-cache\n"
 FORMAT = 1
 DOCS_FILE = "docs.bin"
+STAMPS_FILE = "stamps.bin"
 RELATED_FILE = "related.bin"
 RACY_NS = 2_000_000_000
 """A file modified this close to the moment it was looked at may change again within the
@@ -112,24 +115,35 @@ def _doc_from(rel: str, digest: str, entry: Any) -> LoadedDoc | None:
 
 @dataclass
 class DocCache:
-    """Parsed dispatches by content hash, and file stamps → hash. One per build, then saved."""
+    """Parsed dispatches by content hash, and file stamps → hash. One per build, then saved.
+
+    The parses are loaded on first use: a build that finds every stamp unchanged needs
+    only the stamps."""
 
     path: Path
     key: str
-    entries: dict[str, tuple] = field(default_factory=dict)
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     stamped_ns: int = 0
-    changed: bool = False
+    loaded: dict[str, tuple] | None = None
+    entries_changed: bool = False
+    stamps_changed: bool = False
     used: set[str] = field(default_factory=set)
 
     @classmethod
     def open(cls, folder: Path, key: str) -> "DocCache":
-        stored = read_blob(folder / DOCS_FILE, key)
+        stored = read_blob(folder / STAMPS_FILE, key)
         cache = cls(folder / DOCS_FILE, key)
-        if isinstance(stored, dict) and isinstance(stored.get("docs"), dict) and isinstance(stored.get("stamps"), dict):
-            cache.entries, cache.stamps = stored["docs"], stored["stamps"]
+        if isinstance(stored, dict) and isinstance(stored.get("stamps"), dict):
+            cache.stamps = stored["stamps"]
             cache.stamped_ns = stored.get("stamped_ns", 0) if isinstance(stored.get("stamped_ns"), int) else 0
         return cache
+
+    @property
+    def entries(self) -> dict[str, tuple]:
+        if self.loaded is None:
+            stored = read_blob(self.path, self.key)
+            self.loaded = stored["docs"] if isinstance(stored, dict) and isinstance(stored.get("docs"), dict) else {}
+        return self.loaded
 
     def known_digest(self, source: Source) -> str | None:
         """The hash of a file whose size and mtime are as recorded, long enough ago to trust."""
@@ -153,24 +167,27 @@ class DocCache:
         if entry is not None:
             self.entries[doc.digest] = entry
             self.used.add(doc.digest)
-            self.changed = True
+            self.entries_changed = True
 
     def stamp(self, sources: list[Source], digests: dict[str, str], now_ns: int, force: bool = False) -> None:
         """Record each file's stamp → hash as seen at the start of this build; `force`
         when a file was too fresh to trust, so the next build can trust it."""
         stamps = {s.rel: (s.size, s.mtime_ns, digests[s.rel]) for s in sources if s.rel in digests}
         if stamps != self.stamps or force:
-            self.stamps, self.stamped_ns, self.changed = stamps, now_ns, True
+            self.stamps, self.stamped_ns, self.stamps_changed = stamps, now_ns, True
 
     def save(self, write: bool = True) -> None:
-        """Keep only what this build used; write the file unless told not to, and only when
-        something changed. Then the cache is ready for another build in this process."""
-        if len(self.used) != len(self.entries):
-            self.entries = {d: e for d, e in self.entries.items() if d in self.used}
-            self.changed = True
-        if self.changed and write:
-            write_blob(self.path, self.key, {"docs": self.entries, "stamps": self.stamps, "stamped_ns": self.stamped_ns})
-            self.changed = False
+        """Keep only what this build used; write the files unless told not to, and only
+        what changed. Then the cache is ready for another build in this process."""
+        if self.loaded is not None and len(self.used) != len(self.loaded):
+            self.loaded = {d: e for d, e in self.loaded.items() if d in self.used}
+            self.entries_changed = True
+        if write and self.entries_changed:
+            write_blob(self.path, self.key, {"docs": self.loaded})
+            self.entries_changed = False
+        if write and self.stamps_changed:  # after the parses: a stamp never names a parse not yet saved
+            write_blob(self.path.with_name(STAMPS_FILE), self.key, {"stamps": self.stamps, "stamped_ns": self.stamped_ns})
+            self.stamps_changed = False
         self.used = set()
 
 

@@ -39,6 +39,8 @@ from briefgen.urls import Urls
 MARKER_KEY = "\0marker"
 """The key of the page record that names the output folder the digests describe."""
 INPUTS_KEY = "\0inputs"
+READ_KEY = "\0read"
+"""The inputs hash of the dispatch files alone, which their stamps can confirm unread."""
 COUNTS_KEY = "\0counts"
 
 
@@ -110,27 +112,44 @@ class Read:
     """A hash of every input file's content and the day: equal inputs make an equal site."""
     today: dt.date
     """The day the build runs, read once so the model and the input hash agree at midnight."""
+    complete: bool = True
+    """False when only the stamps were read, since they showed the files unchanged (`docs` is empty)."""
+    files: int = 0
 
 
-def read_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None, session: Session | None = None) -> Read:
+def read_site(
+    config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None,
+    session: Session | None = None, unchanged_since: str | None = None,
+) -> Read:
     """Read and parse every file. With `cache`, parses come from and go to `.briefgen-cache/`
-    (saved even when the site has problems, so fixing one file re-reads only that file)."""
+    (saved even when the site has problems, so fixing one file re-reads only that file).
+
+    `unchanged_since` is the inputs hash of the last build: when the files' stamps show the
+    same inputs, nothing more is read and the Read returned is not `complete`."""
     registry, problems = load_registry(config.content_dir / ACTORS_FILE, config.rel(config.content_dir / ACTORS_FILE))
     sources, found = find_sources(config)
     problems += found
     links = actor_links(registry, Urls.of(config)) if config.autolink_actors else None
-    md = make_parser(links)
     docs_cache = _docs_cache(config, _docs_key(links), session) if cache else None
+    today = dt.datetime.now(config.tz).date()
+    if docs_cache is not None and unchanged_since is not None and not problems:
+        known = [(s.rel, docs_cache.known_digest(s), ()) for s in sources]
+        if all(digest for _, digest, _ in known) and _inputs_hash(registry, drafts, today, known) == unchanged_since:
+            return Read(registry, [], problems, 0, unchanged_since, today, complete=False, files=len(sources))
     if progress:
         progress("reading", 0, len(sources))
-    docs, parsed = load_all(sources, md, docs_cache)
+    docs, parsed = load_all(sources, make_parser(links), docs_cache)
     if docs_cache:
         docs_cache.save(write=session is None)  # a session keeps it in memory instead
         if session is not None:
             session.docs = docs_cache
-    today = dt.datetime.now(config.tz).date()
-    inputs = repr((registry.digest, drafts, today, [(d.rel, d.digest, d.problems) for d in docs]))
-    return Read(registry, docs, problems, parsed, hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest(), today)
+    inputs = _inputs_hash(registry, drafts, today, [(d.rel, d.digest, d.problems) for d in docs])
+    return Read(registry, docs, problems, parsed, inputs, today, files=len(docs))
+
+
+def _inputs_hash(registry: Registry, drafts: bool, today: dt.date, files: list[tuple[str, str, tuple]]) -> str:
+    """Every dispatch file (path, content hash, problems), the registry and the day."""
+    return hashlib.blake2b(repr((registry.digest, drafts, today, files)).encode(), digest_size=16).hexdigest()
 
 
 def _docs_cache(config: Config, key: str, session: Session | None) -> DocCache:
@@ -166,7 +185,7 @@ def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = F
     problems += found
     if problems:
         raise ContentErrors(problems)
-    return Loaded(site, read.registry, parsed=read.parsed, cached=len(read.docs) - read.parsed)
+    return Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed)
 
 
 def load_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Loaded:
@@ -197,24 +216,28 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     output = (options.output or config.output_dir).resolve()
     write.check_output(config, output)
     stages: dict[str, float] = {}
-    read = read_site(config, options.drafts, options.cache, options.progress, options.session)
-    global_part = _global_part(config)
-    inputs = _inputs(config, read, global_part)
     previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.cache else {}
     if previous.get(MARKER_KEY) != _marker_id(output):
         previous = {}  # digests of another output, or of a build that never swapped in
+    last = previous.get(READ_KEY)
+    read = read_site(config, options.drafts, options.cache, options.progress, options.session, last if isinstance(last, str) else None)
+    global_part = _global_part(config)
+    inputs = _inputs(config, read, global_part)
     unchanged = _unchanged(options, output, inputs, read, previous)
     if unchanged is not None:
         with build_lock(config):
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
+    if not read.complete:  # the files are as they were, but config, templates or static/ are not
+        read = read_site(config, options.drafts, options.cache, options.progress, options.session)
     loaded = model_site(config, read, options.drafts, options.cache, options.session)
+    read_inputs = read.inputs
     del read  # the parsed files are not needed past the model
     stages["read+link"] = time.perf_counter() - started
     work = _work(config, options, loaded.site, global_part)
     stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one
-        count, plan = _write(config, options, output, previous, work, inputs)
+        count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs})
     seconds = time.perf_counter() - started
     stages["render+write"] = seconds - sum(stages.values())
     return BuildResult(
@@ -250,7 +273,7 @@ def _work(config: Config, options: BuildOptions, site: Site, global_part: str) -
     return Work(site, env, specs, digests, jobs, job_digests)
 
 
-def _write(config: Config, options: BuildOptions, output: Path, previous: dict, work: Work, inputs: str) -> tuple[int, reuse.Plan]:
+def _write(config: Config, options: BuildOptions, output: Path, previous: dict, work: Work, inputs: dict[str, str]) -> tuple[int, reuse.Plan]:
     """Fill the spare (or a fresh folder), make what changed, record it, swap it in; return
     how many files the site has and what was made. The caller holds the build lock."""
     write.clean_stale(output, write.trash_for(config.cache_dir, output))
@@ -263,7 +286,7 @@ def _write(config: Config, options: BuildOptions, output: Path, previous: dict, 
         files = {**plan.kept, **{FILE_KEY + name: (work.job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
         write.copy_static(static, folder)
         count = written + plan.reused_pages + plan.reused_files
-        counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), INPUTS_KEY: inputs}
+        counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
         _record(config, options, output, folder, {**work.digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts})
         old = write.swap_in(folder, output)
     except OSError as exc:
@@ -297,7 +320,7 @@ def _unchanged(options: BuildOptions, output: Path, inputs: str, read: Read, rec
     dispatches, actors, files = counts
     pages = sum(1 for key in record if not key.startswith("\0"))
     return BuildResult(dispatches, actors, files, 0.0, output, {}, parsed=read.parsed,
-                       cached=len(read.docs) - read.parsed, rendered=0, reused=pages)
+                       cached=read.files - read.parsed, rendered=0, reused=pages)
 
 
 def _check_unique(specs: list[PageSpec]) -> None:

@@ -120,6 +120,23 @@ def test_no_change_rebuild_parses_and_renders_nothing(copy_site) -> None:
     assert tree_bytes(root / "site") == before
 
 
+def test_a_no_change_build_reads_only_the_stamps(copy_site) -> None:
+    """Nothing changed: the parsed bodies in docs.bin are not even loaded (here it is
+    unreadable and the build does not notice); a config change then needs them, finds
+    them unusable and parses again."""
+    root = copy_site("example")
+    first = _build(root)
+    before = tree_bytes(root / "site")
+    (root / ".briefgen-cache/docs.bin").write_bytes(b"unreadable")
+    again = _build(root)
+    assert (again.parsed, again.rendered, again.cached) == (0, 0, first.parsed)
+    assert tree_bytes(root / "site") == before
+    _config(root)
+    third = _build(root)
+    assert third.parsed == first.parsed
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
 def test_one_edit_parses_one_file_and_renders_only_the_pages_showing_it(copy_site) -> None:
     root = copy_site("example")
     first = _build(root)
