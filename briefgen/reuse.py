@@ -1,4 +1,5 @@
-"""Stage 5a: the folder a build writes into, already holding every file that did not change.
+"""Stage 5a: the folder a build writes into, already holding every file that did not change,
+and what becomes of the site it replaces.
 
 A build never writes into the live output: it fills a folder beside it and swaps the two
 at once. That folder is either fresh, with each unchanged file hard-linked from the
@@ -18,12 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from briefgen import write
+from briefgen.cache import code_fingerprint, load_pages, save_pages
+from briefgen.config import Config
 from briefgen.feeds import FileJob
 from briefgen.pages import PageSpec
 from briefgen.urls import Urls
 
 FILE_KEY = "\0file:"
 """Record keys of non-HTML file jobs, whose values are (digest, paths made)."""
+MARKER_KEY = "\0marker"
+"""Record key of the identity of the marker file of the folder the record describes."""
 STATIC_KEY = "\0static"
 """Record key of the files copied from the theme's assets and the site's static/."""
 
@@ -151,3 +157,72 @@ def _remove(folder: str, rel: str, prune: bool = False) -> None:
             os.rmdir(f"{folder}/{rel}")
         except OSError:
             return
+
+
+# The spare: which folder a build writes into, and what becomes of the one it replaced.
+
+
+def marker_id(folder: Path) -> str | None:
+    """Which build made a folder: the identity of its marker file, a new file per build
+    (its modification time too, so a reused inode number is not taken for the same file)."""
+    try:
+        st = (folder / write.MARKER).stat()
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
+
+
+def open_spare(config: Config, output: Path) -> tuple[Path, dict]:
+    """The spare folder and its record, or a fresh staging folder and an empty record."""
+    spare = write.spare_for(config.cache_dir, output)
+    record = load_pages(config.cache_dir, code_fingerprint(), spare)
+    if spare.is_dir() and record.get(MARKER_KEY) is not None and record.get(MARKER_KEY) == marker_id(spare):
+        (spare / write.MARKER).unlink()  # until it is complete again, it is nobody's site
+        return spare, record
+    if spare.exists():
+        write.discard(spare, write.trash_for(config.cache_dir, output))
+    return fresh(output), {}
+
+
+def keep_spare(config: Config, output: Path, old: Path | None, record: dict) -> None:
+    """After the swap, the previous site becomes the spare, with its record; one with no
+    valid record is of no use as a spare and is deleted."""
+    if old is None:
+        return
+    trash, spare = write.trash_for(config.cache_dir, output), write.spare_for(config.cache_dir, output)
+    if not record:
+        write.discard(old, trash)
+        return
+    if old != spare:
+        if spare.exists():
+            write.discard(spare, trash)
+        try:
+            os.rename(old, spare)
+        except OSError:
+            write.discard(old, trash)
+            return
+    save_pages(config.cache_dir, code_fingerprint(), spare, record)
+
+
+def mark(config: Config, output: Path, folder: Path, record: dict | None) -> None:
+    """Give the folder a new marker file and save its record (unless None) for `output`,
+    before the swap: a build killed before or after it never pairs a record with the
+    wrong files."""
+    marker = folder / write.MARKER
+    marker.unlink(missing_ok=True)
+    marker.write_bytes(b"")
+    if record is not None:
+        save_pages(config.cache_dir, code_fingerprint(), output, {**record, MARKER_KEY: marker_id(folder)})
+
+
+def drop(config: Config, output: Path, folder: Path | None) -> None:
+    """A build that failed while writing deletes what it wrote (a spare included)."""
+    if folder is not None and folder.exists():
+        write.discard(folder, write.trash_for(config.cache_dir, output))
+
+
+def fresh(output: Path) -> Path:
+    """A new, empty staging folder beside the output."""
+    staging = write.staging_dir(output)
+    staging.mkdir(parents=True)
+    return staging

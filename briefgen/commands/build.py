@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import jinja2
 
 from briefgen import feeds, pages, parallel, render, reuse, write
 from briefgen.actors import Registry, load_registry, resolve
-from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, save_pages
+from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo
 from briefgen.config import Config
 from briefgen.digests import Digester, template_reads
 from briefgen.errors import ContentErrors, Problem
@@ -32,12 +31,10 @@ from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Site
 from briefgen.pages import PageSpec
 from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
-from briefgen.reuse import FILE_KEY, STATIC_KEY
+from briefgen.reuse import FILE_KEY, MARKER_KEY, STATIC_KEY
 from briefgen.session import Session
 from briefgen.urls import Urls
 
-MARKER_KEY = "\0marker"
-"""The key of the page record that names the output folder the digests describe."""
 INPUTS_KEY = "\0inputs"
 READ_KEY = "\0read"
 """The inputs hash of the dispatch files alone, which their stamps can confirm unread."""
@@ -217,7 +214,7 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     write.check_output(config, output)
     stages: dict[str, float] = {}
     previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.cache else {}
-    if previous.get(MARKER_KEY) != _marker_id(output):
+    if previous.get(MARKER_KEY) != reuse.marker_id(output):
         previous = {}  # digests of another output, or of a build that never swapped in
     last = previous.get(READ_KEY)
     read = read_site(config, options.drafts, options.cache, options.progress, options.session, last if isinstance(last, str) else None)
@@ -279,7 +276,7 @@ def _write(config: Config, options: BuildOptions, output: Path, previous: dict, 
     write.clean_stale(output, write.trash_for(config.cache_dir, output))
     folder: Path | None = None
     try:
-        folder, have = _open_spare(config, output) if options.cache else (_fresh(output), {})
+        folder, have = reuse.open_spare(config, output) if options.cache else (reuse.fresh(output), {})
         static = write.static_files(config)
         plan = reuse.fill(folder, have, output, previous, work.specs, work.digests, work.jobs, work.job_digests, [rel for _, rel in static])
         written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs)
@@ -287,15 +284,16 @@ def _write(config: Config, options: BuildOptions, output: Path, previous: dict, 
         write.copy_static(static, folder)
         count = written + plan.reused_pages + plan.reused_files
         counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
-        _record(config, options, output, folder, {**work.digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts})
+        record = {**work.digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
+        reuse.mark(config, output, folder, record if options.cache else None)
         old = write.swap_in(folder, output)
     except OSError as exc:
-        _drop(config, output, folder)
+        reuse.drop(config, output, folder)
         raise ContentErrors([Problem(config.rel(output), None, f"cannot write the site: {exc.strerror or exc}")]) from None
     except BaseException:
-        _drop(config, output, folder)
+        reuse.drop(config, output, folder)
         raise
-    _keep_spare(config, output, old, previous if options.cache else {})
+    reuse.keep_spare(config, output, old, previous if options.cache else {})
     return count, plan
 
 
@@ -338,70 +336,6 @@ def _global_part(config: Config) -> str:
         for path in sorted(p for p in config.templates_dir.rglob("*") if p.is_file()):
             h.update(path.relative_to(config.templates_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-def _marker_id(folder: Path) -> str | None:
-    """Which build made a folder: the identity of its marker file, a new file per build
-    (its modification time too, so a reused inode number is not taken for the same file)."""
-    try:
-        st = (folder / write.MARKER).stat()
-    except OSError:
-        return None
-    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
-
-
-def _open_spare(config: Config, output: Path) -> tuple[Path, dict]:
-    """The spare folder and its record, or a fresh staging folder and an empty record."""
-    spare = write.spare_for(config.cache_dir, output)
-    record = load_pages(config.cache_dir, code_fingerprint(), spare)
-    if spare.is_dir() and record.get(MARKER_KEY) is not None and record.get(MARKER_KEY) == _marker_id(spare):
-        (spare / write.MARKER).unlink()  # until it is complete again, it is nobody's site
-        return spare, record
-    if spare.exists():
-        write.discard(spare, write.trash_for(config.cache_dir, output))
-    return _fresh(output), {}
-
-
-def _keep_spare(config: Config, output: Path, old: Path | None, record: dict) -> None:
-    """After the swap, the previous site becomes the spare, with its record; one with no
-    valid record is of no use as a spare and is deleted."""
-    if old is None:
-        return
-    trash, spare = write.trash_for(config.cache_dir, output), write.spare_for(config.cache_dir, output)
-    if not record:
-        write.discard(old, trash)
-        return
-    if old != spare:
-        if spare.exists():
-            write.discard(spare, trash)
-        try:
-            os.rename(old, spare)
-        except OSError:
-            write.discard(old, trash)
-            return
-    save_pages(config.cache_dir, code_fingerprint(), spare, record)
-
-
-def _record(config: Config, options: BuildOptions, output: Path, folder: Path, record: dict) -> None:
-    """Save this build's record before the swap, tied to a new marker file, so a build
-    killed before or after the swap never pairs a record with the wrong files."""
-    marker = folder / write.MARKER
-    marker.unlink(missing_ok=True)
-    marker.write_bytes(b"")
-    if options.cache:
-        save_pages(config.cache_dir, code_fingerprint(), output, {**record, MARKER_KEY: _marker_id(folder)})
-
-
-def _drop(config: Config, output: Path, folder: Path | None) -> None:
-    """A build that failed while writing deletes what it wrote (a spare included)."""
-    if folder is not None and folder.exists():
-        write.discard(folder, write.trash_for(config.cache_dir, output))
-
-
-def _fresh(output: Path) -> Path:
-    staging = write.staging_dir(output)
-    staging.mkdir(parents=True)
-    return staging
 
 
 def _writer(staging: Path, progress: Progress | None, total: int) -> Callable[[Iterable[tuple[str, bytes]]], int]:
