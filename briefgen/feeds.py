@@ -191,9 +191,12 @@ class FileJob:
     make: Callable[[], list[tuple[str, bytes]]]
 
 
-def jobs(config: Config, urls: Urls, site: Site, html_paths: Sequence[str], terms: dict | None = None) -> list[FileJob]:
-    """Every non-HTML output file, as jobs; `terms` remembers search terms between builds."""
-    docs = _tokens(site)
+def jobs(
+    config: Config, urls: Urls, site: Site, html_paths: Sequence[str],
+    docs: Callable[[Iterable[str]], str], terms: dict | None = None,
+) -> list[FileJob]:
+    """Every non-HTML output file, as jobs. `docs` names dispatches by slug and content
+    (the page digests' `Digester.docs`); `terms` remembers search terms between builds."""
     out = [_feed_job(config, urls, site, docs, config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
@@ -204,7 +207,7 @@ def jobs(config: Config, urls: Urls, site: Site, html_paths: Sequence[str], term
             newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
             out.append(_feed_job(config, urls, site, docs, f"{config.title}: {g.name}", f"{kind}_feed", g.key, kind, newest))
     single = {
-        "events_ics": (lambda: icalendar(config, urls, site), repr(site.events) + "\x1e".join(docs[e.dispatch] for e in site.events)),
+        "events_ics": (lambda: icalendar(config, urls, site), repr(site.events) + docs(e.dispatch for e in site.events)),
         "sitemap": (lambda: sitemap(urls, site, html_paths), repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches]))),
         "data_actors": (lambda: actors_json(urls, site), repr([(a, len(s.dispatches), s.first, s.last, s.members) for a, s in site.actor_stats.items()])),
         "data_graph": (lambda: graph_json(site), repr([d.actors for d in site.dispatches])),
@@ -218,13 +221,8 @@ def jobs(config: Config, urls: Urls, site: Site, html_paths: Sequence[str], term
     return out
 
 
-def _tokens(site: Site) -> dict[str, str]:
-    """Each dispatch as slug and content hash: what a feed entry shows follows from them."""
-    return {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
-
-
-def _feed_job(config: Config, urls: Urls, site: Site, docs: dict[str, str], title: str, kind: str, key: str | None, page: str, slugs: Sequence[str]) -> FileJob:
+def _feed_job(config: Config, urls: Urls, site: Site, docs: Callable[[Iterable[str]], str], title: str, kind: str, key: str | None, page: str, slugs: Sequence[str]) -> FileJob:
     path = urls.path(kind, key)
     shown = list(slugs[: config.feed_limit])
     make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown))]  # noqa: E731
-    return FileJob(path, "\x1e".join(docs[s] for s in shown), make)
+    return FileJob(path, docs(shown), make)  # an entry shows only what its file holds

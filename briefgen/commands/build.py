@@ -265,7 +265,7 @@ def _work(config: Config, options: BuildOptions, site: Site, global_part: str) -
     reads = session.value("reads", global_part, lambda: template_reads(env)) if session else template_reads(env)
     digester = Digester(site, reads, global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
-    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], session.terms if session else None)
+    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)
     job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
     return Work(site, env, specs, digests, jobs, job_digests)
 
