@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from briefgen.model import Site
+from briefgen.model import RelatedLink, Site
 from briefgen.urls import Urls
 
 NETWORK_SIZE = 10
@@ -264,6 +264,12 @@ def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
         same = a.thread is not None and a.thread == b.thread
         return relation_text(shared_actors, shared_topics, same, abs((a.date - b.date).days))
 
+    def related_why(link: RelatedLink) -> str:
+        """Why a computed related dispatch is listed, in the words `relation` uses."""
+        actors = [site.actors[a].name for a in link.actors]
+        topics = [site.topics[t].name for t in link.topics]
+        return relation_text(actors, topics, link.same_thread, link.days_apart)
+
     def month_label(month_key: str) -> str:
         return calendar.month_name[int(month_key[5:7])]
 
@@ -286,6 +292,7 @@ def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
         "co_network": co_network,
         "relation": relation,
         "relation_text": relation_text,
+        "related_why": related_why,
         "days_between": days_between,
         "month_label": month_label,
         "period_label": period_label,

@@ -36,7 +36,7 @@ COVERED: Mapping[str, frozenset[str]] = {
     kind: frozenset(names) | PURE
     for kind, names in {
         "dispatch": {"d", "links", "newest_in_thread", "dispatch", "actor", "site.threads", "site.topics",
-                     "thread_timeline", "relation"},
+                     "thread_timeline", "relation", "related_why"},
         "actor": LISTING | {"actor", "stats", "site.today", "co_network", "mentions_sparkline"},
         "date": LISTING | {"key", "level", "when", "previous", "next", "children", "site.dates", "month_grid", "months_of"},
         "topic": LISTING | {"group"},
