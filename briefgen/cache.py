@@ -1,8 +1,10 @@
 """The build cache in `.briefgen-cache/` beside config.yaml: safe to delete at any time.
 
-`docs.bin` keeps each dispatch's parsed front matter and rendered Markdown, keyed by a
-hash of the file's bytes; `stamps.bin` each file's (size, mtime) → hash, so an unchanged
-file is not even read, and a build with nothing changed never loads `docs.bin`.
+`docs-0.bin` … `docs-f.bin` keep each dispatch's parsed front matter and rendered
+Markdown, keyed by a hash of the file's bytes and split by its first digit, so an edit
+rewrites two small files, not one large one; `stamps.bin` keeps each file's (size, mtime)
+→ hash, so an unchanged file is not even read, and a build with nothing changed never
+loads the parses.
 `pages-<output>.bin` keeps, per output folder, the digest of what each page and file was
 made from, so an unchanged one is reused, not made again. Beside them: related links,
 compiled templates, the site before last (`spare-*`) and replaced sites being deleted.
@@ -33,7 +35,8 @@ from briefgen.read import LoadedDoc, Source
 
 MAGIC = b"briefgen-cache\n"
 FORMAT = 1
-DOCS_FILE = "docs.bin"
+DOCS_FILES = "docs-{}.bin"
+"""One file per first hex digit of the content hash."""
 STAMPS_FILE = "stamps.bin"
 RELATED_FILE = "related.bin"
 RACY_NS = 2_000_000_000
@@ -120,19 +123,20 @@ class DocCache:
     The parses are loaded on first use: a build that finds every stamp unchanged needs
     only the stamps."""
 
-    path: Path
+    folder: Path
     key: str
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     stamped_ns: int = 0
     loaded: dict[str, tuple] | None = None
-    entries_changed: bool = False
+    changed_shards: set[str] = field(default_factory=set)
+    """First digits of the hashes whose file must be written again."""
     stamps_changed: bool = False
     used: set[str] = field(default_factory=set)
 
     @classmethod
     def open(cls, folder: Path, key: str) -> "DocCache":
         stored = read_blob(folder / STAMPS_FILE, key)
-        cache = cls(folder / DOCS_FILE, key)
+        cache = cls(folder, key)
         if isinstance(stored, dict) and isinstance(stored.get("stamps"), dict):
             cache.stamps = stored["stamps"]
             cache.stamped_ns = stored.get("stamped_ns", 0) if isinstance(stored.get("stamped_ns"), int) else 0
@@ -141,8 +145,11 @@ class DocCache:
     @property
     def entries(self) -> dict[str, tuple]:
         if self.loaded is None:
-            stored = read_blob(self.path, self.key)
-            self.loaded = stored["docs"] if isinstance(stored, dict) and isinstance(stored.get("docs"), dict) else {}
+            self.loaded = {}
+            for shard in "0123456789abcdef":
+                stored = read_blob(self.folder / DOCS_FILES.format(shard), self.key)
+                if isinstance(stored, dict) and isinstance(stored.get("docs"), dict):
+                    self.loaded.update((d, e) for d, e in stored["docs"].items() if isinstance(d, str) and d[:1] == shard)
         return self.loaded
 
     def known_digest(self, source: Source) -> str | None:
@@ -167,7 +174,7 @@ class DocCache:
         if entry is not None:
             self.entries[doc.digest] = entry
             self.used.add(doc.digest)
-            self.entries_changed = True
+            self.changed_shards.add(doc.digest[:1])
 
     def stamp(self, sources: list[Source], digests: dict[str, str], now_ns: int, force: bool = False) -> None:
         """Record each file's stamp → hash as seen at the start of this build; `force`
@@ -180,13 +187,18 @@ class DocCache:
         """Keep only what this build used; write the files unless told not to, and only
         what changed. Then the cache is ready for another build in this process."""
         if self.loaded is not None and len(self.used) != len(self.loaded):
+            self.changed_shards.update(d[:1] for d in self.loaded if d not in self.used)
             self.loaded = {d: e for d, e in self.loaded.items() if d in self.used}
-            self.entries_changed = True
-        if write and self.entries_changed:
-            write_blob(self.path, self.key, {"docs": self.loaded})
-            self.entries_changed = False
+        if write and self.changed_shards and self.loaded is not None:
+            shards: dict[str, dict[str, tuple]] = {shard: {} for shard in self.changed_shards}
+            for digest, entry in self.loaded.items():
+                if digest[:1] in shards:
+                    shards[digest[:1]][digest] = entry
+            for shard, entries in sorted(shards.items()):
+                write_blob(self.folder / DOCS_FILES.format(shard), self.key, {"docs": entries})
+            self.changed_shards = set()
         if write and self.stamps_changed:  # after the parses: a stamp never names a parse not yet saved
-            write_blob(self.path.with_name(STAMPS_FILE), self.key, {"stamps": self.stamps, "stamped_ns": self.stamped_ns})
+            write_blob(self.folder / STAMPS_FILE, self.key, {"stamps": self.stamps, "stamped_ns": self.stamped_ns})
             self.stamps_changed = False
         self.used = set()
 
@@ -231,11 +243,11 @@ def related_memo(
         stored = read_blob(path, key)
         if isinstance(stored, dict) and stored.get("inputs") == inputs:
             try:
-                return {slug: tuple(RelatedLink(*link) for link in links) for slug, links in stored["links"].items()}
+                return {slug: tuple(map(RelatedLink._make, links)) for slug, links in stored["links"].items()}
             except (TypeError, AttributeError):
                 pass  # the wrong shape: computed afresh
         result = related.compute(ordered, limit)
-        plain = {slug: tuple((r.slug, r.score, r.actors, r.topics, r.same_thread, r.days_apart) for r in links) for slug, links in result.items()}
+        plain = {slug: tuple(map(tuple, links)) for slug, links in result.items()}
         write_blob(path, key, {"inputs": inputs, "links": plain})
         return result
 

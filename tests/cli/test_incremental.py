@@ -13,6 +13,7 @@ from typing import Callable
 
 import pytest
 
+from briefgen import read
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import load_config
 from tests.conftest import run_cli, tree_bytes
@@ -121,13 +122,16 @@ def test_no_change_rebuild_parses_and_renders_nothing(copy_site) -> None:
 
 
 def test_a_no_change_build_reads_only_the_stamps(copy_site) -> None:
-    """Nothing changed: the parsed bodies in docs.bin are not even loaded (here it is
-    unreadable and the build does not notice); a config change then needs them, finds
+    """Nothing changed: the parsed bodies in docs-*.bin are not even loaded (here they
+    are unreadable and the build does not notice); a config change then needs them, finds
     them unusable and parses again."""
     root = copy_site("example")
     first = _build(root)
     before = tree_bytes(root / "site")
-    (root / ".briefgen-cache/docs.bin").write_bytes(b"unreadable")
+    shards = sorted((root / ".briefgen-cache").glob("docs-*.bin"))
+    assert shards
+    for shard in shards:
+        shard.write_bytes(b"unreadable")
     again = _build(root)
     assert (again.parsed, again.rendered, again.cached) == (0, 0, first.parsed)
     assert tree_bytes(root / "site") == before
@@ -229,9 +233,33 @@ def test_a_foreign_cache_file_is_ignored(copy_site) -> None:
     root = copy_site("example")
     cache = root / ".briefgen-cache"
     cache.mkdir()
-    (cache / "docs.bin").write_bytes(b"not a cache at all\n\x00\x01")
+    (cache / "docs-0.bin").write_bytes(b"not a cache at all\n\x00\x01")
     result = run_cli("build", cwd=root)
     assert result.code == 0, result.err
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_an_edit_rewrites_only_the_parse_files_it_touches(copy_site) -> None:
+    """Parses are split by the first digit of their hash: an edit adds one and drops
+    one, so at most two of the files are written again, and a corrupt one costs only
+    the parses it held."""
+    root = copy_site("example")
+    cache = root / ".briefgen-cache"
+    _build(root)
+    stamps = {p.name: p.stat().st_mtime_ns for p in cache.glob("docs-*.bin")}
+    assert len(stamps) > 2
+    _edit_body(root)
+    edited = _build(root)
+    assert edited.parsed == 1
+    rewritten = [p.name for p in cache.glob("docs-*.bin") if p.stat().st_mtime_ns != stamps.get(p.name)]
+    assert 1 <= len(rewritten) <= 2
+    assert tree_bytes(root / "site") == _clean_build(root)
+    victim = sorted(cache.glob("docs-*.bin"))[0]
+    victim.write_bytes(b"corrupt")
+    _config(root)  # every page's inputs change, so every parse is needed again
+    again = _build(root)
+    held = [p for p in (root / "content").rglob("*.md") if read.content_digest(p.read_bytes())[:1] == victim.name[5]]
+    assert again.parsed == len(held) > 0
     assert tree_bytes(root / "site") == _clean_build(root)
 
 

@@ -36,7 +36,7 @@ def test_corrupt_or_foreign_blob_is_ignored(tmp_path: Path) -> None:
 
 
 def test_fresh_stamp_is_not_trusted(tmp_path: Path) -> None:
-    docs = cache.DocCache(tmp_path / "docs.bin", "k")
+    docs = cache.DocCache(tmp_path, "k")
     old = Source(tmp_path / "a.md", "a.md", 10, 1_000)
     fresh = Source(tmp_path / "b.md", "b.md", 10, 9_000_000_000)
     docs.stamp([old, fresh], {"a.md": "da", "b.md": "db"}, now_ns=10_000_000_000)
