@@ -158,30 +158,32 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
 def _check_node(root: yaml.Node, line_offset: int) -> None:
     """Refuse nesting deeper than MAX_DEPTH, duplicate keys, and alias bombs before
     anything is expanded."""
-    sizes: dict[int, int] = {}
+    _size(root, 1, {}, line_offset)
 
-    def size(node: yaml.Node, depth: int = 1) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        if depth > MAX_DEPTH:
-            raise YamlError(node.start_mark.line + 1 + line_offset, f"malformed YAML: nested more than {MAX_DEPTH} levels deep")
-        sizes[id(node)] = 1  # a self-referencing alias counts once
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            _check_duplicate_keys(node, line_offset)
-            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(v, depth + 1) for v in node.value)
-        if total > MAX_NODES:
-            raise YamlError(
-                node.start_mark.line + 1 + line_offset,
-                f"YAML expands to over {MAX_NODES} values (an alias bomb?)",
-            )
-        sizes[id(node)] = total
-        return total
 
-    size(root)
+def _size(node: yaml.Node, depth: int, sizes: dict[int, int], line_offset: int) -> int:
+    """How many values a node expands to, each shared (aliased) node counted once. A
+    module function, not a closure: a recursive closure is a reference cycle per parse,
+    which only the cyclic collector frees (and builds run with it paused)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if depth > MAX_DEPTH:
+        raise YamlError(node.start_mark.line + 1 + line_offset, f"malformed YAML: nested more than {MAX_DEPTH} levels deep")
+    sizes[id(node)] = 1  # a self-referencing alias counts once
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        _check_duplicate_keys(node, line_offset)
+        total += sum(_size(k, depth + 1, sizes, line_offset) + _size(v, depth + 1, sizes, line_offset) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total += sum(_size(v, depth + 1, sizes, line_offset) for v in node.value)
+    if total > MAX_NODES:
+        raise YamlError(
+            node.start_mark.line + 1 + line_offset,
+            f"YAML expands to over {MAX_NODES} values (an alias bomb?)",
+        )
+    sizes[id(node)] = total
+    return total
 
 
 def _check_duplicate_keys(node: yaml.MappingNode, line_offset: int) -> None:

@@ -6,8 +6,10 @@ with `serve` and `deploy`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import os
 import sys
@@ -209,6 +211,26 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
 
     Only pages and files whose digest differs from the one recorded for what the folder
     or the current output holds are made, so a rebuild costs in proportion to what changed."""
+    with _collector_paused():
+        return _build(config, options)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one build. The model is a few hundred
+    thousand objects that each collection walks again (a quarter of a one-edit build's
+    time at 10,000 dispatches), and a build makes no reference cycles per file or page
+    (a test keeps it so): reference counting frees what it drops."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(config: Config, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     output = (options.output or config.output_dir).resolve()
     write.check_output(config, output)
