@@ -22,7 +22,7 @@ import jinja2
 
 from briefgen import feeds, pages, parallel, render, reuse, write
 from briefgen.actors import Registry, load_registry, resolve
-from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo
+from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, template_reads_memo
 from briefgen.config import Config
 from briefgen.digests import Digester, template_reads
 from briefgen.errors import ContentErrors, Problem
@@ -284,7 +284,12 @@ def _work(config: Config, options: BuildOptions, site: Site, global_part: str) -
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
     session = options.session
-    reads = session.value("reads", global_part, lambda: template_reads(env)) if session else template_reads(env)
+    if session is not None:
+        reads = session.value("reads", global_part, lambda: template_reads(env))
+    elif options.cache:
+        reads = template_reads_memo(config.cache_dir, global_part, lambda: template_reads(env))
+    else:
+        reads = template_reads(env)
     digester = Digester(site, reads, global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
     jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)

@@ -233,7 +233,8 @@ def test_a_foreign_cache_file_is_ignored(copy_site) -> None:
     root = copy_site("example")
     cache = root / ".briefgen-cache"
     cache.mkdir()
-    (cache / "docs-0.bin").write_bytes(b"not a cache at all\n\x00\x01")
+    for name in ("docs-0.bin", "stamps.bin", "related.bin", "template-reads.bin"):
+        (cache / name).write_bytes(b"not a cache at all\n\x00\x01")
     result = run_cli("build", cwd=root)
     assert result.code == 0, result.err
     assert tree_bytes(root / "site") == _clean_build(root)

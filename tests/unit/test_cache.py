@@ -54,3 +54,18 @@ def test_a_template_reading_the_whole_site_is_seen() -> None:
     reads = template_reads(env)
     assert {"site.*", "site.dates", "config"} <= reads["page.html"]
     assert "f" not in reads["page.html"]  # imported, so bound
+
+
+def test_template_reads_are_kept_under_their_key(tmp_path: Path) -> None:
+    calls = []
+
+    def compute() -> dict[str, frozenset[str]]:
+        calls.append(1)
+        return {"page.html": frozenset({"site.dates", "config"})}
+
+    first = cache.template_reads_memo(tmp_path, "k1", compute)
+    assert cache.template_reads_memo(tmp_path, "k1", compute) == first and len(calls) == 1
+    cache.template_reads_memo(tmp_path, "k2", compute)  # templates changed: computed again
+    assert len(calls) == 2
+    (tmp_path / cache.READS_FILE).write_bytes(b"garbage")
+    assert cache.template_reads_memo(tmp_path, "k2", compute) == first and len(calls) == 3
