@@ -2,7 +2,7 @@
 
 A forked child inherits the frozen model, the compiled templates and the Markdown parser
 as they are, so nothing has to be pickled on the way in; only each shard's small result
-travels back through a pipe. The calling process works on the first shard itself.
+travels back through a pipe. The calling process works beside its children.
 """
 
 from __future__ import annotations
@@ -42,17 +42,46 @@ def shards(items: Sequence[T], count: int) -> list[Sequence[T]]:
     return [items[i::count] for i in range(count)] if count > 1 else [items]
 
 
-def fork_map(func: Callable[[Sequence[T]], R], parts: list[Sequence[T]]) -> list[R]:
-    """func(part) for each part: parts[1:] in forked children, parts[0] here; results in order."""
-    children = [_spawn(func, part) for part in parts[1:]]
+CHUNKS_PER_WORKER = 8
+"""Each process takes the next chunk when it is free, so one slower process (a forked
+child pays for copying the pages it touches) does not hold the others up."""
+
+
+def fork_map(func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> list[R]:
+    """func(chunk) for interleaved chunks of items, one result per chunk in chunk order,
+    shared out over this process and `workers - 1` forked children.
+
+    The chunks' numbers wait in a pipe: each process reads the next one when it is free
+    (a read of four bytes from a pipe is atomic), until the pipe is empty."""
+    count = min(len(items), workers * CHUNKS_PER_WORKER) if workers > 1 else 1
+    chunks = shards(items, count)
+    if count <= 1:
+        return [func(chunk) for chunk in chunks]
+    read_fd, write_fd = os.pipe()
     try:
-        first = func(parts[0])
+        os.write(write_fd, b"".join(i.to_bytes(4, "little") for i in range(count)))
     finally:
-        results = [_collect(pid, fd) for pid, fd in children]
-    return [first, *results]
+        os.close(write_fd)
+
+    def work() -> list[tuple[int, R]]:
+        done = []
+        while token := os.read(read_fd, 4):
+            i = int.from_bytes(token, "little")
+            done.append((i, func(chunks[i])))
+        return done
+
+    try:
+        children = [_spawn(work) for _ in range(workers - 1)]
+        try:
+            mine = work()
+        finally:
+            results = [_collect(pid, fd) for pid, fd in children]
+    finally:
+        os.close(read_fd)
+    return [result for _, result in sorted([*mine, *(pair for done in results for pair in done)], key=lambda pair: pair[0])]
 
 
-def _spawn(func: Callable[[Sequence[T]], R], part: Sequence[T]) -> tuple[int, int]:
+def _spawn(work: Callable[[], R]) -> tuple[int, int]:
     parent = os.getpid()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -61,7 +90,7 @@ def _spawn(func: Callable[[Sequence[T]], R], part: Sequence[T]) -> tuple[int, in
         code = 0
         try:
             _die_with(parent)
-            payload = pickle.dumps((True, func(part)), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:
             payload, code = pickle.dumps((False, traceback.format_exc())), 1
         try:

@@ -160,7 +160,7 @@ def _parse_many(todo: list[tuple[str, bytes]], md: MarkdownIt) -> list[LoadedDoc
         return [parse_bytes(rel, data, md) for rel, data in part]
 
     workers = parallel.worker_count(len(todo), PARSE_PER_WORKER)
-    return [doc for part in parallel.fork_map(parse, parallel.shards(todo, workers)) for doc in part]
+    return [doc for part in parallel.fork_map(parse, todo, workers) for doc in part]
 
 
 def parse_bytes(rel: str, data: bytes, md: MarkdownIt) -> LoadedDoc:

@@ -185,7 +185,7 @@ def render_all(
 
     items: list[PageSpec | FileJob] = [*specs, *jobs]
     workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
-    results = parallel.fork_map(run, parallel.shards(items, workers))
+    results = parallel.fork_map(run, items, workers)
     failures: dict[tuple[str, int | None], list[Problem]] = {}
     for _, found, _ in results:
         for where, problems in found.items():

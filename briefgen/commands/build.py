@@ -368,12 +368,15 @@ def _global_part(config: Config) -> str:
 def _writer(staging: Path, progress: Progress | None, total: int) -> Callable[[Iterable[tuple[str, bytes]]], int]:
     """The sink each rendering process writes its pages with; the first one reports progress."""
     parent = os.getpid()
+    workers = parallel.worker_count(total, render.RENDER_PER_WORKER)
+    done = 0
 
     def counted(files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
-        workers = parallel.worker_count(total, render.RENDER_PER_WORKER)
-        for i, item in enumerate(files, 1):
-            if i % 200 == 0 and progress and os.getpid() == parent:
-                progress("rendering", min(total, i * workers), total)
+        nonlocal done
+        for item in files:
+            done += 1
+            if done % 200 == 0 and progress and os.getpid() == parent:
+                progress("rendering", min(total, done * workers), total)
             yield item
 
     return lambda files: write.write_files(staging, counted(files))
