@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import jinja2
 
@@ -65,6 +65,7 @@ def make_env(config: Config, site: Site, urls: Urls, bytecode: jinja2.BytecodeCa
         once=_once(),
     )
     env.globals.update(chart_globals(site, urls))
+    env.extend(flat_globals={})
     return env
 
 
@@ -119,8 +120,7 @@ def check_templates(env: jinja2.Environment, config: Config) -> None:
 def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> bytes:
     """Render one page; a runtime template error names the template and its line."""
     try:
-        template = env.get_template(spec.template)
-        return template.render(spec.context).encode("utf-8")
+        return _render(env, env.get_template(spec.template), spec.context).encode("utf-8")
     except jinja2.TemplateNotFound as exc:
         raise ContentErrors([Problem(spec.template, None, f"template not found: {exc.name}")]) from None
     except jinja2.TemplateSyntaxError as exc:
@@ -129,6 +129,21 @@ def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> byte
         filename, line = _template_frame(exc)
         message = f"template error while rendering /{spec.path}: {type(exc).__name__}: {exc}"
         raise ContentErrors([_problem(config, filename or spec.template, line, message)]) from None
+
+
+def _render(env: jinja2.Environment, template: jinja2.Template, values: Mapping[str, Any]) -> str:
+    """`template.render(values)`, less the cost of copying the globals into a new context
+    for every page (a sixth of rendering a small page): they are flattened once per
+    template, and each page's values laid over a copy of that."""
+    flat = env.flat_globals.get(template.name)  # type: ignore[attr-defined]
+    if flat is None:
+        flat = env.flat_globals[template.name] = dict(template.globals)  # type: ignore[attr-defined]
+    context = template.new_context({**flat, **values}, shared=True)
+    try:
+        return env.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+    except Exception:
+        env.handle_exception()  # raises again, its traceback pointing into the template
+        raise
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
