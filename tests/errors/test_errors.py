@@ -57,6 +57,10 @@ CASES = {
         ["content/actors.yaml:3: actor 'other': 'alliance' already names actor 'nato'"],
     ),
     "broken template": ({"templates/dispatch.html": "{% if %}"}, ["templates/dispatch.html:1: template error"]),
+    "template failing while rendering": (
+        {"templates/dispatch.html": '{% extends "base.html" %}\n{% block content %}\n{{ d.title }}{{ d.no_such_field.deeper }}\n{% endblock %}\n'},
+        ["templates/dispatch.html:3: template error while rendering /dispatches/good/: UndefinedError"],
+    ),
 }
 
 
