@@ -143,10 +143,17 @@ def _index(actors: Iterable[Actor], rel: str) -> tuple[dict[str, str], list[Prob
     return index, problems
 
 
-def resolve(dispatches: Iterable[Dispatch], registry: Registry) -> tuple[list[Dispatch], dict[str, Actor]]:
-    """Replace actor references by ids; return the dispatches and every actor they name."""
+def resolve(
+    dispatches: Iterable[Dispatch], registry: Registry, known: dict[int, tuple[Dispatch, Dispatch]] | None = None,
+) -> tuple[list[Dispatch], dict[str, Actor]]:
+    """Replace actor references by ids; return the dispatches and every actor they name.
+
+    `known` (kept by a session) maps a dispatch object, by identity, to its resolved copy
+    from the last build; it is refilled with this build's. A validated dispatch is made
+    afresh whenever the registry changes, so the same object means the same resolution."""
     actors: dict[str, Actor] = dict(registry.actors)
     resolved: list[Dispatch] = []
+    fresh: dict[int, tuple[Dispatch, Dispatch]] = {}
     for d in dispatches:
         ids: list[str] = []
         for ref in d.actors:
@@ -156,5 +163,14 @@ def resolve(dispatches: Iterable[Dispatch], registry: Registry) -> tuple[list[Di
                 if actor_id not in actors:
                     actors[actor_id] = Actor(id=actor_id, name=ref, implicit=True, path=d.path, line=d.line_of.get("actors"))
             ids.append(actor_id)
-        resolved.append(dataclasses.replace(d, actors=tuple(dict.fromkeys(ids))))
+        found = known.get(id(d)) if known is not None else None
+        if found is not None and found[0] is d:
+            done = found[1]
+        else:
+            done = dataclasses.replace(d, actors=tuple(dict.fromkeys(ids)))
+        fresh[id(d)] = (d, done)
+        resolved.append(done)
+    if known is not None:
+        known.clear()
+        known.update(fresh)
     return resolved, actors

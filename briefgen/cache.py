@@ -132,6 +132,10 @@ class DocCache:
     """First digits of the hashes whose file must be written again."""
     stamps_changed: bool = False
     used: set[str] = field(default_factory=set)
+    made: dict[tuple[str, str], LoadedDoc] | None = None
+    """(file, hash) → the LoadedDoc given out, kept only for a session: the next build
+    takes the same object instead of making it again from the entry."""
+    made_now: dict[tuple[str, str], LoadedDoc] = field(default_factory=dict)
 
     @classmethod
     def open(cls, folder: Path, key: str) -> "DocCache":
@@ -162,11 +166,20 @@ class DocCache:
             return None
         return digest if isinstance(digest, str) else None
 
+    def remember_docs(self) -> None:
+        """Keep the LoadedDocs given out from one build to the next (a session's cache)."""
+        if self.made is None:
+            self.made = {}
+
     def get(self, source: Source, digest: str) -> LoadedDoc | None:
-        entry = self.entries.get(digest)
-        doc = _doc_from(source.rel, digest, entry) if entry is not None else None
+        doc = self.made.get((source.rel, digest)) if self.made is not None else None
+        if doc is None:
+            entry = self.entries.get(digest)
+            doc = _doc_from(source.rel, digest, entry) if entry is not None else None
         if doc is not None:
             self.used.add(digest)
+            if self.made is not None:
+                self.made_now[(source.rel, digest)] = doc
         return doc
 
     def put(self, doc: LoadedDoc) -> None:
@@ -175,6 +188,8 @@ class DocCache:
             self.entries[doc.digest] = entry
             self.used.add(doc.digest)
             self.changed_shards.add(doc.digest[:1])
+            if self.made is not None:
+                self.made_now[(doc.rel, doc.digest)] = doc
 
     def stamp(self, sources: list[Source], digests: dict[str, str], now_ns: int, force: bool = False) -> None:
         """Record each file's stamp → hash as seen at the start of this build; `force`
@@ -201,6 +216,8 @@ class DocCache:
             write_blob(self.folder / STAMPS_FILE, self.key, {"stamps": self.stamps, "stamped_ns": self.stamped_ns})
             self.stamps_changed = False
         self.used = set()
+        if self.made is not None:
+            self.made, self.made_now = self.made_now, {}
 
 
 def _pages_path(folder: Path, output: Path) -> Path:

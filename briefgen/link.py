@@ -142,22 +142,24 @@ def _dates(ordered: Sequence[Dispatch]) -> dict[str, tuple[str, ...]]:
 
 def _actor_stats(ordered: Sequence[Dispatch], actors: Mapping[str, Actor]) -> dict[str, ActorStats]:
     named: dict[str, list[Dispatch]] = defaultdict(list)
-    pairs: dict[str, Counter[str]] = defaultdict(Counter)
+    pairs: dict[str, dict[str, int]] = defaultdict(dict)
     for d in ordered:
         for a in d.actors:
             named[a].append(d)
         for a, b in combinations(d.actors, 2):
-            pairs[a][b] += 1
-            pairs[b][a] += 1
+            mine, theirs = pairs[a], pairs[b]
+            mine[b] = mine.get(b, 0) + 1
+            theirs[a] = theirs.get(a, 0) + 1
     members: dict[str, list[str]] = defaultdict(list)
     for actor in actors.values():
         for parent in actor.affiliations:
             members[parent].append(actor.id)
+    month = {d.slug: d.month for d in ordered}  # once per dispatch, not once per actor naming it
     stats = {}
     for actor_id in actors:
         mine = named.get(actor_id, [])
-        co = sorted(pairs[actor_id].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_ACTORS_SHOWN]
-        months = Counter(d.month for d in mine)
+        co = sorted(pairs[actor_id].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_ACTORS_SHOWN] if actor_id in pairs else []
+        months = Counter(month[d.slug] for d in mine)
         stats[actor_id] = ActorStats(
             dispatches=tuple(d.slug for d in mine),
             co_actors=tuple(co),

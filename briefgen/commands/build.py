@@ -125,11 +125,13 @@ def read_site(
 
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show the
     same inputs, nothing more is read and the Read returned is not `complete`."""
-    registry, problems = load_registry(config.content_dir / ACTORS_FILE, config.rel(config.content_dir / ACTORS_FILE))
+    registry, problems = _registry(config, session)
     sources, found = find_sources(config)
     problems += found
     links = actor_links(registry, Urls.of(config)) if config.autolink_actors else None
     docs_cache = _docs_cache(config, _docs_key(links), session) if cache else None
+    if docs_cache is not None and session is not None:
+        docs_cache.remember_docs()
     today = dt.datetime.now(config.tz).date()
     if docs_cache is not None and unchanged_since is not None and not problems:
         known = [(s.rel, docs_cache.known_digest(s), ()) for s in sources]
@@ -144,6 +146,21 @@ def read_site(
             session.docs = docs_cache
     inputs = _inputs_hash(registry, drafts, today, [(d.rel, d.digest, d.problems) for d in docs])
     return Read(registry, docs, problems, parsed, inputs, today, files=len(docs))
+
+
+def _registry(config: Config, session: Session | None) -> tuple[Registry, list[Problem]]:
+    """The actor registry; a session parses it again only when its bytes change."""
+    path = config.content_dir / ACTORS_FILE
+    if session is None:
+        return load_registry(path, config.rel(path))
+    try:
+        key: object = path.read_bytes()
+    except OSError:
+        key = None  # missing or unreadable: load_registry says which, every time
+    if key is None:
+        return load_registry(path, config.rel(path))
+    registry, problems = session.value("registry", key, lambda: load_registry(path, config.rel(path)))
+    return registry, list(problems)  # the caller adds to its list
 
 
 def _inputs_hash(registry: Registry, drafts: bool, today: dt.date, files: list[tuple[str, str, tuple]]) -> str:
@@ -175,7 +192,7 @@ def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = F
             dispatches.append(dispatch)
     if session is not None:
         session.dispatches = validated  # only this build's: the memo never outgrows the site
-    resolved, actors = resolve(dispatches, read.registry)
+    resolved, actors = resolve(dispatches, read.registry, session.resolved if session is not None else None)
     if cache:
         remembered = session.value if session is not None else None
         site, found = link(resolved, actors, config.related_limit, read.today, related_memo(config.cache_dir, code_fingerprint(), remembered))

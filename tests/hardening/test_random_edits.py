@@ -3,7 +3,8 @@
 Page digests cover only what each kind of page shows, so an edit to one field of one
 dispatch must reach every page that shows that field and no stale page may survive.
 Each round changes a few dispatches at random (date, actors, topics, thread, title,
-body, related links, events), sometimes adds or deletes one, then builds with the cache.
+body, related links, events), sometimes adds or deletes one or rewrites the actor
+registry, then builds with the cache.
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ def _mutate(rng: random.Random, text: str, slugs: list[str]) -> str:
     return text + f"\nAn added sentence {rng.randrange(10**6)}.\n"
 
 
+def _registry(rng: random.Random) -> str:
+    """An actor registry for some of the names dispatches use; an id other than the name's
+    slug changes what every dispatch naming it resolves to."""
+    records = []
+    for name in rng.sample(ACTORS, rng.randint(1, 4)):
+        actor_id = rng.choice([name.lower().replace(" ", "-"), name.split()[-1].lower()])
+        kind = rng.choice(["person", "organization", "state", "other"])
+        records.append(f"{actor_id}:\n  name: {name}\n  kind: {kind}\n")
+    return "".join(dict.fromkeys(records))
+
+
 def _clean(root: Path) -> dict[str, bytes]:
     out = root.parent / "clean-out"
     build(load_config(root / "config.yaml", {}), BuildOptions(output=out, cache=False))
@@ -88,6 +100,8 @@ def test_random_edit_sequences_build_like_a_clean_build(tmp_path: Path, kept: bo
             (root / f"content/part0/d{serial}.md").write_text(
                 f"---\ntitle: Added {serial}\ndate: 2021-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}\n"
                 f"actors: [{rng.choice(ACTORS)}]\ntopics: [security]\n---\nNew body.\n", encoding="utf-8")
+        if rng.random() < 0.25:
+            (root / "content/actors.yaml").write_text(_registry(rng), encoding="utf-8")
         build(config, BuildOptions(session=session))
         built, clean = tree_bytes(root / "site"), _clean(root)
         differing = sorted(k for k in built.keys() | clean.keys() if built.get(k) != clean.get(k))
