@@ -151,15 +151,17 @@ def read_site(
 def _registry(config: Config, session: Session | None) -> tuple[Registry, list[Problem]]:
     """The actor registry; a session parses it again only when its bytes change."""
     path = config.content_dir / ACTORS_FILE
-    if session is None:
+
+    def load() -> tuple[Registry, list[Problem]]:
         return load_registry(path, config.rel(path))
+
     try:
-        key: object = path.read_bytes()
+        data = path.read_bytes() if session is not None else None
     except OSError:
-        key = None  # missing or unreadable: load_registry says which, every time
-    if key is None:
-        return load_registry(path, config.rel(path))
-    registry, problems = session.value("registry", key, lambda: load_registry(path, config.rel(path)))
+        data = None  # missing or unreadable: load_registry says which, every time
+    if session is None or data is None:
+        return load()
+    registry, problems = session.value("registry", data, load)
     return registry, list(problems)  # the caller adds to its list
 
 
