@@ -1,8 +1,9 @@
 """Spread independent work over the machine's cores with forked processes.
 
 A forked child inherits the frozen model, the compiled templates and the Markdown parser
-as they are, so nothing has to be pickled on the way in; only each shard's small result
-travels back through a pipe. The calling process works beside its children.
+as they are, so nothing has to be pickled on the way in. The work is cut into interleaved
+chunks, several per process; the calling process and its children each take the next
+chunk when they are free, and only each chunk's small result travels back through a pipe.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def worker_count(items: int, min_per_worker: int) -> int:
 
 
 def shards(items: Sequence[T], count: int) -> list[Sequence[T]]:
-    """Interleaved slices, so cheap and dear items spread evenly over the workers."""
+    """`count` interleaved slices, so cheap and dear items spread evenly over them."""
     return [items[i::count] for i in range(count)] if count > 1 else [items]
 
 
@@ -47,19 +48,25 @@ CHUNKS_PER_WORKER = 8
 child pays for copying the pages it touches) does not hold the others up."""
 
 
+def chunk_count(items: int, workers: int) -> int:
+    """How many chunks fork_map cuts `items` into for `workers` processes."""
+    return min(items, workers * CHUNKS_PER_WORKER) if workers > 1 else 1
+
+
 def fork_map(func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> list[R]:
     """func(chunk) for interleaved chunks of items, one result per chunk in chunk order,
     shared out over this process and `workers - 1` forked children.
 
-    The chunks' numbers wait in a pipe: each process reads the next one when it is free
-    (a read of four bytes from a pipe is atomic), until the pipe is empty."""
-    count = min(len(items), workers * CHUNKS_PER_WORKER) if workers > 1 else 1
-    chunks = shards(items, count)
-    if count <= 1:
-        return [func(chunk) for chunk in chunks]
+    The chunks' numbers, four bytes each, are all written to a pipe before any process
+    reads; each process reads four bytes (one number; Linux serves one read of a pipe at a
+    time) whenever it is free, until the pipe is empty. Every child is waited for, even
+    when this process or another child fails."""
+    chunks = shards(items, chunk_count(len(items), workers))
+    if len(chunks) == 1:
+        return [func(chunks[0])]
     read_fd, write_fd = os.pipe()
     try:
-        os.write(write_fd, b"".join(i.to_bytes(4, "little") for i in range(count)))
+        _write_all(write_fd, b"".join(i.to_bytes(4, "little") for i in range(len(chunks))))
     finally:
         os.close(write_fd)
 
@@ -70,15 +77,22 @@ def fork_map(func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int)
             done.append((i, func(chunks[i])))
         return done
 
+    children: list[tuple[int, int]] = []
     try:
-        children = [_spawn(work) for _ in range(workers - 1)]
-        try:
-            mine = work()
-        finally:
-            results = [_collect(pid, fd) for pid, fd in children]
+        for _ in range(workers - 1):
+            children.append(_spawn(work))
+        mine = work()
     finally:
+        results = _collect_all(children)
         os.close(read_fd)
-    return [result for _, result in sorted([*mine, *(pair for done in results for pair in done)], key=lambda pair: pair[0])]
+    pairs = [*mine, *(pair for done in results for pair in done)]
+    return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of data: a few hundred bytes fit a pipe's buffer, so this never waits."""
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def _spawn(work: Callable[[], R]) -> tuple[int, int]:
@@ -114,10 +128,25 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _collect(pid: int, read_fd: int) -> R:
-    with os.fdopen(read_fd, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(pid, 0)
+def _collect_all(children: list[tuple[int, int]]) -> list:
+    """Every child's result; every child is waited for before the first failure is raised."""
+    results, failure = [], None
+    for pid, read_fd in children:
+        try:
+            results.append(_collect(pid, read_fd))
+        except RuntimeError as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return results
+
+
+def _collect(pid: int, read_fd: int) -> object:
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        os.waitpid(pid, 0)
     if not data:
         raise RuntimeError("a build worker process died without a result")
     ok, value = pickle.loads(data)

@@ -4,29 +4,46 @@ back every chunk's result in chunk order, whichever process made it."""
 from __future__ import annotations
 
 import os
-import time
-from typing import Sequence
+import select
+from typing import Callable, Sequence
 
 import pytest
 
 from briefgen import parallel
 
 
-def _tagged(part: Sequence[int]) -> tuple[int, list[int]]:
-    time.sleep(0.02)  # long enough for every process to start and take chunks
-    return os.getpid(), [n * n for n in part]
+def _shared(func: Callable[[Sequence[int]], object], children: bool = True) -> Callable[[Sequence[int]], tuple[int, object]]:
+    """func, tagged with the process that ran it. With `children`, this process starts its
+    first chunk only once a child has started one, so no test depends on how fast a fork is."""
+    parent = os.getpid()
+    started_r, started_w = os.pipe()
+    waited = []
+
+    def tagged(part: Sequence[int]) -> tuple[int, object]:
+        if os.getpid() != parent:
+            os.write(started_w, b"x")
+        elif children and not waited:
+            waited.append(select.select([started_r], [], [], 30)[0])
+        return os.getpid(), func(part)
+
+    return tagged
+
+
+def _squares(part: Sequence[int]) -> list[int]:
+    return [n * n for n in part]
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_every_item_once_in_chunk_order(workers: int) -> None:
     items = list(range(1000))
-    results = parallel.fork_map(_tagged, items, workers)
-    count = min(len(items), workers * parallel.CHUNKS_PER_WORKER) if workers > 1 else 1
-    assert [squares for _, squares in results] == [[n * n for n in part] for part in parallel.shards(items, count)]
-    assert sorted(n for _, squares in results for n in squares) == sorted(n * n for n in items)
-    if workers > 1:
-        assert len({pid for pid, _ in results}) > 1  # children did part of the work
-        assert os.getpid() in {pid for pid, _ in results}
+    results = parallel.fork_map(_shared(_squares, children=workers > 1), items, workers)
+    expected = [_squares(part) for part in parallel.shards(items, parallel.chunk_count(len(items), workers))]
+    assert [squares for _, squares in results] == expected
+    pids = {pid for pid, _ in results}
+    if workers == 1:
+        assert pids == {os.getpid()}
+    else:  # this process and at least one child did part of the work
+        assert os.getpid() in pids and len(pids) > 1
 
 
 def test_few_items_and_none() -> None:
@@ -34,16 +51,13 @@ def test_few_items_and_none() -> None:
     assert parallel.fork_map(lambda part: list(part), [], 2) == [[]]
 
 
-PARENT = os.getpid()
-
-
-def _fails_in_a_child(part: Sequence[int]) -> int:
-    time.sleep(0.02)
-    if os.getpid() != PARENT:
-        raise ValueError("a broken chunk")
-    return len(part)
-
-
 def test_a_failing_child_is_reported_with_its_traceback() -> None:
+    parent = os.getpid()
+
+    def fails_in_a_child(part: Sequence[int]) -> int:
+        if os.getpid() != parent:
+            raise ValueError("a broken chunk")
+        return len(part)
+
     with pytest.raises(RuntimeError, match="a broken chunk"):
-        parallel.fork_map(_fails_in_a_child, list(range(400)), 2)
+        parallel.fork_map(_shared(fails_in_a_child), list(range(400)), 2)
