@@ -6,8 +6,9 @@ rewrites two small files, not one large one; `stamps.bin` keeps each file's (siz
 → hash, so an unchanged file is not even read, and a build with nothing changed never
 loads the parses.
 `pages-<output>.bin` keeps, per output folder, the digest of what each page and file was
-made from, so an unchanged one is reused, not made again. Beside them: related links,
-compiled templates, the site before last (`spare-*`) and replaced sites being deleted.
+made from, so an unchanged one is reused, not made again. Beside them: related links
+(`related.bin`), what each template reads (`template-reads.bin`), compiled templates, the
+site before last (`spare-*`) and replaced sites being deleted.
 
 Every file carries a magic line, a format number, the key it was made under (briefgen's
 code, Python, and whatever else its contents depend on) and a checksum: a file that is
@@ -35,8 +36,11 @@ from briefgen.read import LoadedDoc, Source
 
 MAGIC = b"briefgen-cache\n"
 FORMAT = 1
-DOCS_FILES = "docs-{}.bin"
-"""One file per first hex digit of the content hash."""
+DOCS_FILE_PATTERN = "docs-{}.bin"
+SHARDS = "0123456789abcdef"
+"""Parses are kept in one file per first hex digit of their content hash."""
+LEGACY_DOCS_FILE = "docs.bin"
+"""Where versions before the split kept every parse: removed when the split files are written."""
 STAMPS_FILE = "stamps.bin"
 RELATED_FILE = "related.bin"
 RACY_NS = 2_000_000_000
@@ -118,7 +122,8 @@ def _doc_from(rel: str, digest: str, entry: Any) -> LoadedDoc | None:
 
 @dataclass
 class DocCache:
-    """Parsed dispatches by content hash, and file stamps → hash. One per build, then saved.
+    """Parsed dispatches by content hash, and file stamps → hash. Opened by a build and
+    saved at its end; serve's session keeps one open from build to build.
 
     The parses are loaded on first use: a build that finds every stamp unchanged needs
     only the stamps."""
@@ -132,10 +137,12 @@ class DocCache:
     """First digits of the hashes whose file must be written again."""
     stamps_changed: bool = False
     used: set[str] = field(default_factory=set)
-    made: dict[tuple[str, str], LoadedDoc] | None = None
-    """(file, hash) → the LoadedDoc given out, kept only for a session: the next build
-    takes the same object instead of making it again from the entry."""
-    made_now: dict[tuple[str, str], LoadedDoc] = field(default_factory=dict)
+    given_out: dict[tuple[str, str], LoadedDoc] | None = None
+    """(file, hash) → the LoadedDoc the last build was given; None unless a session keeps
+    the cache (`keep_docs_between_builds`): the next build takes the same object instead
+    of making it again from the entry."""
+    given_out_now: dict[tuple[str, str], LoadedDoc] = field(default_factory=dict)
+    """What this build was given, filled only while `given_out` is kept."""
 
     @classmethod
     def open(cls, folder: Path, key: str) -> "DocCache":
@@ -150,8 +157,8 @@ class DocCache:
     def entries(self) -> dict[str, tuple]:
         if self.loaded is None:
             self.loaded = {}
-            for shard in "0123456789abcdef":
-                stored = read_blob(self.folder / DOCS_FILES.format(shard), self.key)
+            for shard in SHARDS:
+                stored = read_blob(self.folder / DOCS_FILE_PATTERN.format(shard), self.key)
                 if isinstance(stored, dict) and isinstance(stored.get("docs"), dict):
                     self.loaded.update((d, e) for d, e in stored["docs"].items() if isinstance(d, str) and d[:1] == shard)
         return self.loaded
@@ -166,20 +173,20 @@ class DocCache:
             return None
         return digest if isinstance(digest, str) else None
 
-    def remember_docs(self) -> None:
-        """Keep the LoadedDocs given out from one build to the next (a session's cache)."""
-        if self.made is None:
-            self.made = {}
+    def keep_docs_between_builds(self) -> None:
+        """Give the next build the same LoadedDoc objects as this one (a session's cache)."""
+        if self.given_out is None:
+            self.given_out = {}
 
     def get(self, source: Source, digest: str) -> LoadedDoc | None:
-        doc = self.made.get((source.rel, digest)) if self.made is not None else None
+        doc = self.given_out.get((source.rel, digest)) if self.given_out is not None else None
         if doc is None:
             entry = self.entries.get(digest)
             doc = _doc_from(source.rel, digest, entry) if entry is not None else None
         if doc is not None:
             self.used.add(digest)
-            if self.made is not None:
-                self.made_now[(source.rel, digest)] = doc
+            if self.given_out is not None:
+                self.given_out_now[(source.rel, digest)] = doc
         return doc
 
     def put(self, doc: LoadedDoc) -> None:
@@ -188,8 +195,8 @@ class DocCache:
             self.entries[doc.digest] = entry
             self.used.add(doc.digest)
             self.changed_shards.add(doc.digest[:1])
-            if self.made is not None:
-                self.made_now[(doc.rel, doc.digest)] = doc
+            if self.given_out is not None:
+                self.given_out_now[(doc.rel, doc.digest)] = doc
 
     def stamp(self, sources: list[Source], digests: dict[str, str], now_ns: int, force: bool = False) -> None:
         """Record each file's stamp → hash as seen at the start of this build; `force`
@@ -210,14 +217,15 @@ class DocCache:
                 if digest[:1] in shards:
                     shards[digest[:1]][digest] = entry
             for shard, entries in sorted(shards.items()):
-                write_blob(self.folder / DOCS_FILES.format(shard), self.key, {"docs": entries})
+                write_blob(self.folder / DOCS_FILE_PATTERN.format(shard), self.key, {"docs": entries})
             self.changed_shards = set()
+            (self.folder / LEGACY_DOCS_FILE).unlink(missing_ok=True)
         if write and self.stamps_changed:  # after the parses: a stamp never names a parse not yet saved
             write_blob(self.folder / STAMPS_FILE, self.key, {"stamps": self.stamps, "stamped_ns": self.stamped_ns})
             self.stamps_changed = False
         self.used = set()
-        if self.made is not None:
-            self.made, self.made_now = self.made_now, {}
+        if self.given_out is not None:
+            self.given_out, self.given_out_now = self.given_out_now, {}
 
 
 def _pages_path(folder: Path, output: Path) -> Path:

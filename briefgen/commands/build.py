@@ -131,7 +131,7 @@ def read_site(
     links = actor_links(registry, Urls.of(config)) if config.autolink_actors else None
     docs_cache = _docs_cache(config, _docs_key(links), session) if cache else None
     if docs_cache is not None and session is not None:
-        docs_cache.remember_docs()
+        docs_cache.keep_docs_between_builds()
     today = dt.datetime.now(config.tz).date()
     if docs_cache is not None and unchanged_since is not None and not problems:
         known = [(s.rel, docs_cache.known_digest(s), ()) for s in sources]
@@ -161,7 +161,7 @@ def _registry(config: Config, session: Session | None) -> tuple[Registry, list[P
         data = None  # missing or unreadable: load_registry says which, every time
     if session is None or data is None:
         return load()
-    registry, problems = session.value("registry", data, load)
+    registry, problems = session.value("registry", (config.rel(path), data), load)
     return registry, list(problems)  # the caller adds to its list
 
 
