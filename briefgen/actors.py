@@ -163,6 +163,7 @@ def resolve(
                 if actor_id not in actors:
                     actors[actor_id] = Actor(id=actor_id, name=ref, implicit=True, path=d.path, line=d.line_of.get("actors"))
             ids.append(actor_id)
+        # the ids above are needed for the implicit actors either way: the memo saves the copy
         found = known.get(id(d)) if known is not None else None
         if found is not None and found[0] is d:
             done = found[1]

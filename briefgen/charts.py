@@ -291,7 +291,7 @@ def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
         "thread_timeline": timeline,
         "co_network": co_network,
         "relation": relation,
-        "relation_text": relation_text,
+        "relation_text": relation_text,  # for sites' own templates: the theme uses related_why
         "related_why": related_why,
         "days_between": days_between,
         "month_label": month_label,

@@ -93,6 +93,9 @@ def _once() -> Callable[..., Any]:
 
     A dispatch's entry in a listing looks the same on every page that lists it, and
     it is listed on about ten pages; the model is frozen, so the first rendering holds.
+    The rule for a template using it: the key must name every value the body reads that
+    can differ from page to page, and keys are shared by all templates (the theme's
+    start with the fragment's name: 'item', 'actor_link', 'timeline', 'masthead', 'footer').
     """
     seen: dict[tuple[Any, ...], Any] = {}
 
@@ -132,9 +135,11 @@ def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> byte
 
 
 def _render(env: jinja2.Environment, template: jinja2.Template, values: Mapping[str, Any]) -> str:
-    """`template.render(values)`, less the cost of copying the globals into a new context
-    for every page (a sixth of rendering a small page): they are flattened once per
-    template, and each page's values laid over a copy of that."""
+    """`template.render(values)`, as Jinja's own `render` does it, but without walking the
+    template's chain of globals for every page (a sixth of rendering a small page): the
+    chain is flattened into a dict once per template per build (the globals never change
+    after `make_env`), and each page's context is a copy of it with the page's values on
+    top. The render tests and the template-error tests cover this path."""
     flat = env.flat_globals.get(template.name)  # type: ignore[attr-defined]
     if flat is None:
         flat = env.flat_globals[template.name] = dict(template.globals)  # type: ignore[attr-defined]

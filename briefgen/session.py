@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, TypeVar
 
 from briefgen.cache import DocCache
+from briefgen.model import Dispatch
 
 T = TypeVar("T")
 
@@ -23,7 +24,7 @@ class Session:
     """Per kind of value, the key it was computed for and the value (the last one only)."""
     dispatches: dict[Hashable, Any] = field(default_factory=dict)
     """Validated dispatches by (file, content hash, time zone, registry): the last build's."""
-    resolved: dict[int, Any] = field(default_factory=dict)
+    resolved: dict[int, tuple[Dispatch, Dispatch]] = field(default_factory=dict)
     """Each validated dispatch (by identity) → its resolved copy."""
     terms: dict[Hashable, Any] = field(default_factory=dict)
     """Each dispatch's search terms, by what decides them (see `search._postings`)."""
