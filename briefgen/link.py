@@ -84,12 +84,16 @@ def _unique_slugs(dispatches: Iterable[Dispatch]) -> tuple[dict[str, Dispatch], 
 def _explicit_related(ordered: Sequence[Dispatch], by_slug: Mapping[str, Dispatch]):
     related: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
+    renamed = {old: d for d in ordered for old in d.former_slugs}
     for d in ordered:
         kept = []
         for i, other in enumerate(d.related):
             line = d.line_of.get(f"related.{i}", d.line_of.get("related"))
             if other == d.slug:
                 problems.append(Problem(d.path, line, f"'related' names this dispatch itself ('{other}')"))
+            elif other not in by_slug and other in renamed:
+                now = renamed[other]
+                problems.append(Problem(d.path, line, f"'related' names '{other}', the former slug of {now.path}; name it '{now.slug}'"))
             elif other not in by_slug:
                 problems.append(Problem(d.path, line, f"'related' names '{other}', but no dispatch has that slug"))
             else:

@@ -38,6 +38,11 @@ CASES = {
         {"content/a.md": dispatch(related="[good, missing-one]")},
         ["content/a.md:5: 'related' names 'missing-one', but no dispatch has that slug"],
     ),
+    "related names a former slug": (
+        {"content/renamed.md": dispatch(title="Renamed", slug="new-name", former_slugs="[old-name]"),
+         "content/a.md": dispatch(related="[old-name]")},
+        ["content/a.md:5: 'related' names 'old-name', the former slug of content/renamed.md; name it 'new-name'"],
+    ),
     "slug with path characters": ({"content/a.md": dispatch(slug="../x")}, ["content/a.md:5: 'slug' '../x' is not a valid slug"]),
     "thread with capitals": ({"content/a.md": dispatch(thread="Talks")}, ["content/a.md:5: 'thread' 'Talks' is not a valid slug"]),
     "source url not http": (
