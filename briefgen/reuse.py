@@ -77,6 +77,7 @@ def fill(
     `previous` records) where `folder` lacks it; remove every other file it holds."""
     old, new = os.fspath(output), os.fspath(folder)
     made: set[str] = set()
+    fresh = not have  # an empty folder: nothing in it to unlink before linking
     stale = recorded_files(have) - set(static)
     todo: list[PageSpec] = []
     reused = 0
@@ -84,7 +85,7 @@ def fill(
         rel = Urls.output(spec.path)
         stale.discard(rel)
         want = digests[rel]
-        if have.get(rel) == want or previous.get(rel) == want and _link(old, new, rel, made):
+        if have.get(rel) == want or previous.get(rel) == want and _link(old, new, rel, made, fresh):
             reused += 1
         else:
             _remove(new, rel)
@@ -96,7 +97,7 @@ def fill(
         mine, theirs = _entry(have.get(key)), _entry(previous.get(key))
         if mine and mine[0] == job_digests[key]:
             kept[key] = mine
-        elif theirs and theirs[0] == job_digests[key] and _link_all(old, new, theirs[1], made):
+        elif theirs and theirs[0] == job_digests[key] and _link_all(old, new, theirs[1], made, fresh):
             kept[key] = theirs
         else:
             todo_jobs.append(job)
@@ -113,11 +114,11 @@ def _entry(value: object) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def _link_all(old: str, new: str, paths: tuple[str, ...], made: set[str]) -> bool:
+def _link_all(old: str, new: str, paths: tuple[str, ...], made: set[str], fresh: bool) -> bool:
     """All of a job's files or none."""
     linked = []
     for rel in paths:
-        if not _link(old, new, rel, made):
+        if not _link(old, new, rel, made, fresh):
             for done in linked:
                 _remove(new, done)
             return False
@@ -125,14 +126,16 @@ def _link_all(old: str, new: str, paths: tuple[str, ...], made: set[str]) -> boo
     return True
 
 
-def _link(old: str, new: str, rel: str, made: set[str]) -> bool:
-    """Hard-link (or copy) one file from the output. Plain strings, not Path objects: this
-    runs for every file of a rebuild into a fresh folder."""
+def _link(old: str, new: str, rel: str, made: set[str], fresh: bool) -> bool:
+    """Hard-link (or copy) one file from the output, in place of any file of that name
+    unless the folder is `fresh`. Plain strings, not Path objects: this runs for every
+    file of a rebuild into a fresh folder."""
     folder = rel.rpartition("/")[0]
     if folder not in made:
         os.makedirs(f"{new}/{folder}", exist_ok=True)
         made.add(folder)
-    _remove(new, rel)
+    if not fresh:
+        _remove(new, rel)
     try:
         os.link(f"{old}/{rel}", f"{new}/{rel}")
     except FileNotFoundError:
