@@ -135,3 +135,30 @@ def test_a_text_that_is_already_a_slug_slugifies_to_what_python_slugify_makes(te
     from slugify import slugify as reference
 
     assert slugify(text) == reference(text, lowercase=True)
+
+
+ACTOR_CHARS = "ANOTSaeilnrst -'’ÔôЛл1"
+phrases = st.text(alphabet=ACTOR_CHARS, min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@given(st.lists(phrases, min_size=1, max_size=8, unique=True), st.text(alphabet=ACTOR_CHARS + "\n.,_x", max_size=80))
+@settings(max_examples=400, deadline=None)
+def test_actor_pattern_finds_what_a_lookbehind_first_pattern_finds(names: list[str], text: str) -> None:
+    """The actor pattern looks behind after a branch's first character (so the regex engine
+    can skip to where a phrase may start); it must match exactly where the plain form, with
+    the look-behind in front of every phrase, matches."""
+    import re
+
+    from briefgen import markdown
+
+    links = markdown.ActorLinks({name: ("id", "/a/") for name in names})
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for unit in markdown._loose(name):
+            node = node.setdefault(unit, {})
+        node[""] = {}
+    reference = re.compile(rf"(?<![\w-])(?:{markdown._trie_pattern(trie)})(?![\w-])")
+    pattern = links.pattern()
+    assert pattern is not None
+    assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in reference.finditer(text)]
