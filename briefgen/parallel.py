@@ -53,9 +53,13 @@ def chunk_count(items: int, workers: int) -> int:
     return min(items, workers * CHUNKS_PER_WORKER) if workers > 1 else 1
 
 
-def fork_map(func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> list[R]:
+def fork_map(
+    func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int, meanwhile: Callable[[], None] | None = None,
+) -> list[R]:
     """func(chunk) for interleaved chunks of items, one result per chunk in chunk order,
-    shared out over this process and `workers - 1` forked children.
+    shared out over this process and `workers - 1` forked children. When there are
+    children, this process first runs `meanwhile` (other work of its own; it must not
+    raise), then takes chunks like them.
 
     The chunks' numbers, four bytes each, are all written to a pipe before any process
     reads; each process reads four bytes (one number; Linux serves one read of a pipe at a
@@ -81,6 +85,8 @@ def fork_map(func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int)
     try:
         for _ in range(workers - 1):
             children.append(_spawn(work))
+        if meanwhile is not None:
+            meanwhile()
         mine = work()
     finally:
         results = _collect_all(children)

@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from markdown_it import MarkdownIt
 
@@ -114,12 +114,15 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def load_all(sources: Sequence[Source], md: MarkdownIt, cache: "DocCache | None" = None) -> tuple[list[LoadedDoc], int]:
+def load_all(
+    sources: Sequence[Source], md: MarkdownIt, cache: "DocCache | None" = None, meanwhile: Callable[[], None] | None = None,
+) -> tuple[list[LoadedDoc], int]:
     """Every source parsed, in order, and how many were parsed (the rest came from the cache).
 
     An unchanged file (same size and mtime as recorded) is not even read; a changed one is
     read and hashed, and parsed only when no cached parse has its hash (a file renamed or
-    touched is found by content). Parsing is spread over processes when there is enough."""
+    touched is found by content). Parsing is spread over processes when there is enough;
+    then this process runs `meanwhile` before it takes its share."""
     started = time.time_ns()
     docs: dict[str, LoadedDoc] = {}
     digests: dict[str, str] = {}
@@ -141,7 +144,7 @@ def load_all(sources: Sequence[Source], md: MarkdownIt, cache: "DocCache | None"
                 continue
         docs[source.rel] = doc
         digests[source.rel] = doc.digest
-    for doc in _parse_many(todo, md):
+    for doc in _parse_many(todo, md, meanwhile):
         docs[doc.rel] = doc
         if cache and not doc.problems:
             cache.put(doc)
@@ -155,12 +158,12 @@ PARSE_PER_WORKER = 200
 """Below this many files per process, forking costs more than it saves."""
 
 
-def _parse_many(todo: list[tuple[str, bytes]], md: MarkdownIt) -> list[LoadedDoc]:
+def _parse_many(todo: list[tuple[str, bytes]], md: MarkdownIt, meanwhile: Callable[[], None] | None) -> list[LoadedDoc]:
     def parse(part: Sequence[tuple[str, bytes]]) -> list[LoadedDoc]:
         return [parse_bytes(rel, data, md) for rel, data in part]
 
     workers = parallel.worker_count(len(todo), PARSE_PER_WORKER)
-    return [doc for part in parallel.fork_map(parse, todo, workers) for doc in part]
+    return [doc for part in parallel.fork_map(parse, todo, workers, meanwhile) for doc in part]
 
 
 def parse_bytes(rel: str, data: bytes, md: MarkdownIt) -> LoadedDoc:

@@ -40,6 +40,11 @@ def long_date(value: dt.date | None) -> str:
 def make_env(config: Config, site: Site, urls: Urls, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """One environment per run: url helpers and the site are globals, nothing mutable.
     With `bytecode`, templates compiled by an earlier run are loaded, not compiled."""
+    return add_site(template_env(config, bytecode), config, site, urls)
+
+
+def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """The templates alone, without the site: they can be compiled before it exists."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
         bytecode_cache=bytecode,
@@ -50,6 +55,12 @@ def make_env(config: Config, site: Site, urls: Urls, bytecode: jinja2.BytecodeCa
         extensions=["jinja2.ext.do"],
     )
     env.filters["long_date"] = long_date
+    return env
+
+
+def add_site(env: jinja2.Environment, config: Config, site: Site, urls: Urls) -> jinja2.Environment:
+    """Give a template environment the site: url helpers and the read-only model as globals
+    (templates compiled earlier see them too)."""
     ranking = sorted(((len(s.dispatches), a) for a, s in site.actor_stats.items()), key=lambda t: (-t[0], t[1]))
     recent = recent_threads(site)
     env.globals.update(

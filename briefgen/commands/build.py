@@ -118,13 +118,14 @@ class Read:
 
 def read_site(
     config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None,
-    session: Session | None = None, unchanged_since: str | None = None,
+    session: Session | None = None, unchanged_since: str | None = None, meanwhile: Callable[[], None] | None = None,
 ) -> Read:
     """Read and parse every file. With `cache`, parses come from and go to `.briefgen-cache/`
     (saved even when the site has problems, so fixing one file re-reads only that file).
 
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show the
-    same inputs, nothing more is read and the Read returned is not `complete`."""
+    same inputs, nothing more is read and the Read returned is not `complete`. `meanwhile`
+    runs while other processes parse files, if any do."""
     registry, problems = _registry(config, session)
     sources, found = find_sources(config)
     problems += found
@@ -139,7 +140,7 @@ def read_site(
             return Read(registry, [], problems, 0, unchanged_since, today, complete=False, files=len(sources))
     if progress:
         progress("reading", 0, len(sources))
-    docs, parsed = load_all(sources, make_parser(links), docs_cache)
+    docs, parsed = load_all(sources, make_parser(links), docs_cache, meanwhile)
     if docs_cache:
         docs_cache.save(write=session is None)  # a session keeps it in memory instead
         if session is not None:
@@ -258,8 +259,10 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     if previous.get(MARKER_KEY) != reuse.marker_id(output):
         previous = {}  # digests of another output, or of a build that never swapped in
     last = previous.get(READ_KEY)
-    read = read_site(config, options.drafts, options.cache, options.progress, options.session, last if isinstance(last, str) else None)
     global_part = _global_part(config)
+    templates = _templates(config, options, global_part)
+    read = read_site(config, options.drafts, options.cache, options.progress, options.session,
+                     last if isinstance(last, str) else None, meanwhile=templates.prepare)
     inputs = _inputs(config, read, global_part)
     unchanged = _unchanged(options, output, inputs, read, previous)
     if unchanged is not None:
@@ -267,12 +270,12 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
     if not read.complete:  # the files are as they were, but config, templates or static/ are not
-        read = read_site(config, options.drafts, options.cache, options.progress, options.session)
+        read = read_site(config, options.drafts, options.cache, options.progress, options.session, meanwhile=templates.prepare)
     loaded = model_site(config, read, options.drafts, options.cache, options.session)
     read_inputs = read.inputs
     del read  # the parsed files are not needed past the model
     stages["read+link"] = time.perf_counter() - started
-    work = _work(config, options, loaded.site, global_part)
+    work = _work(config, options, loaded.site, global_part, templates)
     stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one
         count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs})
@@ -296,19 +299,53 @@ class Work:
     job_digests: dict[str, str]
 
 
-def _work(config: Config, options: BuildOptions, site: Site, global_part: str) -> Work:
+@dataclass
+class Templates:
+    """The build's templates, compiled, checked and read (what each template reads, for
+    the digests) before the site exists when a core is free: while files are parsed."""
+
+    config: Config
+    env: jinja2.Environment
+    reads: Callable[[jinja2.Environment], dict[str, frozenset[str]]]
+    outcome: tuple[Exception | None, dict[str, frozenset[str]] | None] | None = None
+
+    def prepare(self) -> None:
+        """Compile and read every template, once; a problem is kept for `checked` to raise."""
+        if self.outcome is None:
+            try:
+                render.check_templates(self.env, self.config)
+                self.outcome = (None, self.reads(self.env))
+            except Exception as exc:  # raised where a build reports template problems
+                self.outcome = (exc, None)
+
+    def checked(self) -> dict[str, frozenset[str]]:
+        """What each template reads; raises the templates' problems, if any."""
+        self.prepare()
+        assert self.outcome is not None
+        problem, reads = self.outcome
+        if problem is not None:
+            raise problem
+        assert reads is not None
+        return reads
+
+
+def _templates(config: Config, options: BuildOptions, global_part: str) -> Templates:
+    env = render.template_env(config, _bytecode(config) if options.cache else None)
+    session = options.session
+    if session is not None:
+        return Templates(config, env, lambda env: session.value("reads", global_part, lambda: template_reads(env)))
+    if options.cache:
+        return Templates(config, env, lambda env: template_reads_memo(config.cache_dir, global_part, lambda: template_reads(env)))
+    return Templates(config, env, template_reads)
+
+
+def _work(config: Config, options: BuildOptions, site: Site, global_part: str, templates: Templates) -> Work:
     urls = Urls.of(config)
-    env = render.make_env(config, site, urls, _bytecode(config) if options.cache else None)
-    render.check_templates(env, config)
+    env = render.add_site(templates.env, config, site, urls)
+    reads = templates.checked()
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
     session = options.session
-    if session is not None:
-        reads = session.value("reads", global_part, lambda: template_reads(env))
-    elif options.cache:
-        reads = template_reads_memo(config.cache_dir, global_part, lambda: template_reads(env))
-    else:
-        reads = template_reads(env)
     digester = Digester(site, reads, global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
     jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)

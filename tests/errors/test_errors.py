@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from briefgen import read
 from tests.conftest import dispatch, run_cli, tree_bytes
 
 GOOD = {"content/good.md": dispatch(title="Good", slug="good")}
@@ -107,3 +109,28 @@ def test_list_items_are_located_by_line(make_site) -> None:
     result = run_cli("build", cwd=root)
     assert result.code == 1
     assert "content/a.md:7: 'actors' item 3: must be a non-empty string" in result.err
+
+
+def test_a_broken_template_is_reported_when_a_large_site_parses_in_parallel(tmp_path) -> None:
+    """On a site large enough to parse in several processes, templates are compiled while
+    the files parse; a broken one is still reported at its line, after the content's own
+    problems would be, and the previous site stays."""
+    from tests.hardening.sitegen import generated_site
+
+    root = generated_site(tmp_path / "big", read.PARSE_PER_WORKER * 2 + 50)
+    assert run_cli("build", cwd=root).code == 0
+    before = tree_bytes(root / "site")
+    (root / "templates").mkdir()
+    (root / "templates/thread.html").write_text('{% extends "base.html" %}\n{% block content %}\n{% for %}\n{% endblock %}\n')
+    shutil.rmtree(root / ".briefgen-cache")  # every file parsed again, in parallel
+    result = run_cli("build", cwd=root)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.startswith("templates/thread.html:3: template error"), result.err
+    assert tree_bytes(root / "site") == before
+    (root / "content/part1/d0001.md").write_text("---\ntitle: [\n---\n")  # content problems come first
+    shutil.rmtree(root / ".briefgen-cache")
+    result = run_cli("build", cwd=root)
+    assert result.code == 1 and result.err.startswith("content/part1/d0001.md:2: malformed YAML"), result.err
+    (root / "content/part1/d0001.md").unlink()
+    (root / "templates/thread.html").unlink()
+    assert run_cli("build", cwd=root).code == 0
