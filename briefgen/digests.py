@@ -36,7 +36,7 @@ COVERED: Mapping[str, frozenset[str]] = {
     kind: frozenset(names) | PURE
     for kind, names in {
         "dispatch": {"d", "links", "newest_in_thread", "dispatch", "actor", "site.threads", "site.topics",
-                     "thread_timeline", "relation", "related_why"},
+                     "site.sources", "site.today", "thread_timeline", "relation", "related_why"},
         "actor": LISTING | {"actor", "stats", "site.today", "co_network", "mentions_sparkline"},
         "date": LISTING | {"key", "level", "when", "previous", "next", "children", "site.dates", "month_grid", "months_of"},
         "topic": LISTING | {"group"},
@@ -57,12 +57,18 @@ def _hash(*parts: object) -> str:
 
 
 def template_reads(env: jinja2.Environment) -> dict[str, frozenset[str]]:
-    """For each template, the outside names it and the templates it uses read."""
+    """For each template, the outside names it and the templates it uses read.
+
+    Jinja's analysis counts a name that is a global of the environment as declared, so
+    the templates are read in a copy of `env` whose only globals are Jinja's own: the
+    site's globals (`site`, `url`, `top_actors` …) are exactly what must be seen."""
+    bare = env.overlay()
+    bare.globals = dict(DEFAULT_NAMESPACE)
     direct: dict[str, set[str]] = {}
     uses: dict[str, set[str]] = {}
     for name in env.list_templates(extensions=["html", "xml"]):
         source = env.loader.get_source(env, name)[0] if env.loader else ""
-        tree = env.parse(source)
+        tree = bare.parse(source)
         direct[name] = _reads(tree)
         referenced = set(meta.find_referenced_templates(tree))
         if None in referenced:
@@ -149,11 +155,16 @@ class Digester:
 
     def dispatch(self, spec: PageSpec) -> str:
         """Links are given by slug: what a page shows of each linked dispatch (title, shared
-        actors and topics, days apart) follows from its content and this one's."""
+        actors and topics, days apart) follows from its content and this one's. Beside
+        them: how many dispatches cite its source, and which of its events are ahead."""
         d, links = spec.context["d"], spec.context["links"]
-        thread = self.site.threads[d.thread].dispatches if d.thread else ()
+        site = self.site
+        thread = site.threads[d.thread].dispatches if d.thread else ()
         computed = " ".join(f"{r.slug}:{r.score}" for r in links.computed)
+        cited = len(site.sources[d.source.key].dispatches) if d.source else 0
+        upcoming = tuple(e.date >= site.today for e in d.events)
         return _hash(
+            cited, upcoming,
             links.previous or "", links.next or "", ",".join(links.related), ",".join(links.referenced_by), computed,
             spec.context.get("newest_in_thread") or "", self.docs((d.slug, *thread)), self.docs(links.related),
             self.docs(links.referenced_by), self.docs(r.slug for r in links.computed),

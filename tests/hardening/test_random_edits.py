@@ -3,7 +3,7 @@
 Page digests cover only what each kind of page shows, so an edit to one field of one
 dispatch must reach every page that shows that field and no stale page may survive.
 Each round changes a few dispatches at random (date, actors, topics, thread, title,
-body, related links, events), sometimes adds or deletes one or rewrites the actor
+body, related links, events, source), sometimes adds or deletes one or rewrites the actor
 registry, then builds with the cache.
 """
 
@@ -32,7 +32,7 @@ def _field(text: str, name: str, value: str) -> str:
 
 
 def _mutate(rng: random.Random, text: str, slugs: list[str]) -> str:
-    kind = rng.choice(["date", "actors", "topics", "thread", "title", "body", "related", "events"])
+    kind = rng.choice(["date", "actors", "topics", "thread", "title", "body", "related", "events", "source"])
     if kind == "date":
         return _field(text, "date", str(dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(400))))
     if kind == "actors":
@@ -47,6 +47,11 @@ def _mutate(rng: random.Random, text: str, slugs: list[str]) -> str:
         if "\nrelated: " in text:
             return _field(text, "related", f"[{rng.choice(slugs)}]")
         return text.replace("\n---\n", f"\nrelated: [{rng.choice(slugs)}]\n---\n", 1)
+    if kind == "source":  # a dispatch page shows how many dispatches cite its source
+        source = f"Source {rng.randrange(3)}"
+        if "\nsource: " in text:
+            return _field(text, "source", source)
+        return text.replace("\n---\n", f"\nsource: {source}\n---\n", 1)
     if kind == "events":
         day = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(2000))
         return re.sub(r"  - \{date: [^,]+,", f"  - {{date: {day},", text, count=1)

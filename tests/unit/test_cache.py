@@ -56,6 +56,32 @@ def test_a_template_reading_the_whole_site_is_seen() -> None:
     assert "f" not in reads["page.html"]  # imported, so bound
 
 
+def test_reads_are_seen_when_the_names_are_globals_of_the_environment() -> None:
+    """Jinja counts an environment's globals as declared; the build's environment has
+    `site` and `url` as globals, and what a template reads of them must still be seen."""
+    env = jinja2.Environment(loader=jinja2.DictLoader({"page.html": "{{ url('x') }}{{ site.sources|length }}"}))
+    env.globals.update(site=object(), url=lambda *a: "")
+    assert {"url", "site.sources"} <= template_reads(env)["page.html"]
+    assert "site" in env.globals  # the environment itself is left as it was
+
+
+def test_every_theme_page_kind_is_covered_by_its_digest(tmp_path: Path) -> None:
+    """The built-in theme reads nothing its page kind's digest leaves out: no theme page
+    falls back to a digest of the whole site, and none can go stale."""
+    from briefgen import render
+    from briefgen.config import load_config
+    from briefgen.digests import COVERED, KINDS
+
+    (tmp_path / "config.yaml").write_text("title: T\n")
+    reads = template_reads(render.template_env(load_config(tmp_path / "config.yaml", {})))
+    templates = {"dispatch": "dispatch.html", "actor": "actor.html", "date": "date.html", "topic": "topic.html",
+                 "source": "source.html", "thread": "thread.html", "home": "home.html", "redirect": "redirect.html",
+                 "search": "search.html", "not_found": "404.html"}
+    assert set(templates) == set(KINDS)
+    for kind, template in templates.items():
+        assert reads[template] <= COVERED[kind], f"{template} reads {sorted(reads[template] - COVERED[kind])}"
+
+
 def test_template_reads_are_kept_under_their_key(tmp_path: Path) -> None:
     calls = []
 
