@@ -58,6 +58,11 @@ def load_registry(path: Path, rel: str) -> tuple[Registry, list[Problem]]:
         return EMPTY_REGISTRY, []
     except OSError as exc:
         return EMPTY_REGISTRY, [Problem(rel, None, f"cannot be read: {exc.strerror}")]
+    return parse_registry(data, rel)
+
+
+def parse_registry(data: bytes, rel: str) -> tuple[Registry, list[Problem]]:
+    """The registry in a file's bytes, `rel` naming the file in problems."""
     digest = hashlib.blake2b(data, digest_size=8).hexdigest()
     try:
         parsed = parse(data.decode("utf-8-sig"))

@@ -162,7 +162,7 @@ def _actor_stats(ordered: Sequence[Dispatch], actors: Mapping[str, Actor]) -> di
     stats = {}
     for actor_id in actors:
         mine = named.get(actor_id, [])
-        co = sorted(pairs[actor_id].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_ACTORS_SHOWN] if actor_id in pairs else []
+        co = sorted(pairs.get(actor_id, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:CO_ACTORS_SHOWN]
         months = Counter(month[d.slug] for d in mine)
         stats[actor_id] = ActorStats(
             dispatches=tuple(d.slug for d in mine),

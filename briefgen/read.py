@@ -7,7 +7,6 @@ hash and spread over processes; nothing here validates fields (that is `fields.p
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import os
 import time

@@ -149,7 +149,7 @@ def _render(env: jinja2.Environment, template: jinja2.Template, values: Mapping[
     """`template.render(values)`, as Jinja's own `render` does it, but without walking the
     template's chain of globals for every page (a sixth of rendering a small page): the
     chain is flattened into a dict once per template per build (the globals never change
-    after `make_env`), and each page's context is a copy of it with the page's values on
+    after `add_site`), and each page's context is a copy of it with the page's values on
     top. The render tests and the template-error tests cover this path."""
     flat = env.flat_globals.get(template.name)  # type: ignore[attr-defined]
     if flat is None:

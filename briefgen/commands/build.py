@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator
 import jinja2
 
 from briefgen import feeds, pages, parallel, render, reuse, write
-from briefgen.actors import Registry, load_registry, resolve
+from briefgen.actors import Registry, load_registry, parse_registry, resolve
 from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, template_reads_memo
 from briefgen.config import Config
 from briefgen.digests import Digester, template_reads
@@ -151,18 +151,14 @@ def read_site(
 
 def _registry(config: Config, session: Session | None) -> tuple[Registry, list[Problem]]:
     """The actor registry; a session parses it again only when its bytes change."""
-    path = config.content_dir / ACTORS_FILE
-
-    def load() -> tuple[Registry, list[Problem]]:
-        return load_registry(path, config.rel(path))
-
+    path, rel = config.content_dir / ACTORS_FILE, config.rel(config.content_dir / ACTORS_FILE)
     try:
         data = path.read_bytes() if session is not None else None
     except OSError:
         data = None  # missing or unreadable: load_registry says which, every time
     if session is None or data is None:
-        return load()
-    registry, problems = session.value("registry", (config.rel(path), data), load)
+        return load_registry(path, rel)
+    registry, problems = session.value("registry", (rel, data), lambda: parse_registry(data, rel))
     return registry, list(problems)  # the caller adds to its list
 
 
