@@ -13,7 +13,7 @@ from typing import Callable
 
 import pytest
 
-from briefgen import read
+from briefgen import cache, read
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import load_config
 from tests.conftest import run_cli, tree_bytes
@@ -121,7 +121,7 @@ def test_no_change_rebuild_parses_and_renders_nothing(copy_site) -> None:
     assert tree_bytes(root / "site") == before
 
 
-def test_a_no_change_build_reads_only_the_stamps(copy_site) -> None:
+def test_a_no_change_build_reads_only_the_stamps(copy_site, monkeypatch) -> None:
     """Nothing changed: the parsed bodies in docs-*.bin are not even loaded (here they
     are unreadable and the build does not notice); a config change then needs them, finds
     them unusable and parses again."""
@@ -132,7 +132,11 @@ def test_a_no_change_build_reads_only_the_stamps(copy_site) -> None:
     assert shards
     for shard in shards:
         shard.write_bytes(b"unreadable")
+    opened: list[str] = []
+    read_blob = cache.read_blob
+    monkeypatch.setattr(cache, "read_blob", lambda path, key: opened.append(path.name) or read_blob(path, key))
     again = _build(root)
+    assert "stamps.bin" in opened and not [name for name in opened if name.startswith("docs-")]
     assert (again.parsed, again.rendered, again.cached) == (0, 0, first.parsed)
     assert tree_bytes(root / "site") == before
     _config(root)
@@ -187,10 +191,12 @@ def test_the_site_before_last_is_brought_up_to_date_not_rebuilt(copy_site) -> No
     _build(root)
     spare = _spare(root)
     assert (spare / "index.html").exists()
+    spare_inode = spare.stat().st_ino
     (root / "static/robots.txt").unlink()
     (root / "static/humans.txt").write_text("Editors\n")
     _delete(root)
     third = _build(root)
+    assert (root / "site").stat().st_ino == spare_inode  # the spare itself became the site
     assert third.rendered > 0 and third.reused > 0
     assert not (root / "site/robots.txt").exists() and (root / "site/humans.txt").exists()
     assert not (root / "site/dispatches/putin-says-core-concerns-ignored").exists()
@@ -209,7 +215,8 @@ def test_a_spare_left_half_updated_is_not_trusted(copy_site) -> None:
     _build(root)
     spare = _spare(root)
     (spare / ".briefgen-output").unlink()
-    (spare / "index.html").write_text("half written")
+    (spare / "404.html").unlink()  # a page the next edit leaves alone, as a killed build left it
+    (spare / "404.html").write_text("half written")
     _edit_title(root)
     _build(root)
     assert tree_bytes(root / "site") == _clean_build(root)

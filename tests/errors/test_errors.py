@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import read
+from briefgen import parallel, read
 from tests.conftest import dispatch, run_cli, tree_bytes
 
 GOOD = {"content/good.md": dispatch(title="Good", slug="good")}
@@ -111,7 +111,7 @@ def test_list_items_are_located_by_line(make_site) -> None:
     assert "content/a.md:7: 'actors' item 3: must be a non-empty string" in result.err
 
 
-def test_a_broken_template_is_reported_when_a_large_site_parses_in_parallel(tmp_path) -> None:
+def test_a_broken_template_is_reported_when_a_large_site_parses_in_parallel(tmp_path, monkeypatch) -> None:
     """On a site large enough to parse in several processes, templates are compiled while
     the files parse; a broken one is still reported at its line, after the content's own
     problems would be, and the previous site stays."""
@@ -123,7 +123,19 @@ def test_a_broken_template_is_reported_when_a_large_site_parses_in_parallel(tmp_
     (root / "templates").mkdir()
     (root / "templates/thread.html").write_text('{% extends "base.html" %}\n{% block content %}\n{% for %}\n{% endblock %}\n')
     shutil.rmtree(root / ".briefgen-cache")  # every file parsed again, in parallel
+    overlapped: list[str] = []
+    fork_map = parallel.fork_map
+
+    def watched(func, items, workers, meanwhile=None):
+        def noted() -> None:
+            overlapped.append(getattr(meanwhile, "__qualname__", ""))
+            meanwhile()
+
+        return fork_map(func, items, workers, noted if meanwhile is not None else None)
+
+    monkeypatch.setattr(parallel, "fork_map", watched)
     result = run_cli("build", cwd=root)
+    assert overlapped == ["Templates.prepare"]  # the templates were compiled while files parsed
     assert result.code == 1 and "Traceback" not in result.err
     assert result.err.startswith("templates/thread.html:3: template error"), result.err
     assert tree_bytes(root / "site") == before

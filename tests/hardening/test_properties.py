@@ -6,7 +6,7 @@ import datetime as dt
 import random
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from briefgen import related
@@ -131,6 +131,9 @@ def test_search_terms_fold_case_and_accents_as_the_reference_does(text: str) -> 
 
 @given(st.from_regex(SLUG_RE, fullmatch=True))
 @settings(max_examples=300)
+@example("a--b")
+@example("x---0-y")
+@example("-lead-and-trail-")
 def test_a_text_that_is_already_a_slug_slugifies_to_what_python_slugify_makes(text: str) -> None:
     from slugify import slugify as reference
 

@@ -61,3 +61,14 @@ def test_a_failing_child_is_reported_with_its_traceback() -> None:
 
     with pytest.raises(RuntimeError, match="a broken chunk"):
         parallel.fork_map(_shared(fails_in_a_child), list(range(400)), 2)
+
+
+def test_meanwhile_runs_here_once_while_children_work() -> None:
+    """fork_map runs `meanwhile` in this process, after its children have started and
+    before it takes chunks itself; with no children there is nothing to overlap."""
+    ran: list[int] = []
+    results = parallel.fork_map(_shared(_squares), list(range(100)), 2, meanwhile=lambda: ran.append(os.getpid()))
+    assert ran == [os.getpid()]
+    assert {pid for pid, _ in results} - {os.getpid()}  # a child worked too
+    parallel.fork_map(_squares, list(range(100)), 1, meanwhile=lambda: ran.append(-1))
+    assert ran == [os.getpid()]
