@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from typing import Sequence
 
+from briefgen import parallel
 from briefgen.model import Dispatch, RelatedLink
 
 WINDOW = 16
@@ -20,6 +21,8 @@ WINDOW = 16
 ACTOR_WEIGHT, TOPIC_WEIGHT, THREAD_WEIGHT = 1.0, 0.5, 1.5
 DECAY_DAYS = 30.0
 """A dispatch this many days away counts half as much as one on the same day."""
+PER_WORKER = 2000
+"""Below this many dispatches per process, forking costs more than scoring saves."""
 
 
 def _features(d: Dispatch) -> list[str]:
@@ -55,23 +58,30 @@ def compute(dispatches: Sequence[Dispatch], limit: int) -> dict[str, tuple[Relat
     ordinals = [d.date.toordinal() for d in ordered]
     rank = {slug: r for r, slug in enumerate(sorted(d.slug for d in ordered))}
     ranks = [rank[d.slug] for d in ordered]
-    result: dict[str, tuple[RelatedLink, ...]] = {}
-    for i, d in enumerate(ordered):
-        scores: dict[int, float] = {}
-        for f, pos in places[i]:
-            w = weights[f]
-            for j in postings[f][max(0, pos - WINDOW) : pos + WINDOW + 1]:
-                scores[j] = scores.get(j, 0.0) + w
-        scores.pop(i, None)
-        here = ordinals[i]
-        # best score first; ties go to the nearer dispatch, then to the later slug
-        ranked = [
-            (s / (1.0 + abs(ordinals[j] - here) / DECAY_DAYS), -abs(ordinals[j] - here), ranks[j], j)
-            for j, s in scores.items()
-        ]
-        best = heapq.nlargest(limit, ranked)
-        result[d.slug] = tuple(_explain(d, ordered[j], score) for score, _, _, j in best)
-    return result
+
+    def score(part: Sequence[int]) -> list[tuple[int, tuple[RelatedLink, ...]]]:
+        found = []
+        for i in part:
+            scores: dict[int, float] = {}
+            for f, pos in places[i]:
+                w = weights[f]
+                for j in postings[f][max(0, pos - WINDOW) : pos + WINDOW + 1]:
+                    scores[j] = scores.get(j, 0.0) + w
+            scores.pop(i, None)
+            here = ordinals[i]
+            # best score first; ties go to the nearer dispatch, then to the later slug
+            ranked = [
+                (s / (1.0 + abs(ordinals[j] - here) / DECAY_DAYS), -abs(ordinals[j] - here), ranks[j], j)
+                for j, s in scores.items()
+            ]
+            best = heapq.nlargest(limit, ranked)
+            found.append((i, tuple(_explain(ordered[i], ordered[j], value) for value, _, _, j in best)))
+        return found
+
+    # the scoring is most of the work: spread over processes when there are enough dispatches
+    results = parallel.fork_map(score, range(n), parallel.worker_count(n, PER_WORKER))
+    best = dict(pair for found in results for pair in found)
+    return {d.slug: best[i] for i, d in enumerate(ordered)}
 
 
 def _explain(d: Dispatch, other: Dispatch, score: float) -> RelatedLink:

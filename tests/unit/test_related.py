@@ -50,6 +50,19 @@ def test_work_is_bounded_when_one_actor_is_everywhere():
     assert len(result) == 3000 and all(len(v) == 5 for v in result.values())
 
 
+def test_spread_over_processes_gives_the_same_links(monkeypatch):
+    docs = [d(f"s{i}", i % 40, [f"a{i % 13}", f"b{i % 7}"], [f"t{i % 5}"], f"th{i % 9}") for i in range(300)]
+    alone = related.compute(docs, 5)
+    monkeypatch.setattr(related, "PER_WORKER", 10)
+    monkeypatch.setattr(related.parallel, "cores", lambda: 2)
+    forks = []
+    real_fork_map = related.parallel.fork_map
+    monkeypatch.setattr(related.parallel, "fork_map", lambda f, items, workers: forks.append(workers) or real_fork_map(f, items, workers))
+    spread = related.compute(docs, 5)
+    assert forks == [2]
+    assert list(spread.items()) == list(alone.items())
+
+
 def test_reasons():
     docs = [d("a", 0, ["x", "y"], ["t"], "th"), d("b", 3, ["y"], ["t"], "th")]
     (link,) = related.compute(docs, 5)["a"]
