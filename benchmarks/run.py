@@ -1,9 +1,12 @@
 """Build benchmarks: cold, no-change and one-edit builds per corpus size, with medians.
 
-    python3 benchmarks/run.py --sizes 1000,10000 [--runs 3] [--vs-hugo] [--verify]
+    python3 benchmarks/run.py --sizes 1000,10000 [--runs 3] [--vs-hugo] [--verify] [--workdir DIR]
 
 Corpora come from ../shared/bench/gen_corpus.py and are kept in benchmarks/corpora/
-(git-ignored) for the next run. Each build runs as its own process; wall time, CPU time
+(git-ignored), or in --workdir, for the next run. Every build writes there: a folder in
+memory (/dev/shm) keeps the disk out of the figures. On ext4 without a journal, making
+a file skips every inode deleted in the last minute, so a cold build just after a large
+site was deleted pays seconds of system time, Hugo's as much as briefgen's. Each build runs as its own process; wall time, CPU time
 (user + system, the build's worker processes included) and peak memory (the largest
 resident set of any of its processes) come from wait4. Also measured in the same run:
 the Python floor (benchmarks/floor.py) and, with --vs-hugo, Hugo on the same dispatches
@@ -59,8 +62,8 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def corpus(n: int, flavor: str) -> Path:
-    out = CORPORA / f"{flavor}-{n}"
+def corpus(n: int, flavor: str, workdir: Path) -> Path:
+    out = workdir / f"{flavor}-{n}"
     if not (out / "content").is_dir():
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run([sys.executable, str(GEN), "--n", str(n), "--out", str(out), "--flavor", flavor], check=True, stdout=subprocess.DEVNULL)
@@ -95,8 +98,8 @@ def same_tree(a: Path, b: Path) -> bool:
     return names == files(b) and all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
 
 
-def bench_briefgen(n: int, runs: int, verify: bool) -> dict[str, list[Run]]:
-    site = corpus(n, "briefgen")
+def bench_briefgen(n: int, runs: int, verify: bool, workdir: Path) -> dict[str, list[Run]]:
+    site = corpus(n, "briefgen", workdir)
     env = briefgen_env()
     original = {p: p.read_bytes() for p in (site / "content").glob("*.md")}
     results: dict[str, list[Run]] = {"cold": [], "no-change": [], "one-edit": [], "next-edit": []}
@@ -123,8 +126,8 @@ def bench_briefgen(n: int, runs: int, verify: bool) -> dict[str, list[Run]]:
     return results
 
 
-def bench_floor(n: int, runs: int) -> list[Run]:
-    site = corpus(n, "briefgen")
+def bench_floor(n: int, runs: int, workdir: Path) -> list[Run]:
+    site = corpus(n, "briefgen", workdir)
     return [measure([sys.executable, str(HERE / "floor.py"), str(site)], site) for _ in range(runs)]
 
 
@@ -144,8 +147,8 @@ def hugo_binary() -> str:
     return found
 
 
-def bench_hugo(n: int, runs: int) -> list[Run]:
-    site = corpus(n, "hugo")
+def bench_hugo(n: int, runs: int, workdir: Path) -> list[Run]:
+    site = corpus(n, "hugo", workdir)
     shutil.copy(HUGO_PEER / "hugo.yaml", site / "hugo.yaml")
     shutil.copytree(HUGO_PEER / "layouts", site / "layouts", dirs_exist_ok=True)
     binary, out = hugo_binary(), []
@@ -166,27 +169,28 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--vs-hugo", action="store_true")
     ap.add_argument("--verify", action="store_true")
+    ap.add_argument("--workdir", type=Path, default=CORPORA, help="where corpora are made and built")
     args = ap.parse_args()
     rows: list[tuple[int, str, Run, int]] = []
     ratios: list[str] = []
     for n in [int(s) for s in args.sizes.split(",")]:
         print(f"size {n}: building …", flush=True)
-        floor = median(bench_floor(n, args.runs))
-        found = bench_briefgen(n, args.runs, args.verify)
+        floor = median(bench_floor(n, args.runs, args.workdir))
+        found = bench_briefgen(n, args.runs, args.verify, args.workdir)
         for scenario, runs in found.items():
             rows.append((n, f"briefgen {scenario}", median(runs), len(runs)))
         rows.append((n, "python floor", floor, args.runs))
         cold = median(found["cold"])
         ratios.append(f"{n}: cold / python floor = {cold.wall / floor.wall:.2f}")
         if args.vs_hugo:
-            hugo = median(bench_hugo(n, args.runs))
+            hugo = median(bench_hugo(n, args.runs, args.workdir))
             rows.append((n, "hugo cold", hugo, args.runs))
             ratios.append(f"{n}: cold / hugo = {cold.wall / hugo.wall:.2f}  (peak memory {cold.rss_mb:.0f} MB vs {hugo.rss_mb:.0f} MB)")
     print(f"\n{'size':>7}  {'what':<22} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}  runs (medians)")
     for n, what, r, count in rows:
         print(f"{n:>7}  {what:<22} {r.wall:>8.2f} {r.cpu:>8.2f} {r.rss_mb:>8.0f}  {count}")
     print("\n" + "\n".join(ratios))
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end; built in {args.workdir}")
     return 0
 
 
