@@ -14,10 +14,10 @@ import mimetypes
 import socket
 import sys
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
 EVENTS_PATH = "/__briefgen/events"
@@ -68,7 +68,10 @@ RELOAD_SCRIPT = """<script id="briefgen-live">(function () {
     source = new EventSource(%(events)s);
     source.onmessage = function (e) {
       var state = JSON.parse(e.data);
-      if (state.epoch !== epoch) { source.close(); location.reload(); return; }
+      // a page already showing the build still being finished waits for it; the page of
+      // a dispatch just saved is shown as soon as it is made, before the rest of the site
+      var ahead = state.next !== "" && state.next === epoch;
+      if (!ahead && (state.epoch !== epoch || state.early.indexOf(location.pathname) >= 0)) { source.close(); location.reload(); return; }
       overlay(state.problems);
     };
   }
@@ -96,6 +99,10 @@ class Snapshot:
     building: bool = False
     builds: int = 0
     base_path: str = "/"
+    early: Mapping[str, bytes] = field(default_factory=dict)
+    """Pages of the build under way, served before it finishes (output path → bytes)."""
+    next_epoch: str = ""
+    """The epoch that build will publish; the early pages carry it."""
 
 
 class LiveState:
@@ -161,13 +168,26 @@ def content_type(path: Path) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def inject(page: bytes, snap: Snapshot) -> bytes:
-    """Add the reload script, and the problem overlay when the last build failed, before </body>."""
-    script = RELOAD_SCRIPT % {"epoch": json.dumps(snap.epoch), "style": json.dumps(OVERLAY_STYLE), "events": json.dumps(EVENTS_PATH)}
+def inject(page: bytes, snap: Snapshot, epoch: str | None = None) -> bytes:
+    """Add the reload script, and the problem overlay when the last build failed, before
+    </body>. The page belongs to the build of `epoch` (by default the last one)."""
+    epoch = snap.epoch if epoch is None else epoch
+    script = RELOAD_SCRIPT % {"epoch": json.dumps(epoch), "style": json.dumps(OVERLAY_STYLE), "events": json.dumps(EVENTS_PATH)}
     extra = _overlay_html(snap.problems) + script
     at = page.lower().rfind(b"</body>")
     data = extra.encode("utf-8")
     return page + data if at < 0 else page[:at] + data + page[at:]
+
+
+def early_urls(snap: Snapshot) -> list[str]:
+    """The URL paths of the early pages, as a page's `location.pathname` shows them."""
+    return [snap.base_path + (p[: -len("index.html")] if p.endswith("index.html") else p) for p in snap.early]
+
+
+def _output_path(rel: str) -> str:
+    """The output file a URL path below base_url names, as a build writes it."""
+    name = unquote(rel)
+    return name + "index.html" if name == "" or name.endswith("/") else name
 
 
 def _overlay_html(problems: tuple[str, ...]) -> str:
@@ -220,6 +240,9 @@ def make_handler(state: LiveState, output: Path, busy: Callable[[], bool]) -> ty
                 if path + "/" == snap.base_path or path == "/":
                     return self._redirect(snap.base_path)
                 return self._not_found(snap, body)
+            early = snap.early.get(_output_path(path[len(snap.base_path):])) if snap.early else None
+            if early is not None:  # the page of a dispatch just saved, before the rest is rebuilt
+                return self._send(200, TYPES[".html"], inject(early, snap, snap.next_epoch), body)
             try:
                 target = locate(output, path[len(snap.base_path):])
             except Refused:
@@ -278,7 +301,7 @@ def make_handler(state: LiveState, output: Path, busy: Callable[[], bool]) -> ty
                     if snap.version == version:
                         self.wfile.write(b": ping\n\n")
                     else:
-                        message = {"epoch": snap.epoch, "problems": list(snap.problems)}
+                        message = {"epoch": snap.epoch, "problems": list(snap.problems), "next": snap.next_epoch, "early": early_urls(snap)}
                         self.wfile.write(f"data: {json.dumps(message)}\n\n".encode())
                         version = snap.version
                     self.wfile.flush()

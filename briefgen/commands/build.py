@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 import jinja2
 
@@ -56,6 +56,10 @@ class BuildOptions:
     progress: Progress | None = None
     session: Session | None = None
     """What this process kept from its last build of the project (serve's rebuilds)."""
+    early: Callable[[dict[str, bytes]], None] | None = None
+    """Given the pages of the dispatches whose files changed since the session's last build
+    (output path → bytes) as soon as they are rendered, before the rest of the site: a
+    preview serves the page being edited at once. Not called for larger batches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,13 @@ class Loaded:
     warnings: tuple[Problem, ...] = ()
     parsed: int = 0
     cached: int = 0
+    changed: tuple[str, ...] = ()
+    """Slugs of the dispatches whose files changed since the session's last build (none
+    on its first, or without a session)."""
+
+
+EARLY_LIMIT = 10
+"""At most this many changed dispatches are given to `BuildOptions.early`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,14 +192,18 @@ def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = F
     dispatches = []
     known = session.dispatches if session is not None else {}
     validated = {}
+    changed = []
     for doc in read.docs:
         if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
             continue  # an excluded draft may be unfinished; `build --drafts` checks it
         key = (doc.rel, doc.digest, doc.problems, str(config.tz), read.registry.digest)
-        dispatch, found = validated[key] = known.get(key) or to_dispatch(doc, config.tz, read.registry.digest)
+        before = known.get(key)
+        dispatch, found = validated[key] = before or to_dispatch(doc, config.tz, read.registry.digest)
         problems += found
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
+            if known and before is None:
+                changed.append(dispatch.slug)
     if session is not None:
         session.dispatches = validated  # only this build's: the memo never outgrows the site
     resolved, actors = resolve(dispatches, read.registry, session.resolved if session is not None else None)
@@ -200,7 +215,7 @@ def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = F
     problems += found
     if problems:
         raise ContentErrors(problems)
-    return Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed)
+    return Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed))
 
 
 def load_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Loaded:
@@ -271,7 +286,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     read_inputs = read.inputs
     del read  # the parsed files are not needed past the model
     stages["read+link"] = time.perf_counter() - started
-    work = _work(config, options, loaded.site, global_part, templates)
+    work = _work(config, options, loaded.site, global_part, templates, loaded.changed)
     stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one
         count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs})
@@ -335,12 +350,15 @@ def _templates(config: Config, options: BuildOptions, global_part: str) -> Templ
     return Templates(config, env, template_reads)
 
 
-def _work(config: Config, options: BuildOptions, site: Site, global_part: str, templates: Templates) -> Work:
+def _work(config: Config, options: BuildOptions, site: Site, global_part: str, templates: Templates, changed: Sequence[str] = ()) -> Work:
     urls = Urls.of(config)
     env = render.add_site(templates.env, config, site, urls)
     reads = templates.checked()
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
+    if options.early is not None and 0 < len(changed) <= EARLY_LIMIT:
+        wanted = {urls.path("dispatch", slug) for slug in changed}
+        options.early({Urls.output(s.path): render.render_page(env, s, config) for s in specs if s.path in wanted})
     session = options.session
     digester = Digester(site, reads, global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}

@@ -23,6 +23,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable
 
 from watchdog.events import FileSystemEventHandler
@@ -123,15 +124,19 @@ class Preview:
         self.session = Session()
 
     def rebuild(self, kinds: frozenset[ChangeKind], say: Callable[[str], None]) -> None:
-        """Build once; publish a new epoch on success or the problems on failure."""
+        """Build once; publish a new epoch on success or the problems on failure. The pages
+        of the dispatches just saved are published as soon as they are made."""
         started = time.perf_counter()
+        epoch = f"{time.time_ns():x}"
         self.state.publish(building=True)
         try:
             if ChangeKind.CONFIG in kinds or self.config_stale:
                 self.config_stale = True
                 self.config = load_config(self.options.config_path, self.options.overrides)
                 self.config_stale = False
-            result = build(self.config, BuildOptions(drafts=self.options.drafts, output=self.output, session=self.session))
+            early = lambda pages: self.state.publish(early=MappingProxyType(pages), next_epoch=epoch)  # noqa: E731
+            options = BuildOptions(drafts=self.options.drafts, output=self.output, session=self.session, early=early)
+            result = build(self.config, options)
         except ContentErrors as exc:
             return self._failed(exc.problems)
         except Exception as exc:  # a bug must not take the preview down with it
@@ -139,7 +144,8 @@ class Preview:
             return self._failed((Problem("briefgen", None, f"internal error: {type(exc).__name__}: {exc}"),))
         snap = self.state.get()
         self.state.publish(
-            epoch=f"{time.time_ns():x}", problems=(), has_site=True, building=False, builds=snap.builds + 1, base_path=self.config.base_path
+            epoch=epoch, problems=(), has_site=True, building=False, builds=snap.builds + 1, base_path=self.config.base_path,
+            early={}, next_epoch="",
         )
         what = ", ".join(sorted(k.value for k in kinds)) or "start"
         say(
@@ -154,7 +160,7 @@ class Preview:
         kept = "still serving the last good build" if self.state.get().has_site else "nothing to serve yet"
         print(f"briefgen: {count} problem{'s' if count != 1 else ''}; {kept}", file=sys.stderr, flush=True)
         snap = self.state.get()
-        self.state.publish(problems=tuple(str(p) for p in problems), building=False, builds=snap.builds + 1)
+        self.state.publish(problems=tuple(str(p) for p in problems), building=False, builds=snap.builds + 1, early={}, next_epoch="")
 
 
 def bind(host: str, port: int) -> PreviewServer | str:

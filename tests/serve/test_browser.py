@@ -4,11 +4,13 @@ the problem overlay, and fixing it clears the overlay."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from briefgen import render
 from tests.conftest import dispatch
 from tests.serve.conftest import SMALL_SITE
 
@@ -58,6 +60,47 @@ def test_edits_reload_the_open_page_and_problems_overlay_it(serve_site, browser_
     alpha.write_text(dispatch("Alpha fixed", "2021-12-26", "[NATO, Russia]", "Alpha body."))
     expect(overlay).to_have_count(0, timeout=3000)
     expect(page.locator("h1")).to_contain_text("Alpha fixed", timeout=3000)
+    assert errors == []
+
+
+def test_the_saved_dispatch_reloads_once_before_the_site_and_other_pages_after(serve_site, browser, browser_page, monkeypatch) -> None:
+    """The open page of the dispatch just saved reloads as soon as its page is made, and
+    not again when the build finishes; another open page reloads when it finishes."""
+    page, errors = browser_page
+    expect = sync_api.expect
+    live = serve_site(SMALL_SITE)
+    held, release = threading.Event(), threading.Event()
+    real_render_all = render.render_all
+
+    def held_render_all(*args, **kwargs):
+        held.set()
+        release.wait(10)
+        return real_render_all(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_all", held_render_all)
+    other = browser.new_context().new_page()
+    try:
+        for tab, path in ((page, "dispatches/alpha/"), (other, "")):
+            tab.goto(live.url + path)
+            tab.wait_for_function("() => document.readyState === 'complete'")
+        time.sleep(0.3)  # let the event streams connect
+        for tab in (page, other):
+            tab.evaluate("window.__notReloaded = true")
+        before = live.status()["builds"]
+        (live.root / "content" / "alpha.md").write_text(dispatch("Alpha shown early", "2021-12-26", "[NATO, Russia]", "Alpha body."))
+        try:
+            assert held.wait(10)
+            expect(page.locator("h1")).to_contain_text("Alpha shown early", timeout=3000)
+            assert other.evaluate("window.__notReloaded") is True, "the rest of the site is not rebuilt yet"
+            page.evaluate("window.__notReloaded = true")
+        finally:
+            release.set()
+        live.settle(before)
+        expect(other.locator("main")).to_contain_text("Alpha shown early", timeout=3000)
+        time.sleep(0.5)
+        assert page.evaluate("window.__notReloaded") is True, "the finished build does not reload it a second time"
+    finally:
+        other.context.close()
     assert errors == []
 
 

@@ -88,3 +88,32 @@ def test_a_failed_build_in_between_leaves_nothing_behind(serve_site, copy_site, 
     assert state["problems"] and state["problems"][0].startswith("content/nato-russia/nato-sends-written-proposals-to-russia.md:")
     assert live.change(lambda: target.write_text(good.replace("title: ", "title: Fixed ", 1)))["problems"] == []
     assert tree_bytes(live.output) == clean_build(root, tmp_path / "clean")
+
+
+def test_only_the_pages_of_a_few_changed_dispatches_are_given_early(tmp_path: Path) -> None:
+    """`serve` shows the page of a dispatch just saved before the rest of its rebuild: the
+    build hands over exactly the changed dispatches' pages, as it then writes them; not on
+    a first build, and not for a batch as large as a branch switch."""
+    from briefgen.commands.build import EARLY_LIMIT, BuildOptions, build
+    from briefgen.config import load_config
+    from briefgen.session import Session
+    from tests.conftest import write_site
+
+    files = {f"content/d{i}.md": dispatch(f"Dispatch {i}", f"2022-01-{i + 1:02d}", "[NATO]") for i in range(EARLY_LIMIT + 2)}
+    root = write_site(tmp_path / "project", files)
+    config = load_config(root / "config.yaml")
+    given: list[dict[str, bytes]] = []
+    options = BuildOptions(output=tmp_path / "out", session=Session(), early=given.append)
+    build(config, options)
+    assert given == [], "a first build has nothing to show early"
+
+    (root / "content/d3.md").write_text(dispatch("Dispatch three, revised", "2022-01-04", "[NATO]"))
+    build(config, options)
+    assert [list(pages) for pages in given] == [["dispatches/d3/index.html"]]
+    assert given[0]["dispatches/d3/index.html"] == (tmp_path / "out/dispatches/d3/index.html").read_bytes()
+    assert b"Dispatch three, revised" in given[0]["dispatches/d3/index.html"]
+
+    for i in range(EARLY_LIMIT + 1):
+        (root / f"content/d{i}.md").write_text(dispatch(f"Dispatch {i}, all revised", f"2022-01-{i + 1:02d}", "[NATO]"))
+    build(config, options)
+    assert len(given) == 1, "a batch larger than EARLY_LIMIT is built in one go"

@@ -7,11 +7,13 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from briefgen import render
 from tests.conftest import ROOT, dispatch, run_cli, tree_bytes, write_site
 from tests.serve.conftest import SMALL_SITE
 
@@ -27,6 +29,40 @@ def test_an_edit_shows_on_the_next_request(serve_site) -> None:
     page = live.get("/dispatches/alpha/").text
     assert "Alpha revised" in page and "New body." in page
     assert "Alpha revised" in live.get("/").text
+
+
+def test_a_saved_dispatchs_page_is_served_before_the_rest_of_the_site_is_rebuilt(serve_site, monkeypatch) -> None:
+    """As Hugo's fast render: the page of the dispatch just saved is served as soon as it
+    is made; the listings follow when the build is done, and the early page already
+    belongs to that build (same bytes, same epoch: an open page need not reload again)."""
+    live = serve_site(SMALL_SITE)
+    old_epoch = live.status()["epoch"]
+    held, release = threading.Event(), threading.Event()
+    real_render_all = render.render_all
+
+    def held_render_all(*args, **kwargs):
+        held.set()
+        release.wait(10)
+        return real_render_all(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_all", held_render_all)
+    before = live.status()["builds"]
+    (live.root / "content" / "alpha.md").write_text(dispatch("Alpha revised", "2021-12-26", "[NATO, Russia]", "New body."))
+    try:
+        assert held.wait(10), "the rebuild did not reach the writing of the site"
+        early = live.get("/dispatches/alpha/")
+        assert early.status == 200 and "Alpha revised" in early.text and "New body." in early.text
+        assert "Alpha revised" not in live.get("/").text, "the rest of the site is still the last build's"
+        assert "Alpha revised" not in live.get("/dispatches/beta/").text
+        assert live.status()["busy"]
+        early_epoch = re.search(r'var epoch = "([^"]*)";', early.text).group(1)
+        assert early_epoch != old_epoch
+    finally:
+        release.set()
+    state = live.settle(before)
+    assert state["epoch"] == early_epoch
+    assert "Alpha revised" in live.get("/").text
+    assert live.get("/dispatches/alpha/").body == early.body
 
 
 def test_new_renamed_and_deleted_dispatches_appear_and_404_at_once(serve_site) -> None:
