@@ -202,7 +202,10 @@ def jobs(
     """Every non-HTML output file, as jobs. `docs` names dispatches by slug and content
     (the page digests' `Digester.docs`); `terms` remembers search terms between builds."""
     entry = entries(config, urls, site)
-    feed = lambda *args: _feed_job(config, urls, site, docs, entry, *args)  # noqa: E731
+
+    def feed(title: str, kind: str, key: str | None, page: str, slugs: Sequence[str]) -> FileJob:
+        return _feed_job(config, urls, site, docs, entry, title, kind, key, page, slugs)
+
     out = [feed(config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:

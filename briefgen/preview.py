@@ -68,8 +68,9 @@ RELOAD_SCRIPT = """<script id="briefgen-live">(function () {
     source = new EventSource(%(events)s);
     source.onmessage = function (e) {
       var state = JSON.parse(e.data);
-      // a page already showing the build still being finished waits for it; the page of
-      // a dispatch just saved is shown as soon as it is made, before the rest of the site
+      // The page of a dispatch just saved is served before the rest of its build is done
+      // (state.early), marked with the epoch that build will have (state.next): it reloads
+      // then, and a page that already carries that epoch waits for the build to finish.
       var ahead = state.next !== "" && state.next === epoch;
       if (!ahead && (state.epoch !== epoch || state.early.indexOf(location.pathname) >= 0)) { source.close(); location.reload(); return; }
       overlay(state.problems);
@@ -240,9 +241,12 @@ def make_handler(state: LiveState, output: Path, busy: Callable[[], bool]) -> ty
                 if path + "/" == snap.base_path or path == "/":
                     return self._redirect(snap.base_path)
                 return self._not_found(snap, body)
-            early = snap.early.get(_output_path(path[len(snap.base_path):])) if snap.early else None
-            if early is not None:  # the page of a dispatch just saved, before the rest is rebuilt
-                return self._send(200, TYPES[".html"], inject(early, snap, snap.next_epoch), body)
+            if snap.early:  # the pages of dispatches just saved, before the rest is rebuilt
+                wanted = _output_path(path[len(snap.base_path):])
+                if wanted in snap.early:
+                    return self._send(200, TYPES[".html"], inject(snap.early[wanted], snap, snap.next_epoch), body)
+                if wanted + "/index.html" in snap.early:
+                    return self._redirect("/" + path.lstrip("/") + "/")
             try:
                 target = locate(output, path[len(snap.base_path):])
             except Refused:

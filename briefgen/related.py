@@ -80,8 +80,8 @@ def compute(dispatches: Sequence[Dispatch], limit: int) -> dict[str, tuple[Relat
 
     # the scoring is most of the work: spread over processes when there are enough dispatches
     results = parallel.fork_map(score, range(n), parallel.worker_count(n, PER_WORKER))
-    best = dict(pair for found in results for pair in found)
-    return {d.slug: best[i] for i, d in enumerate(ordered)}
+    by_index = dict(pair for found in results for pair in found)
+    return {d.slug: by_index[i] for i, d in enumerate(ordered)}
 
 
 def _explain(d: Dispatch, other: Dispatch, score: float) -> RelatedLink:

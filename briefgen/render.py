@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, TypeVar
 
 import jinja2
 
@@ -37,15 +37,15 @@ def long_date(value: dt.date | None) -> str:
     return f"{value.day} {value.strftime('%B %Y')}" if value else ""
 
 
-def make_env(config: Config, site: Site, urls: Urls, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+def make_env(config: Config, site: Site, urls: Urls, bytecode: jinja2.BytecodeCache | None = None) -> "SiteEnvironment":
     """One environment per run: url helpers and the site are globals, nothing mutable.
     With `bytecode`, templates compiled by an earlier run are loaded, not compiled."""
     return add_site(template_env(config, bytecode), config, site, urls)
 
 
-def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -> "SiteEnvironment":
     """The templates alone, without the site: they can be compiled before it exists."""
-    env = _Environment(
+    env = SiteEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
         bytecode_cache=bytecode,
         autoescape=True,
@@ -58,7 +58,7 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
     return env
 
 
-def add_site(env: jinja2.Environment, config: Config, site: Site, urls: Urls) -> jinja2.Environment:
+def add_site(env: "SiteEnvironment", config: Config, site: Site, urls: Urls) -> "SiteEnvironment":
     """Give a template environment the site: url helpers and the read-only model as globals
     (templates compiled earlier see them too)."""
     ranking = sorted(((len(s.dispatches), a) for a, s in site.actor_stats.items()), key=lambda t: (-t[0], t[1]))
@@ -80,23 +80,25 @@ def add_site(env: jinja2.Environment, config: Config, site: Site, urls: Urls) ->
     return env
 
 
-class _Environment(jinja2.Environment):
+class SiteEnvironment(jinja2.Environment):
     """An environment whose templates' globals become plain dicts once the site is added.
 
     Jinja gives each template a ChainMap over the environment's globals, so they can still
     change after it is compiled; every page then pays for walking that chain, twice per
-    `{% import %}` (a tenth of rendering a dispatch page). The globals never change after
-    `add_site`, so from then on each template holds one dict."""
+    `{% import %}` (a tenth of rendering a dispatch page). `add_site` sets the globals
+    once and last, so from then on each template holds a dict of them: a global set
+    after `seal` would not be seen."""
 
     sealed = False
 
     def seal(self) -> None:
-        """Freeze the globals of the templates compiled so far and of those still to come."""
+        """Give each template compiled so far (all of them: `check_templates` compiles
+        every one) and each compiled later a plain dict of its globals."""
         self.sealed = True
         for template in (self.cache or {}).values():
             template.globals = dict(template.globals)
 
-    def make_globals(self, d):  # type: ignore[no-untyped-def]
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})} if self.sealed else super().make_globals(d)
 
 
@@ -167,7 +169,7 @@ def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> byte
 
 def _render(env: jinja2.Environment, template: jinja2.Template, values: Mapping[str, Any]) -> str:
     """`template.render(values)`, as Jinja's own `render` does it, but with the template's
-    globals (one dict, see `_Environment`) copied once under the page's values instead of
+    globals (one dict, see `SiteEnvironment`) copied once under the page's values instead of
     being looked up through a chain for every name. The render tests and the
     template-error tests cover this path."""
     context = template.new_context({**template.globals, **values}, shared=True)

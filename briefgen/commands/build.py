@@ -72,8 +72,8 @@ class Loaded:
     parsed: int = 0
     cached: int = 0
     changed: tuple[str, ...] = ()
-    """Slugs of the dispatches whose files changed since the session's last build (none
-    on its first, or without a session)."""
+    """Slugs of the dispatches whose files changed since the session's last build, even
+    one that failed (none on its first, or without a session)."""
 
 
 EARLY_LIMIT = 10
@@ -357,14 +357,23 @@ def _work(config: Config, options: BuildOptions, site: Site, global_part: str, t
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
     if options.early is not None and 0 < len(changed) <= EARLY_LIMIT:
-        wanted = {urls.path("dispatch", slug) for slug in changed}
-        options.early({Urls.output(s.path): render.render_page(env, s, config) for s in specs if s.path in wanted})
+        _give_early(options.early, env, config, [s for s in specs if s.path in {urls.path("dispatch", slug) for slug in changed}])
     session = options.session
     digester = Digester(site, reads, global_part)
     digests = {Urls.output(s.path): digester.digest(s) for s in specs}
     jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)
     job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
     return Work(site, env, specs, digests, jobs, job_digests)
+
+
+def _give_early(early: Callable[[dict[str, bytes]], None], env: jinja2.Environment, config: Config, specs: list[PageSpec]) -> None:
+    """Render these pages now, for `early`; if one fails, none is given, and rendering
+    them again with all the others reports every failing template at once."""
+    try:
+        pages = {Urls.output(s.path): render.render_page(env, s, config) for s in specs}
+    except ContentErrors:
+        return
+    early(pages)
 
 
 def _write(config: Config, options: BuildOptions, output: Path, previous: dict, work: Work, inputs: dict[str, str]) -> tuple[int, reuse.Plan]:

@@ -12,6 +12,7 @@ thread answers, and how pages learn of each outcome, is `briefgen.preview`.
 from __future__ import annotations
 
 import errno
+import functools
 import ipaddress
 import shutil
 import signal
@@ -23,7 +24,6 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Callable
 
 from watchdog.events import FileSystemEventHandler
@@ -127,14 +127,14 @@ class Preview:
         """Build once; publish a new epoch on success or the problems on failure. The pages
         of the dispatches just saved are published as soon as they are made."""
         started = time.perf_counter()
-        epoch = f"{time.time_ns():x}"
+        epoch = f"{time.time_ns():x}"  # chosen now: the pages shown early carry it
         self.state.publish(building=True)
         try:
             if ChangeKind.CONFIG in kinds or self.config_stale:
                 self.config_stale = True
                 self.config = load_config(self.options.config_path, self.options.overrides)
                 self.config_stale = False
-            early = lambda pages: self.state.publish(early=MappingProxyType(pages), next_epoch=epoch)  # noqa: E731
+            early = functools.partial(self._show_early, epoch=epoch)
             options = BuildOptions(drafts=self.options.drafts, output=self.output, session=self.session, early=early)
             result = build(self.config, options)
         except ContentErrors as exc:
@@ -152,6 +152,14 @@ class Preview:
             f"built in {time.perf_counter() - started:.2f} s ({what}): {result.parsed} files read, "
             f"{result.rendered} pages rendered, {result.reused} unchanged"
         )
+
+    def _show_early(self, pages: dict[str, bytes], epoch: str) -> None:
+        """Serve the pages of the dispatches just saved until the build of `epoch` is done.
+        Only over a good build: before the first one there is no site to show them in, and
+        after a failed one every page says it shows the last good build."""
+        snap = self.state.get()
+        if snap.has_site and not snap.problems:
+            self.state.publish(early=pages, next_epoch=epoch)
 
     def _failed(self, problems: tuple[Problem, ...]) -> None:
         for problem in problems:

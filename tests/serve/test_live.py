@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefgen import render
+from briefgen.errors import ContentErrors, Problem
 from tests.conftest import ROOT, dispatch, run_cli, tree_bytes, write_site
 from tests.serve.conftest import SMALL_SITE
 
@@ -63,6 +64,30 @@ def test_a_saved_dispatchs_page_is_served_before_the_rest_of_the_site_is_rebuilt
     assert state["epoch"] == early_epoch
     assert "Alpha revised" in live.get("/").text
     assert live.get("/dispatches/alpha/").body == early.body
+
+
+def test_a_build_that_fails_after_showing_a_page_early_goes_back_to_the_last_good_site(serve_site, monkeypatch) -> None:
+    live = serve_site(SMALL_SITE)
+    held, release = threading.Event(), threading.Event()
+
+    def failing_render_all(*args, **kwargs):
+        held.set()
+        release.wait(10)
+        raise ContentErrors([Problem("templates/feed.xml", 3, "template error: something broke late")])
+
+    monkeypatch.setattr(render, "render_all", failing_render_all)
+    before = live.status()["builds"]
+    (live.root / "content" / "alpha.md").write_text(dispatch("Alpha revised", "2021-12-26", "[NATO, Russia]", "New body."))
+    try:
+        assert held.wait(10)
+        assert "Alpha revised" in live.get("/dispatches/alpha/").text
+    finally:
+        release.set()
+    state = live.settle(before)
+    assert state["problems"] == ["templates/feed.xml:3: template error: something broke late"]
+    page = live.get("/dispatches/alpha/").text
+    assert "Alpha revised" not in page and "Alpha proposal" in page, "the last good page is served again"
+    assert '<div id="briefgen-overlay"' in page
 
 
 def test_new_renamed_and_deleted_dispatches_appear_and_404_at_once(serve_site) -> None:
