@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from briefgen import render
 from briefgen.commands.serve import ServeOptions, serve
 from briefgen.preview import STATUS_PATH
 from tests.conftest import dispatch, write_site
@@ -123,6 +124,21 @@ def serve_site(tmp_path: Path) -> Iterator[Callable[..., Live]]:
         live.stop.set()
         thread.join(10)
         assert not thread.is_alive(), "the server did not stop"
+
+
+def hold_rendering(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Make the next build wait when it starts writing the site (after the model and the
+    early pages): `held` is set then, and it goes on once `release` is set."""
+    held, release = threading.Event(), threading.Event()
+    real_render_all = render.render_all
+
+    def held_render_all(*args, **kwargs):
+        held.set()
+        release.wait(10)
+        return real_render_all(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_all", held_render_all)
+    return held, release
 
 
 SMALL_SITE = {

@@ -4,15 +4,13 @@ the problem overlay, and fixing it clears the overlay."""
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from briefgen import render
 from tests.conftest import dispatch
-from tests.serve.conftest import SMALL_SITE
+from tests.serve.conftest import SMALL_SITE, hold_rendering
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,15 +67,7 @@ def test_the_saved_dispatch_reloads_once_before_the_site_and_other_pages_after(s
     page, errors = browser_page
     expect = sync_api.expect
     live = serve_site(SMALL_SITE)
-    held, release = threading.Event(), threading.Event()
-    real_render_all = render.render_all
-
-    def held_render_all(*args, **kwargs):
-        held.set()
-        release.wait(10)
-        return real_render_all(*args, **kwargs)
-
-    monkeypatch.setattr(render, "render_all", held_render_all)
+    held, release = hold_rendering(monkeypatch)
     other = browser.new_context().new_page()
     try:
         for tab, path in ((page, "dispatches/alpha/"), (other, "")):

@@ -16,7 +16,7 @@ import pytest
 from briefgen import render
 from briefgen.errors import ContentErrors, Problem
 from tests.conftest import ROOT, dispatch, run_cli, tree_bytes, write_site
-from tests.serve.conftest import SMALL_SITE
+from tests.serve.conftest import SMALL_SITE, hold_rendering
 
 BROKEN_RELATED = dispatch("Alpha proposal", "2021-12-26", "[NATO, Russia]", "Alpha body.", related='["<b>x</b>"]')
 
@@ -38,15 +38,7 @@ def test_a_saved_dispatchs_page_is_served_before_the_rest_of_the_site_is_rebuilt
     belongs to that build (same bytes, same epoch: an open page need not reload again)."""
     live = serve_site(SMALL_SITE)
     old_epoch = live.status()["epoch"]
-    held, release = threading.Event(), threading.Event()
-    real_render_all = render.render_all
-
-    def held_render_all(*args, **kwargs):
-        held.set()
-        release.wait(10)
-        return real_render_all(*args, **kwargs)
-
-    monkeypatch.setattr(render, "render_all", held_render_all)
+    held, release = hold_rendering(monkeypatch)
     before = live.status()["builds"]
     (live.root / "content" / "alpha.md").write_text(dispatch("Alpha revised", "2021-12-26", "[NATO, Russia]", "New body."))
     try:
