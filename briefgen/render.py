@@ -207,10 +207,12 @@ def render_all(
     config: Config,
     sink: Callable[[Iterable[tuple[str, bytes]]], int],
     jobs: Sequence[FileJob] = (),
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[int, dict[str, list[str]]]:
     """Render pages and make files into `sink` (which writes them and counts them), spread
-    over processes when there are enough; one template mistake is reported once, with how
-    many pages it broke.
+    over processes when there are enough (then this process first runs `meanwhile`, see
+    `parallel.fork_map`); one template mistake is reported once, with how many pages it
+    broke.
 
     Returns how many files were written, and the paths each job made."""
     def run(part: Sequence[PageSpec | FileJob]) -> tuple[int, dict[tuple[str, int | None], list[Problem]], dict[str, list[str]]]:
@@ -234,7 +236,7 @@ def render_all(
 
     items: list[PageSpec | FileJob] = [*specs, *jobs]
     workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
-    results = parallel.fork_map(run, items, workers)
+    results = parallel.fork_map(run, items, workers, meanwhile)
     failures: dict[tuple[str, int | None], list[Problem]] = {}
     for _, found, _ in results:
         for where, problems in found.items():

@@ -305,7 +305,8 @@ class Work:
     site: Site
     env: jinja2.Environment
     specs: list[PageSpec]
-    digests: dict[str, str]
+    page_digests: Callable[[], dict[str, str]]
+    """Each page's digest, by output path: made when needed (see `_write`)."""
     jobs: list[feeds.FileJob]
     job_digests: dict[str, str]
 
@@ -360,10 +361,9 @@ def _work(config: Config, options: BuildOptions, site: Site, global_part: str, t
         _give_early(options.early, env, config, [s for s in specs if s.path in {urls.path("dispatch", slug) for slug in changed}])
     session = options.session
     digester = Digester(site, reads, global_part)
-    digests = {Urls.output(s.path): digester.digest(s) for s in specs}
     jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)
     job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
-    return Work(site, env, specs, digests, jobs, job_digests)
+    return Work(site, env, specs, lambda: {Urls.output(s.path): digester.digest(s) for s in specs}, jobs, job_digests)
 
 
 def _give_early(early: Callable[[dict[str, bytes]], None], env: jinja2.Environment, config: Config, specs: list[PageSpec]) -> None:
@@ -384,13 +384,21 @@ def _write(config: Config, options: BuildOptions, output: Path, previous: dict, 
     try:
         folder, have = reuse.open_spare(config, output) if options.cache else (reuse.fresh(output), {})
         static = write.static_files(config)
-        plan = reuse.fill(folder, have, output, previous, work.specs, work.digests, work.jobs, work.job_digests, [rel for _, rel in static])
-        written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs)
+        digests: dict[str, str] = {}
+        meanwhile: Callable[[], None] | None = None
+        if previous or have:  # the digests say what can be reused
+            digests = work.page_digests()
+            plan = reuse.fill(folder, have, output, previous, work.specs, digests, work.jobs, work.job_digests, [rel for _, rel in static])
+        else:  # nothing to reuse: every page is made, and the digests, only recorded, meanwhile
+            plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0)
+            meanwhile = lambda: digests.update(work.page_digests())  # noqa: E731
+        written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs, meanwhile)
+        digests = digests or work.page_digests()  # rendering in one process leaves no meanwhile
         files = {**plan.kept, **{FILE_KEY + name: (work.job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
         write.copy_static(static, folder)
         count = written + plan.reused_pages + plan.reused_files
         counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
-        record = {**work.digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
+        record = {**digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
         reuse.mark(config, output, folder, record if options.cache else None)
         old = write.swap_in(folder, output)
     except OSError as exc:
