@@ -58,7 +58,8 @@ def atom(
     return "\n".join(out).encode("utf-8")
 
 
-def _entry(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
+def _entry_head(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
+    """A dispatch's feed entry up to its content."""
     path = urls.path("dispatch", d.slug)
     cats = "".join(f"<category term={quoteattr(t.name)}/>" for t in d.topics)
     scheme = quoteattr(urls.absolute("actors"))
@@ -68,20 +69,20 @@ def _entry(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
         f"<updated>{_stamp(d.moment)}</updated><published>{_stamp(d.moment)}</published>"
         f'<link rel="alternate" type="text/html" href={quoteattr(urls.absolute_base_or_path(path))}/>'
         f"{cats}{names}<summary>{escape(d.summary)}</summary>"
-        f'<content type="html">{escape(d.body_html)}</content></entry>'
     )
 
 
 def entries(config: Config, urls: Urls, site: Site) -> Callable[[Dispatch], str]:
-    """`_entry`, remembered per dispatch for one build: a dispatch is in the feeds of
-    each of its actors and topics and its thread, always as the same entry."""
-    made: dict[str, str] = {}
+    """A dispatch's feed entry. A dispatch is in the feeds of each of its actors and topics
+    and its thread, always as the same entry: all but its content (most of its size) is
+    remembered for the build, which saves most of the time and little memory."""
+    heads: dict[str, str] = {}
 
     def entry(d: Dispatch) -> str:
-        found = made.get(d.slug)
-        if found is None:
-            found = made[d.slug] = _entry(config, urls, site, d)
-        return found
+        head = heads.get(d.slug)
+        if head is None:
+            head = heads[d.slug] = _entry_head(config, urls, site, d)
+        return f'{head}<content type="html">{escape(d.body_html)}</content></entry>'
 
     return entry
 
