@@ -32,14 +32,10 @@ def _urn(config: Config, path: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, (config.absolute_base or "briefgen:" + config.title) + path).urn
 
 
-def atom(
-    config: Config, urls: Urls, site: Site, title: str, self_path: str, page_path: str, slugs: Sequence[str],
-    entry: Callable[[Dispatch], str],
-) -> bytes:
-    """An RFC 4287 feed of the newest `feed_limit` dispatches among slugs; `entry` makes
-    each dispatch's entry (see `entries`)."""
-    shown = [site.by_slug[s] for s in slugs][: config.feed_limit]
-    updated = max((d.moment for d in shown), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+def atom(config: Config, urls: Urls, site: Site, title: str, self_path: str, page_path: str, slugs: Sequence[str]) -> bytes:
+    """An RFC 4287 feed of the newest `feed_limit` dispatches among slugs."""
+    entries = [site.by_slug[s] for s in slugs][: config.feed_limit]
+    updated = max((d.moment for d in entries), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
@@ -53,13 +49,12 @@ def atom(
     ]
     if config.description:
         out.append(f"<subtitle>{escape(config.description)}</subtitle>")
-    out += [entry(d) for d in shown]
+    out += [_entry(config, urls, site, d) for d in entries]
     out.append("</feed>\n")
     return "\n".join(out).encode("utf-8")
 
 
-def _entry_head(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
-    """A dispatch's feed entry up to its content."""
+def _entry(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
     path = urls.path("dispatch", d.slug)
     cats = "".join(f"<category term={quoteattr(t.name)}/>" for t in d.topics)
     scheme = quoteattr(urls.absolute("actors"))
@@ -69,22 +64,8 @@ def _entry_head(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
         f"<updated>{_stamp(d.moment)}</updated><published>{_stamp(d.moment)}</published>"
         f'<link rel="alternate" type="text/html" href={quoteattr(urls.absolute_base_or_path(path))}/>'
         f"{cats}{names}<summary>{escape(d.summary)}</summary>"
+        f'<content type="html">{escape(d.body_html)}</content></entry>'
     )
-
-
-def entries(config: Config, urls: Urls, site: Site) -> Callable[[Dispatch], str]:
-    """A dispatch's feed entry. A dispatch is in the feeds of each of its actors and topics
-    and its thread, always as the same entry: all but its content (most of its size) is
-    remembered for the build, which saves most of the time and little memory."""
-    heads: dict[str, str] = {}
-
-    def entry(d: Dispatch) -> str:
-        head = heads.get(d.slug)
-        if head is None:
-            head = heads[d.slug] = _entry_head(config, urls, site, d)
-        return f'{head}<content type="html">{escape(d.body_html)}</content></entry>'
-
-    return entry
 
 
 def _ics_text(value: str) -> str:
@@ -202,19 +183,15 @@ def jobs(
 ) -> list[FileJob]:
     """Every non-HTML output file, as jobs. `docs` names dispatches by slug and content
     (the page digests' `Digester.docs`); `terms` remembers search terms between builds."""
-    entry = entries(config, urls, site)
-
-    def feed(title: str, kind: str, key: str | None, page: str, slugs: Sequence[str]) -> FileJob:
-        return _feed_job(config, urls, site, docs, entry, title, kind, key, page, slugs)
-
-    out = [feed(config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
+    out = [_feed_job(config, urls, site, docs, config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
-            out.append(feed(f"{config.title}: {site.actors[actor_id].name}", "actor_feed", actor_id, "actor", stats.dispatches))
+            name = f"{config.title}: {site.actors[actor_id].name}"
+            out.append(_feed_job(config, urls, site, docs, name, "actor_feed", actor_id, "actor", stats.dispatches))
     for kind, groups in (("topic", site.topics), ("thread", site.threads)):
         for g in groups.values():
             newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
-            out.append(feed(f"{config.title}: {g.name}", f"{kind}_feed", g.key, kind, newest))
+            out.append(_feed_job(config, urls, site, docs, f"{config.title}: {g.name}", f"{kind}_feed", g.key, kind, newest))
     single = {
         "events_ics": (lambda: icalendar(config, urls, site), repr(site.events) + docs(e.dispatch for e in site.events)),
         "sitemap": (lambda: sitemap(urls, site, html_paths), repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches]))),
@@ -230,11 +207,8 @@ def jobs(
     return out
 
 
-def _feed_job(
-    config: Config, urls: Urls, site: Site, docs: Callable[[Iterable[str]], str], entry: Callable[[Dispatch], str],
-    title: str, kind: str, key: str | None, page: str, slugs: Sequence[str],
-) -> FileJob:
+def _feed_job(config: Config, urls: Urls, site: Site, docs: Callable[[Iterable[str]], str], title: str, kind: str, key: str | None, page: str, slugs: Sequence[str]) -> FileJob:
     path = urls.path(kind, key)
     shown = list(slugs[: config.feed_limit])
-    make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown, entry))]  # noqa: E731
+    make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown))]  # noqa: E731
     return FileJob(path, docs(shown), make)  # an entry shows only what its file holds
