@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
+from briefgen.urls import Urls
+
 EVENTS_PATH = "/__briefgen/events"
 STATUS_PATH = "/__briefgen/status"
 PING = 15.0
@@ -185,12 +187,6 @@ def early_urls(snap: Snapshot) -> list[str]:
     return [snap.base_path + (p[: -len("index.html")] if p.endswith("index.html") else p) for p in snap.early]
 
 
-def _output_path(rel: str) -> str:
-    """The output file a URL path below base_url names, as a build writes it."""
-    name = unquote(rel)
-    return name + "index.html" if name == "" or name.endswith("/") else name
-
-
 def _overlay_html(problems: tuple[str, ...]) -> str:
     if not problems:
         return ""
@@ -242,7 +238,7 @@ def make_handler(state: LiveState, output: Path, busy: Callable[[], bool]) -> ty
                     return self._redirect(snap.base_path)
                 return self._not_found(snap, body)
             if snap.early:  # the pages of dispatches just saved, before the rest is rebuilt
-                wanted = _output_path(path[len(snap.base_path):])
+                wanted = Urls.output(unquote(path[len(snap.base_path):]))
                 if wanted in snap.early:
                     return self._send(200, TYPES[".html"], inject(snap.early[wanted], snap, snap.next_epoch), body)
                 if wanted + "/index.html" in snap.early:

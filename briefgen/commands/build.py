@@ -358,7 +358,8 @@ def _work(config: Config, options: BuildOptions, site: Site, global_part: str, t
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
     if options.early is not None and 0 < len(changed) <= EARLY_LIMIT:
-        _give_early(options.early, env, config, [s for s in specs if s.path in {urls.path("dispatch", slug) for slug in changed}])
+        wanted = {urls.path("dispatch", slug) for slug in changed}
+        _give_early(options.early, env, config, [s for s in specs if s.path in wanted])
     session = options.session
     digester = Digester(site, reads, global_part)
     jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)

@@ -58,6 +58,23 @@ def test_a_saved_dispatchs_page_is_served_before_the_rest_of_the_site_is_rebuilt
     assert live.get("/dispatches/alpha/").body == early.body
 
 
+def test_a_new_dispatch_is_shown_early_at_its_address_with_or_without_the_slash(serve_site, monkeypatch) -> None:
+    live = serve_site(SMALL_SITE)
+    held, release = hold_rendering(monkeypatch)
+    before = live.status()["builds"]
+    (live.root / "content" / "gamma.md").write_text(dispatch("Gamma news", "2021-12-28", "[OSCE]"))
+    try:
+        assert held.wait(10)
+        assert not (live.output / "dispatches" / "gamma").exists(), "the site on disk has no page for it yet"
+        assert "Gamma news" in live.get("/dispatches/gamma/").text
+        moved = live.get("/dispatches/gamma")
+        assert moved.status == 302 and moved.headers["location"] == "/dispatches/gamma/"
+    finally:
+        release.set()
+    live.settle(before)
+    assert "Gamma news" in live.get("/dispatches/gamma/").text
+
+
 def test_a_build_that_fails_after_showing_a_page_early_goes_back_to_the_last_good_site(serve_site, monkeypatch) -> None:
     live = serve_site(SMALL_SITE)
     held, release = threading.Event(), threading.Event()
