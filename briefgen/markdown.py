@@ -1,18 +1,19 @@
 """Dispatch bodies: CommonMark with tables, footnotes and smart quotes, made safe.
 
 Raw HTML is escaped, links may only use http(s), mailto or relative targets, and the
-first mention of each registered actor can become a link to its page (a core rule on
-the token stream, so code, existing links and headings are never touched).
+first mention of each registered actor can become a link to its page (found in the
+rendered HTML, where code, existing links and headings are skipped).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -95,27 +96,36 @@ def safe_link(url: str) -> bool:
     return match is None or match.group(1) in SAFE_SCHEMES
 
 
-def make_parser(links: ActorLinks | None = None) -> MarkdownIt:
+@dataclass(frozen=True, slots=True)
+class Parser:
+    """A configured Markdown parser and, when actors are autolinked, the step that links
+    their first mentions in the rendered HTML."""
+
+    md: MarkdownIt
+    link: Callable[[str, list[str]], str] | None = None
+
+
+def make_parser(links: ActorLinks | None = None) -> Parser:
     """A configured parser; build it once per process and reuse it for every body."""
     md = MarkdownIt("commonmark", {"typographer": True, "html": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.validateLink = safe_link  # type: ignore[method-assign]
-    pattern = links.pattern() if links else None
-    if pattern is not None and links is not None:
-        md.core.ruler.push("actor_links", _actor_rule(pattern, links.phrases))
-    return md
+    return Parser(md, _html_linker(links) if links and links.phrases else None)
 
 
-def render(md: MarkdownIt, body: str) -> Rendered:
+def render(parser: Parser, body: str) -> Rendered:
     """Render one body; `mentions` are the actor ids linked in it, in order."""
     env: dict = {}
-    tokens = md.parse(body, env)
-    html = md.renderer.render(tokens, md.options, env)
+    tokens = parser.md.parse(body, env)
+    html = parser.md.renderer.render(tokens, parser.md.options, env)
+    mentions: list[str] = []
+    if parser.link is not None:
+        html = parser.link(html, mentions)
     return Rendered(
         html=html,
         first_paragraph=_first_paragraph(tokens),
-        mentions=tuple(env.get("actor_mentions", ())),
+        mentions=tuple(mentions),
         words=len(body.split()),
     )
 
@@ -139,10 +149,22 @@ def _plain(children: list[Token]) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
-def _actor_rule(pattern: re.Pattern[str], phrases: Mapping[str, tuple[str, str]]):
-    """A core rule linking the first mention of each actor outside code, links and headings."""
+_UNLINKED = re.compile(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>|<[^>]*>")
+"""What is never linked, in rendered HTML: links, code, headings, and every tag itself.
+Markdown-it escapes `<` and `>` in text and attributes, so a `<` always starts a tag."""
+
+
+def _html_linker(links: ActorLinks) -> Callable[[str, list[str]], str]:
+    """Link the first mention of each actor in a rendered body, outside links, code and
+    headings. Two regex passes over the HTML find the mentions (the phrases as HTML
+    escapes them) and the places to skip, so no token is visited in Python: a third of
+    the time the same rule took on the token stream. Between two tags the text is one
+    token's, or a run of text and soft breaks, so a name wrapped over two lines is found."""
+    escaped = {escapeHtml(phrase): target for phrase, target in links.phrases.items()}
+    pattern = ActorLinks(escaped).pattern()
+    assert pattern is not None  # there are phrases
     targets: dict[str, tuple[str, str]] = {}
-    for phrase, target in phrases.items():
+    for phrase, target in escaped.items():
         targets.setdefault(phrase_key(phrase), target)
     seen: dict[str, tuple[str, str]] = {}
 
@@ -153,68 +175,26 @@ def _actor_rule(pattern: re.Pattern[str], phrases: Mapping[str, tuple[str, str]]
             found = seen[mention] = targets[phrase_key(mention)]
         return found
 
-    def rule(state: StateCore) -> None:
-        linked: list[str] = state.env.setdefault("actor_mentions", [])
-        in_heading = False
-        for tok in state.tokens:
-            if tok.type == "heading_open":
-                in_heading = True
-            elif tok.type == "heading_close":
-                in_heading = False
-            elif tok.type == "inline" and not in_heading and tok.children:
-                tok.children = _link_children(tok.children, pattern, lookup, linked)
+    def link(html: str, mentions: list[str]) -> str:
+        starts, ends = [], []
+        for zone in _UNLINKED.finditer(html):
+            starts.append(zone.start())
+            ends.append(zone.end())
+        pieces: list[str] = []
+        start = 0
+        for match in pattern.finditer(html):
+            at = bisect.bisect_right(starts, match.start()) - 1
+            if at >= 0 and match.start() < ends[at]:
+                continue  # inside a tag, a link, code or a heading
+            actor_id, href = lookup(match.group())
+            if actor_id in mentions:
+                continue
+            mentions.append(actor_id)
+            pieces += (html[start : match.start()], f'<a href="{escapeHtml(href)}" class="actor-link">', match.group(), "</a>")
+            start = match.end()
+        if not pieces:
+            return html
+        pieces.append(html[start:])
+        return "".join(pieces)
 
-    return rule
-
-
-def _link_children(children, pattern, lookup, linked: list[str]) -> list[Token]:
-    """Link mentions in each run of text and soft line breaks outside links, so a name
-    wrapped over two lines is still found."""
-    out: list[Token] = []
-    run: list[Token] = []
-    depth = 0
-    for child in children:
-        if child.type == "link_open":
-            depth += 1
-        elif child.type == "link_close":
-            depth -= 1
-        if depth == 0 and child.type in ("text", "softbreak"):
-            run.append(child)
-            continue
-        out.extend(_link_run(run, pattern, lookup, linked))
-        run = []
-        out.append(child)
-    out.extend(_link_run(run, pattern, lookup, linked))
-    return out
-
-
-def _link_run(run: list[Token], pattern, lookup, linked: list[str]) -> list[Token]:
-    """A run unchanged when it mentions no new actor; else one text with its links
-    (a soft break inside text renders as the same newline)."""
-    if not run or all(t.type != "text" for t in run):
-        return run
-    text = run[0].content if len(run) == 1 else "".join(t.content if t.type == "text" else "\n" for t in run)
-    pieces: list[Token] = []
-    start = 0
-    for match in pattern.finditer(text):
-        actor_id, href = lookup(match.group(0))
-        if actor_id in linked:
-            continue
-        linked.append(actor_id)
-        if match.start() > start:
-            pieces.append(_text(text[start : match.start()]))
-        link = Token("link_open", "a", 1)
-        link.attrs = {"href": href, "class": "actor-link"}
-        pieces += [link, _text(match.group(0)), Token("link_close", "a", -1)]
-        start = match.end()
-    if not pieces:
-        return run  # most runs only repeat actors already linked: no new tokens
-    if start < len(text):
-        pieces.append(_text(text[start:]))
-    return pieces
-
-
-def _text(content: str) -> Token:
-    tok = Token("text", "", 0)
-    tok.content = content
-    return tok
+    return link

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from markdown_it import MarkdownIt
 
 from briefgen import parallel
 from briefgen.config import Config
 from briefgen.errors import Problem
 from briefgen.frontmatter import FrontMatter, FrontMatterError, control_problem, split
-from briefgen.markdown import Rendered, render
+from briefgen.markdown import Parser, Rendered, render
 
 if TYPE_CHECKING:
     from briefgen.cache import DocCache
@@ -114,7 +113,7 @@ def content_digest(data: bytes) -> str:
 
 
 def load_all(
-    sources: Sequence[Source], md: MarkdownIt, cache: "DocCache | None" = None, meanwhile: Callable[[], None] | None = None,
+    sources: Sequence[Source], md: Parser, cache: "DocCache | None" = None, meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[LoadedDoc], int]:
     """Every source parsed, in order, and how many were parsed (the rest came from the cache).
 
@@ -157,7 +156,7 @@ PARSE_PER_WORKER = 200
 """Below this many files per process, forking costs more than it saves."""
 
 
-def _parse_many(todo: list[tuple[str, bytes]], md: MarkdownIt, meanwhile: Callable[[], None] | None) -> list[LoadedDoc]:
+def _parse_many(todo: list[tuple[str, bytes]], md: Parser, meanwhile: Callable[[], None] | None) -> list[LoadedDoc]:
     def parse(part: Sequence[tuple[str, bytes]]) -> list[LoadedDoc]:
         return [parse_bytes(rel, data, md) for rel, data in part]
 
@@ -165,7 +164,7 @@ def _parse_many(todo: list[tuple[str, bytes]], md: MarkdownIt, meanwhile: Callab
     return [doc for part in parallel.fork_map(parse, todo, workers, meanwhile) for doc in part]
 
 
-def parse_bytes(rel: str, data: bytes, md: MarkdownIt) -> LoadedDoc:
+def parse_bytes(rel: str, data: bytes, md: Parser) -> LoadedDoc:
     """Parse a dispatch from its bytes (pure, so results can be cached by digest)."""
     digest = content_digest(data)
     try:

@@ -165,3 +165,31 @@ def test_actor_pattern_finds_what_a_lookbehind_first_pattern_finds(names: list[s
     pattern = links.pattern()
     assert pattern is not None
     assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in reference.finditer(text)]
+
+
+MARKDOWN_CHARS = "NATO Lavrov&<>\"'*_`[]()#!|-\n.x:/"
+
+
+@given(st.text(alphabet=MARKDOWN_CHARS, max_size=120))
+@settings(max_examples=400, deadline=None)
+@example("[NATO](x) NATO `Lavrov` Lavrov")
+@example("# NATO\n\nA&<NATO> ![NATO](x \"Lavrov\")\n\n    Lavrov\n")
+def test_actor_links_only_add_anchors_outside_links_code_and_headings(text: str) -> None:
+    """Linking actors in a rendered body changes nothing but adding anchors around text:
+    taking them out gives the unlinked body back, and none sits inside a link, code, a
+    heading or a tag; each actor is linked once."""
+    import re
+
+    from briefgen import markdown
+
+    names = {"NATO": ("nato", "/actors/nato/"), "Lavrov": ("lavrov", "/actors/lavrov/"), "A&": ("amp", "/actors/amp/")}
+    plain = markdown.render(markdown.make_parser(), text)
+    linked = markdown.render(markdown.make_parser(markdown.ActorLinks(names)), text)
+    anchor = re.compile(r'<a href="/actors/([a-z]+)/" class="actor-link">(.*?)</a>')
+    assert anchor.sub(r"\2", linked.html) == plain.html
+    assert [m.group(1) for m in anchor.finditer(linked.html)] == list(linked.mentions)
+    assert len(set(linked.mentions)) == len(linked.mentions)
+    for match in anchor.finditer(linked.html):
+        before = linked.html[: match.start()]
+        for tag in ("a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"):
+            assert len(re.findall(rf"<{tag}[\s>]", before)) == before.count(f"</{tag}>"), tag
