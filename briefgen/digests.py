@@ -125,14 +125,12 @@ class Digester:
         self._year: dict[str, str] = {}
         self._group: dict[tuple[str, str], str] = {}
         self._token = {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
-        self.coarse_kinds: set[str] = set()
 
     def digest(self, spec: PageSpec) -> str:
         kind = spec.context.get("kind", "")
         reads = self.reads.get(spec.template, frozenset({"?missing-template"}))
         part = KINDS.get(kind)
         if part is None or not reads <= COVERED.get(kind, PURE):
-            self.coarse_kinds.add(kind)
             part = Digester.whole
         return _hash(self.global_part, spec.path, spec.template, part(self, spec))
 
@@ -175,16 +173,14 @@ class Digester:
         return _hash(self._actor_part(ctx["actor"].id), ctx["pager"], self.docs(ctx["items"]))
 
     def _actor_part(self, actor_id: str) -> str:
-        """What every page of one actor shows: its record, stats, its dispatches' actors (the
-        co-appearance network is drawn from them), its threads with their sizes, and which
-        of its events are still ahead."""
+        """What every page of one actor shows: its record, its dispatches (the stats and the
+        co-appearance network follow from their content), its threads with their sizes,
+        and which of its events are still ahead."""
         if actor_id not in self._actor:
-            stats, by_slug = self.site.actor_stats[actor_id], self.site.by_slug
-            actors = tuple(by_slug[s].actors for s in stats.dispatches)
-            events = self.docs(e.dispatch for e in stats.events)
+            stats = self.site.actor_stats[actor_id]
             threads = tuple((t, len(self.site.threads[t].dispatches)) for t in stats.threads)  # shown with their counts
-            upcoming = tuple(e for e in stats.events if e.date >= self.site.today)
-            self._actor[actor_id] = _hash(self.site.actors[actor_id], stats, actors, events, threads, upcoming)
+            upcoming = tuple(e.uid for e in stats.events if e.date >= self.site.today)
+            self._actor[actor_id] = _hash(self.site.actors[actor_id], self.docs(stats.dispatches), threads, upcoming)
         return self._actor[actor_id]
 
     def date(self, spec: PageSpec) -> str:

@@ -302,3 +302,32 @@ def test_progress_shows_on_a_terminal_and_leaves_only_the_summary(copy_site) -> 
     result = run_cli("build", cwd=copy_site("example"))  # not a terminal: the summary alone
     assert result.code == 0 and result.err == ""
     assert result.out.count("\n") == 1 and result.out.startswith("built ")
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("actors: [NATO]", "actors: [NATO, Russia]"),
+        ("date: 2021-11-02", "date: 2021-10-05"),
+        ("actors: [NATO]", "actors: [NATO]\nevents: [{date: 2099-05-01, title: A later summit}]"),
+    ],
+    ids=["actors", "date", "events"],
+)
+def test_an_edit_off_an_actors_first_page_still_reaches_it(make_site, old: str, new: str) -> None:
+    """An actor's first page shows its co-appearance network, its dispatches per month and
+    its events, drawn from all its dispatches: editing one listed only on its second page
+    changes the first, and the cached build must see that."""
+    from tests.conftest import dispatch
+
+    files = {"config.yaml": "title: T\nper_page: 2\n"}
+    for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
+        files[f"content/d{i}.md"] = dispatch(title=f"D{i}", date=day, actors="[NATO, Russia]" if i == 0 else "[NATO]")
+    root = make_site(files)
+    _build(root)
+    first_page = root / "site/actors/nato/index.html"
+    before = first_page.read_bytes()
+    oldest = root / "content/d2.md"
+    oldest.write_text(oldest.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    _build(root)
+    assert first_page.read_bytes() != before
+    assert tree_bytes(root / "site") == _clean_build(root)
