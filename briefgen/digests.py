@@ -125,6 +125,7 @@ class Digester:
         self._year: dict[str, str] = {}
         self._group: dict[tuple[str, str], str] = {}
         self._token = {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
+        self._facets: dict[str, str] = {}
 
     def digest(self, spec: PageSpec) -> str:
         kind = spec.context.get("kind", "")
@@ -173,15 +174,26 @@ class Digester:
         return _hash(self._actor_part(ctx["actor"].id), ctx["pager"], self.docs(ctx["items"]))
 
     def _actor_part(self, actor_id: str) -> str:
-        """What every page of one actor shows: its record, its dispatches (the stats and the
-        co-appearance network follow from their content), its threads with their sizes,
-        and which of its events are still ahead."""
+        """What every page of one actor shows: its record; its dispatches' dates, threads and
+        actors (its stats and co-appearance network follow from them, so an edit to a body
+        leaves its other pages alone); its threads with their sizes; its events, and which
+        of them are still ahead."""
         if actor_id not in self._actor:
             stats = self.site.actor_stats[actor_id]
+            facets = "\x1e".join(self._facet(s) for s in stats.dispatches)
+            events = self.docs(e.dispatch for e in stats.events)
             threads = tuple((t, len(self.site.threads[t].dispatches)) for t in stats.threads)  # shown with their counts
             upcoming = tuple(e.uid for e in stats.events if e.date >= self.site.today)
-            self._actor[actor_id] = _hash(self.site.actors[actor_id], self.docs(stats.dispatches), threads, upcoming)
+            self._actor[actor_id] = _hash(self.site.actors[actor_id], facets, events, threads, upcoming)
         return self._actor[actor_id]
+
+    def _facet(self, slug: str) -> str:
+        """A dispatch's slug, date, thread and actors: what an actor's stats count."""
+        found = self._facets.get(slug)
+        if found is None:
+            d = self.site.by_slug[slug]
+            found = self._facets[slug] = f"{slug}\x1f{d.date}\x1f{d.thread}\x1f{'|'.join(d.actors)}"
+        return found
 
     def date(self, spec: PageSpec) -> str:
         ctx = spec.context

@@ -331,3 +331,23 @@ def test_an_edit_off_an_actors_first_page_still_reaches_it(make_site, old: str, 
     _build(root)
     assert first_page.read_bytes() != before
     assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_a_body_edit_off_an_actors_first_page_leaves_it_alone(make_site) -> None:
+    """A body is shown only on pages that list the dispatch: an actor's other pages are
+    kept (the same file, linked), however many pages the actor has."""
+    from tests.conftest import dispatch
+
+    files = {"config.yaml": "title: T\nper_page: 2\n"}
+    for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
+        files[f"content/d{i}.md"] = dispatch(title=f"D{i}", date=day, actors="[NATO, Russia]" if i == 0 else "[NATO]")
+    root = make_site(files)
+    _build(root)
+    first_page, second_page = root / "site/actors/nato/index.html", root / "site/actors/nato/page/2/index.html"
+    inodes = {p: p.stat().st_ino for p in (first_page, second_page)}
+    oldest = root / "content/d2.md"
+    oldest.write_text(oldest.read_text(encoding="utf-8") + "\nA late correction.\n", encoding="utf-8")
+    _build(root)
+    assert first_page.stat().st_ino == inodes[first_page]
+    assert second_page.stat().st_ino != inodes[second_page]
+    assert tree_bytes(root / "site") == _clean_build(root)
