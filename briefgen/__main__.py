@@ -1,7 +1,5 @@
 """`python -m briefgen` runs the command line."""
 
-import sys
+from briefgen.cli import entry
 
-from briefgen.cli import main
-
-sys.exit(main())
+entry()

@@ -6,9 +6,11 @@ Exit status: 0 success, 1 content or build errors, 2 a wrong command line.
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from briefgen import __version__
 from briefgen.errors import ContentErrors
@@ -61,7 +63,25 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; ContentErrors print as `PATH:LINE: message` lines and exit 1."""
-    args = _parser().parse_args(argv)
+    return _run(_parser().parse_args(argv))
+
+
+def entry() -> NoReturn:
+    """The `briefgen` program. A command other than `serve` ends the process as soon as it
+    is done, without freeing its memory object by object: the collector stays paused
+    after the build, and the process exits once its output is flushed. A 10,000-dispatch
+    model is a few hundred thousand objects held in cycles through the templates, and
+    collecting them took 0.2 s of a 2 s rebuild."""
+    args = _parser().parse_args()
+    if args.command != "serve":
+        gc.disable()
+    code = _run(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         from briefgen.commands import run
 

@@ -263,6 +263,30 @@ def test_wrong_command_line_exits_2(copy_site) -> None:
     assert run_cli(cwd=root).code == 2
 
 
+def test_the_program_reports_and_exits_as_the_function_does(copy_site) -> None:
+    """`python -m briefgen` (and the installed `briefgen`) ends a build without tearing its
+    memory down: what it printed still arrives, through pipes, with the same exit codes."""
+    import os
+    import subprocess
+    import sys
+
+    root = copy_site("mini")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output through pipes is buffered
+
+    def program(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "briefgen", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+    built = program("build")
+    assert built.returncode == 0, built.stderr
+    assert re.fullmatch(r"built \d+ dispatches, \d+ actors, \d+ files in [\d.]+ s → .*\n", built.stdout)
+    (root / "content/broken.md").write_text(dispatch(date="2021-02-30"), encoding="utf-8")
+    failed = program("build")
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert failed.stderr.splitlines() == ["content/broken.md:3: 'date' '2021-02-30' does not exist in the calendar",
+                                          "briefgen: 1 problem; nothing was written"]
+    assert program("build", "--no-such-flag").returncode == 2
+
+
 def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("build", cwd=tmp_path)
     assert result.code == 1
