@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-
 from briefgen import parallel
 from briefgen.config import Config
 from briefgen.errors import Problem

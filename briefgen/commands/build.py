@@ -30,7 +30,7 @@ from briefgen.fields import to_dispatch
 from briefgen.link import link
 from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
-from briefgen.model import Site
+from briefgen.model import Dispatch, Site
 from briefgen.pages import PageSpec
 from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
 from briefgen.reuse import FILE_KEY, MARKER_KEY, STATIC_KEY
@@ -125,6 +125,8 @@ class Read:
     complete: bool = True
     """False when only the stamps were read, since they showed the files unchanged (`docs` is empty)."""
     files: int = 0
+    docs_cache: DocCache | None = None
+    """The parses, to be saved once the model has added the validated dispatches."""
 
 
 def read_site(
@@ -132,7 +134,7 @@ def read_site(
     session: Session | None = None, unchanged_since: str | None = None, meanwhile: Callable[[], None] | None = None,
 ) -> Read:
     """Read and parse every file. With `cache`, parses come from and go to `.briefgen-cache/`
-    (saved even when the site has problems, so fixing one file re-reads only that file).
+    (`model_site` saves them, with the dispatches validated from them).
 
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show the
     same inputs, nothing more is read and the Read returned is not `complete`. `meanwhile`
@@ -152,12 +154,10 @@ def read_site(
     if progress:
         progress("reading", 0, len(sources))
     docs, parsed = load_all(sources, make_parser(links), docs_cache, meanwhile)
-    if docs_cache:
-        docs_cache.save(write=session is None)  # a session keeps it in memory instead
-        if session is not None:
-            session.docs = docs_cache
+    if docs_cache and session is not None:
+        session.docs = docs_cache
     inputs = _inputs_hash(registry, drafts, today, [(d.rel, d.digest, d.problems) for d in docs])
-    return Read(registry, docs, problems, parsed, inputs, today, files=len(docs))
+    return Read(registry, docs, problems, parsed, inputs, today, files=len(docs), docs_cache=docs_cache)
 
 
 def _registry(config: Config, session: Session | None) -> tuple[Registry, list[Problem]]:
@@ -186,19 +186,34 @@ def _docs_cache(config: Config, key: str, session: Session | None) -> DocCache:
 
 def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = False, session: Session | None = None) -> Loaded:
     """Validate and link what was read; raise every problem of the run together. With
-    `cache`, related dispatches are remembered in `.briefgen-cache/` between builds; a
-    session also keeps each file's validated dispatch."""
+    `cache`, related dispatches are remembered in `.briefgen-cache/` between builds, and
+    validated dispatches beside the parses (saved here, even when there are problems, so
+    fixing one file re-reads only that file); a session also keeps them in memory."""
+    try:
+        return _model_site(config, read, drafts, cache, session)
+    finally:
+        _save_parses(read, session)
+
+
+def _save_parses(read: Read, session: Session | None) -> None:
+    """Save the parse cache with what this build added to it; a session keeps it in memory instead."""
+    if read.docs_cache is not None:
+        read.docs_cache.save(write=session is None)
+
+
+def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: Session | None) -> Loaded:
     problems = list(read.problems)
     dispatches = []
     known = session.dispatches if session is not None else {}
     validated = {}
     changed = []
+    tag = f"{config.tz}\0{read.registry.digest}"
     for doc in read.docs:
         if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
             continue  # an excluded draft may be unfinished; `build --drafts` checks it
         key = (doc.rel, doc.digest, doc.problems, str(config.tz), read.registry.digest)
         before = known.get(key)
-        dispatch, found = validated[key] = before or to_dispatch(doc, config.tz, read.registry.digest)
+        dispatch, found = validated[key] = before or _validate(doc, config, read, tag)
         problems += found
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
@@ -216,6 +231,19 @@ def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = F
     if problems:
         raise ContentErrors(problems)
     return Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed))
+
+
+def _validate(doc: LoadedDoc, config: Config, read: Read, tag: str) -> tuple[Dispatch | None, list[Problem]]:
+    """`to_dispatch`, or what it made of the same file before, from the cache."""
+    docs_cache = read.docs_cache
+    if docs_cache is not None and not doc.problems:
+        dispatch = docs_cache.validated(doc, tag, config.tz)
+        if dispatch is not None:
+            return dispatch, []
+    dispatch, found = to_dispatch(doc, config.tz, read.registry.digest)
+    if docs_cache is not None and dispatch is not None and not found:
+        docs_cache.remember(doc, tag, dispatch)
+    return dispatch, found
 
 
 def load_site(config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None) -> Loaded:
@@ -277,6 +305,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     inputs = _inputs(config, read, global_part)
     unchanged = _unchanged(options, output, inputs, read, previous)
     if unchanged is not None:
+        _save_parses(read, options.session)  # the stamps of files touched but not changed
         with build_lock(config):
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)

@@ -145,12 +145,18 @@ def test_a_no_change_build_reads_only_the_stamps(copy_site, monkeypatch) -> None
     assert tree_bytes(root / "site") == _clean_build(root)
 
 
-def test_one_edit_parses_one_file_and_renders_only_the_pages_showing_it(copy_site) -> None:
+def test_one_edit_parses_one_file_and_renders_only_the_pages_showing_it(copy_site, monkeypatch) -> None:
+    from briefgen.commands import build as build_module
+
     root = copy_site("example")
     first = _build(root)
     _edit_body(root)
+    validated: list[str] = []
+    real = build_module.to_dispatch
+    monkeypatch.setattr(build_module, "to_dispatch", lambda doc, *args: validated.append(doc.rel) or real(doc, *args))
     second = _build(root)
     assert second.parsed == 1
+    assert validated == ["content/nato-russia/nato-sends-written-proposals-to-russia.md"]  # the others come from the cache
     assert 0 < second.rendered < first.rendered / 2
     assert second.rendered + second.reused == first.rendered
 

@@ -95,3 +95,40 @@ def test_template_reads_are_kept_under_their_key(tmp_path: Path) -> None:
     assert len(calls) == 2
     (tmp_path / cache.READS_FILE).write_bytes(b"garbage")
     assert cache.template_reads_memo(tmp_path, "k2", compute) == first and len(calls) == 3
+
+
+def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: Path) -> None:
+    """What `to_dispatch` made is kept beside the parse and rebuilt equal, field for
+    field (offsets, events, extra keys, lines); another file name or tag is a miss."""
+    from zoneinfo import ZoneInfo
+
+    from briefgen.fields import to_dispatch
+    from briefgen.markdown import make_parser
+    from briefgen.read import parse_bytes
+
+    tz = ZoneInfo("Europe/Moscow")
+    texts = [
+        "---\ntitle: Talks\ndate: 2021-12-26\nactors: [NATO, Russia]\ntopics: [European security]\nthread: talks\n"
+        "source: {name: TASS, url: 'https://tass.com/x'}\nevents:\n  - {date: 2022-01-12, title: NATO-Russia Council}\n"
+        "related: [other]\nsummary: Short.\nmood: [tense, {level: 2}]\n---\nBody with *emphasis*.\n",
+        "---\ntitle: Later\ndate: 2022-01-10T09:30:00+01:00\nactors: [OSCE]\nlocation: Vienna\ndraft: true\n"
+        "former_slugs: [old-later]\n---\nThe first paragraph.\n",
+    ]
+    docs_cache = cache.DocCache(tmp_path, "k")
+    for i, text in enumerate(texts):
+        doc = parse_bytes(f"d{i}.md", text.encode(), make_parser())
+        dispatch, problems = to_dispatch(doc, tz, "registry")
+        assert dispatch is not None and not problems
+        docs_cache.put(doc)
+        assert docs_cache.validated(doc, "tag", tz) is None  # nothing kept yet
+        docs_cache.remember(doc, "tag", dispatch)
+        rebuilt = docs_cache.validated(doc, "tag", tz)
+        assert rebuilt == dispatch and repr(rebuilt) == repr(dispatch)  # repr shows each moment's time zone too
+        assert docs_cache.validated(doc, "another tag", tz) is None
+        renamed = parse_bytes(f"renamed{i}.md", text.encode(), make_parser())
+        assert docs_cache.validated(renamed, "tag", tz) is None  # the slug follows the file name
+    docs_cache.save()
+    reopened = cache.DocCache.open(tmp_path, "k")
+    for i, text in enumerate(texts):
+        doc = parse_bytes(f"d{i}.md", text.encode(), make_parser())
+        assert repr(reopened.validated(doc, "tag", tz)) == repr(to_dispatch(doc, tz, "registry")[0])
