@@ -39,7 +39,7 @@ from briefgen.model import Dispatch, Event, Label, RelatedLink, SourceRef
 from briefgen.read import LoadedDoc, Source
 
 MAGIC = b"briefgen-cache\n"
-FORMAT = 2
+FORMAT = 3
 DOCS_FILE_PATTERN = "docs-{}.bin"
 SHARDS = "0123456789abcdef"
 """Parses are kept in one file per first hex digit of their content hash."""
@@ -105,7 +105,7 @@ def _doc_entry(doc: LoadedDoc) -> tuple | None:
     if front is None or body is None or doc.problems:
         return None
     entry = (front.data, front.key_lines, front.body, front.body_line, front.item_lines,
-             body.html, body.first_paragraph, body.mentions, body.words, None)
+             body.html, body.first_paragraph, body.mentions, body.words, front.digest, None)
     try:
         marshal.dumps(entry)
     except ValueError:
@@ -116,10 +116,10 @@ def _doc_entry(doc: LoadedDoc) -> tuple | None:
 def _doc_from(rel: str, digest: str, entry: Any) -> LoadedDoc | None:
     """Rebuild a LoadedDoc; anything of the wrong shape counts as a miss."""
     try:
-        data, key_lines, body, body_line, item_lines, html, first, mentions, words, _ = entry
+        data, key_lines, body, body_line, item_lines, html, first, mentions, words, front_digest, _ = entry
         if not (isinstance(data, dict) and isinstance(html, str) and isinstance(body, str) and isinstance(words, int)):
             return None
-        front = FrontMatter(data, dict(key_lines), body, int(body_line), dict(item_lines))
+        front = FrontMatter(data, dict(key_lines), body, int(body_line), dict(item_lines), str(front_digest))
         return LoadedDoc(rel, digest, front, Rendered(html, str(first), tuple(mentions), words))
     except (TypeError, ValueError):
         return None
@@ -325,8 +325,11 @@ def related_memo(
     `remembered` (a session's `value`) keeps them in memory too."""
 
     def compute(ordered: Sequence[Dispatch], limit: int) -> Mapping[str, tuple[RelatedLink, ...]]:
-        features = repr((limit, [(d.slug, d.moment, d.date, d.actors, [t.key for t in d.topics], d.thread) for d in ordered]))
-        inputs = hashlib.blake2b(features.encode(), digest_size=16).hexdigest()
+        features = "\n".join(  # ids and keys are slugs, so neither separator occurs in them
+            f"{d.slug}\x1f{d.moment.isoformat()}\x1f{d.date}\x1f{'|'.join(d.actors)}\x1f{'|'.join(t.key for t in d.topics)}\x1f{d.thread}"
+            for d in ordered
+        )
+        inputs = hashlib.blake2b(f"{limit}\n{features}".encode(), digest_size=16).hexdigest()
         if remembered is not None:
             return remembered("related", inputs, lambda: _stored_or_computed(ordered, limit, inputs))
         return _stored_or_computed(ordered, limit, inputs)

@@ -120,20 +120,31 @@ class Digester:
         self.reads = reads
         self.global_part = _hash(global_part, _actors_and_groups(site))
         self._whole: str | None = None
-        self._home: str | None = None
-        self._actor: dict[str, str] = {}
+        self._parts: dict[tuple[str, ...], tuple[str, list[str]]] = {}
         self._year: dict[str, str] = {}
-        self._group: dict[tuple[str, str], str] = {}
-        self._token = {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
+        self.tokens = {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
+        """Each dispatch's slug and content hash, as page digests include it."""
         self._facets: dict[str, str] = {}
+        self._shown: list[str] | None = None
 
     def digest(self, spec: PageSpec) -> str:
+        return self.digest_and_shown(spec)[0]
+
+    def digest_and_shown(self, spec: PageSpec) -> tuple[str, str]:
+        """A page's digest, and the dispatches whose content it covers: their slugs, each
+        between two \\x1e, or `WHOLE` when it covers all of them. When no file changed
+        but in its body, only the pages showing a changed dispatch need a new digest."""
         kind = spec.context.get("kind", "")
         reads = self.reads.get(spec.template, frozenset({"?missing-template"}))
         part = KINDS.get(kind)
         if part is None or not reads <= COVERED.get(kind, PURE):
-            part = Digester.whole
-        return _hash(self.global_part, spec.path, spec.template, part(self, spec))
+            return _hash(self.global_part, spec.path, spec.template, self.whole(spec)), WHOLE
+        self._shown = []
+        try:
+            digest = _hash(self.global_part, spec.path, spec.template, part(self, spec))
+            return digest, "\x1e" + "\x1e".join(self._shown) + "\x1e"
+        finally:
+            self._shown = None
 
     def inputs_digest(self, name: str, inputs: str) -> str:
         """A non-HTML file job's digest: its own inputs, and what every output depends on."""
@@ -141,8 +152,23 @@ class Digester:
 
     def docs(self, slugs: Iterable[str | None]) -> str:
         """Each dispatch shown, by slug and content: a file renamed keeps its content, not its slug."""
-        token = self._token
-        return "\x1e".join(token.get(s) or s for s in slugs if s)
+        token, shown = self.tokens, [s for s in slugs if s]
+        if self._shown is not None:
+            self._shown += shown
+        return "\x1e".join(token.get(s) or s for s in shown)
+
+    def _part(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
+        """A part many pages share, made once; each page using it also shows what it shows."""
+        found = self._parts.get(key)
+        if found is None:
+            outer, self._shown = self._shown, []
+            try:
+                found = self._parts[key] = (make(), self._shown)
+            finally:
+                self._shown = outer
+        if self._shown is not None:
+            self._shown += found[1]
+        return found[0]
 
     def whole(self, spec: PageSpec) -> str:
         """The site model is made from the dispatch files, the registry and config (in the
@@ -178,14 +204,15 @@ class Digester:
         actors (its stats and co-appearance network follow from them, so an edit to a body
         leaves its other pages alone); its threads with their sizes; its events, and which
         of them are still ahead."""
-        if actor_id not in self._actor:
+        def make() -> str:
             stats = self.site.actor_stats[actor_id]
             facets = "\x1e".join(self._facet(s) for s in stats.dispatches)
             events = self.docs(e.dispatch for e in stats.events)
             threads = tuple((t, len(self.site.threads[t].dispatches)) for t in stats.threads)  # shown with their counts
             upcoming = tuple(e.uid for e in stats.events if e.date >= self.site.today)
-            self._actor[actor_id] = _hash(self.site.actors[actor_id], facets, events, threads, upcoming)
-        return self._actor[actor_id]
+            return _hash(self.site.actors[actor_id], facets, events, threads, upcoming)
+
+        return self._part(("actor", actor_id), make)
 
     def _facet(self, slug: str) -> str:
         """A dispatch's slug, date, thread and actors: what an actor's stats count."""
@@ -216,11 +243,8 @@ class Digester:
     def _group_part(self, kind: str, group: Group) -> str:
         """What every page of one topic, thread or source shows: the group, and its first and
         last dispatches (the span it covers)."""
-        key = (kind, group.key)
-        if key not in self._group:
-            ends = (group.dispatches[0], group.dispatches[-1]) if group.dispatches else ()
-            self._group[key] = _hash(group, self.docs(ends))
-        return self._group[key]
+        ends = (group.dispatches[0], group.dispatches[-1]) if group.dispatches else ()
+        return self._part((kind, group.key), lambda: _hash(group, self.docs(ends)))
 
     def home(self, spec: PageSpec) -> str:
         ctx = spec.context
@@ -228,14 +252,15 @@ class Digester:
 
     def _home_part(self) -> str:
         """The side column: upcoming events, recent threads with counts, most named actors, years."""
-        if self._home is None:
+        def make() -> str:
             s = self.site
             upcoming = tuple(e for e in s.events if e.date >= s.today)
             threads = tuple((g.key, len(g.dispatches)) for g in recent_threads(s))  # most recent first
             counts = tuple(sorted((len(st.dispatches), a) for a, st in s.actor_stats.items()))
             years = tuple((k, len(v)) for k, v in s.dates.items() if len(k) == 4)
-            self._home = _hash(upcoming, self.docs(e.dispatch for e in upcoming), threads, counts, years)
-        return self._home
+            return _hash(upcoming, self.docs(e.dispatch for e in upcoming), threads, counts, years)
+
+        return self._part(("home",), make)
 
     def plain(self, spec: PageSpec) -> str:
         """Pages that show only their own context: search, 404, redirects."""
@@ -247,6 +272,9 @@ def _actors_and_groups(site: Site) -> str:
     names = tuple((k, g.name) for groups in (site.topics, site.threads, site.sources) for k, g in groups.items())
     return _hash(tuple(site.actors.values()), names)
 
+
+WHOLE = "*"
+"""What a page digested from the whole site shows: every dispatch."""
 
 KINDS: Mapping[str, Callable[[Digester, PageSpec], str]] = {
     "dispatch": Digester.dispatch,

@@ -6,6 +6,7 @@ problem can point at the exact line the user has to edit.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ class FrontMatter:
     body: str
     body_line: int
     item_lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    digest: str = ""
+    """A hash of the YAML as written: what a dispatch is beyond its body."""
 
 
 class FrontMatterError(Exception):
@@ -90,6 +93,7 @@ def split(text: str) -> FrontMatter:
         body=body,
         body_line=body_line,
         item_lines=items,
+        digest=hashlib.blake2b(yaml_text.encode(), digest_size=16).hexdigest(),
     )
 
 

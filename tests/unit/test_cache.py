@@ -132,3 +132,28 @@ def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: 
     for i, text in enumerate(texts):
         doc = parse_bytes(f"d{i}.md", text.encode(), make_parser())
         assert repr(reopened.validated(doc, "tag", tz)) == repr(to_dispatch(doc, tz, "registry")[0])
+
+
+def test_a_page_shows_the_dispatches_of_the_parts_it_shares(tmp_path: Path) -> None:
+    """A topic's second page lists only its oldest dispatch but covers the topic's span,
+    from the newest: both are among the dispatches it shows, each time a page uses the
+    shared part. Pages of a site's own template that reads anything show every dispatch."""
+    from briefgen.commands.build import BuildOptions, _global_part, _templates, _work, load_site
+    from briefgen.config import load_config
+    from briefgen.digests import WHOLE, Digester
+    from tests.conftest import dispatch, write_site
+
+    files = {"config.yaml": "title: T\nper_page: 2\n"}
+    for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
+        files[f"content/d{i}.md"] = dispatch(date=day, topics="[security]")
+    root = write_site(tmp_path, files)
+    config = load_config(root / "config.yaml", {})
+    options, global_part = BuildOptions(cache=False), _global_part(config)
+    templates = _templates(config, options, global_part)
+    work = _work(config, options, load_site(config).site, global_part, templates)
+    digester = Digester(work.site, templates.checked(), global_part)
+    second = next(s for s in work.specs if s.path == "topics/security/page/2/")
+    for _ in range(2):  # the second time the shared part is remembered
+        assert set(digester.digest_and_shown(second)[1].strip("\x1e").split("\x1e")) == {"d0", "d2"}
+    reads = {**templates.checked(), "topic.html": frozenset({"site.*"})}
+    assert Digester(work.site, reads, global_part).digest_and_shown(second)[1] == WHOLE
