@@ -239,16 +239,20 @@ class DocCache:
         zone and the registry, which validation also reads): rebuilt from plain values
         in a fifth of the time validating takes."""
         entry = self.entries.get(doc.digest)
-        kept = entry[-1] if entry is not None else None
-        if not isinstance(kept, tuple) or len(kept) != 3 or kept[:2] != (doc.rel, tag):
+        kept = entry[-1].get(doc.rel) if entry is not None and isinstance(entry[-1], dict) else None
+        if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != tag:
             return None
-        return _dispatch_from(kept[2], entry, doc.rel, tz)  # type: ignore[arg-type]
+        return _dispatch_from(kept[1], entry, doc.rel, tz)  # type: ignore[arg-type]
 
     def remember(self, doc: LoadedDoc, tag: str, dispatch: Dispatch) -> None:
-        """Keep a file's validated dispatch beside its parse, for `validated`."""
+        """Keep a file's validated dispatch beside its parse, for `validated`, by file name:
+        two files with the same bytes are two dispatches. What was kept under another tag goes."""
         entry = self.entries.get(doc.digest)
         if entry is not None:
-            self.entries[doc.digest] = (*entry[:-1], (doc.rel, tag, _dispatch_plain(dispatch)))
+            before = entry[-1] if isinstance(entry[-1], dict) else {}
+            kept = {rel: value for rel, value in before.items() if isinstance(value, tuple) and value[:1] == (tag,)}
+            kept[doc.rel] = (tag, _dispatch_plain(dispatch))
+            self.entries[doc.digest] = (*entry[:-1], kept)
             self.changed_shards.add(doc.digest[:1])
 
     def stamp(self, sources: list[Source], digests: dict[str, str], now_ns: int, force: bool = False) -> None:
@@ -285,15 +289,16 @@ def _pages_path(folder: Path, output: Path) -> Path:
     return folder / f"pages-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}.bin"
 
 
-def load_pages(folder: Path, key: str, output: Path) -> dict[str, tuple[str, int]]:
-    """Output path → (digest, size) of each page the last build wrote into `output`."""
+def load_pages(folder: Path, key: str, output: Path) -> dict[str, Any]:
+    """The record of the last build into `output`: output path → digest of each page, and
+    under keys starting with \\0 its files, static files, counts and what its digests used."""
     stored = read_blob(_pages_path(folder, output), key)
     if not isinstance(stored, dict) or stored.get("output") != str(output) or not isinstance(stored.get("pages"), dict):
         return {}
     return stored["pages"]
 
 
-def save_pages(folder: Path, key: str, output: Path, pages: dict[str, tuple[str, int]]) -> None:
+def save_pages(folder: Path, key: str, output: Path, pages: dict[str, Any]) -> None:
     path = _pages_path(folder, output)
     write_blob(path, key, {"output": str(output), "pages": pages})
     records = sorted(folder.glob("pages-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)

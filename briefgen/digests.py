@@ -6,6 +6,13 @@ kind's digest covers what that kind's templates can read: the dispatches it list
 "today" where upcoming events are shown. Template names, config, the code and every actor
 and group name are in a global part shared by all pages.
 
+What each page shows of the dispatches' content goes through `Digester.docs`, which also
+notes the slugs: the build compares the "structure" (every file's path and front matter,
+the registry, config, templates, code and day) with the last build's, and when it is the
+same, only the pages showing a dispatch whose content changed are digested again. So a
+value made from a body (its HTML, summary, word count) must reach a digest only through
+`docs`, never through a part made from the structure.
+
 The templates are checked for what they read (their Jinja syntax tree: globals, context
 keys, `site.ATTRIBUTE`). A page whose templates read anything its kind's digest does not
 cover — a site's own template, a new template global — gets a digest of the whole site
@@ -120,7 +127,9 @@ class Digester:
         self.reads = reads
         self.global_part = _hash(global_part, _actors_and_groups(site))
         self._whole: str | None = None
-        self._parts: dict[tuple[str, ...], tuple[str, list[str]]] = {}
+        self._parts: dict[str, str] = {}
+        self.parts_shown: dict[str, str] = {}
+        """What each shared part shows, as `digest_and_shown` lists it, by the part's name."""
         self._year: dict[str, str] = {}
         self.tokens = {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
         """Each dispatch's slug and content hash, as page digests include it."""
@@ -131,9 +140,10 @@ class Digester:
         return self.digest_and_shown(spec)[0]
 
     def digest_and_shown(self, spec: PageSpec) -> tuple[str, str]:
-        """A page's digest, and the dispatches whose content it covers: their slugs, each
-        between two \\x1e, or `WHOLE` when it covers all of them. When no file changed
-        but in its body, only the pages showing a changed dispatch need a new digest."""
+        """A page's digest, and what it shows whose content its digest covers: the slugs
+        of dispatches and the names of the shared parts it uses (see `parts_shown`), each
+        between two separators (\\x1e); `WHOLE` when it covers every dispatch. When no file
+        changed but in its body, only the pages showing a changed dispatch need a new digest."""
         kind = spec.context.get("kind", "")
         reads = self.reads.get(spec.template, frozenset({"?missing-template"}))
         part = KINDS.get(kind)
@@ -142,7 +152,7 @@ class Digester:
         self._shown = []
         try:
             digest = _hash(self.global_part, spec.path, spec.template, part(self, spec))
-            return digest, "\x1e" + "\x1e".join(self._shown) + "\x1e"
+            return digest, _listed(self._shown)
         finally:
             self._shown = None
 
@@ -157,18 +167,21 @@ class Digester:
             self._shown += shown
         return "\x1e".join(token.get(s) or s for s in shown)
 
-    def _part(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
-        """A part many pages share, made once; each page using it also shows what it shows."""
-        found = self._parts.get(key)
+    def _part(self, name: str, make: Callable[[], str]) -> str:
+        """A part many pages share, made once. A page using it lists the part's name among
+        what it shows, and `parts_shown` what the part shows: an actor's events are listed
+        once, not on each of its pages."""
+        found = self._parts.get(name)
         if found is None:
             outer, self._shown = self._shown, []
             try:
-                found = self._parts[key] = (make(), self._shown)
+                found = self._parts[name] = make()
+                self.parts_shown[name] = _listed(self._shown)
             finally:
                 self._shown = outer
         if self._shown is not None:
-            self._shown += found[1]
-        return found[0]
+            self._shown.append(name)
+        return found
 
     def whole(self, spec: PageSpec) -> str:
         """The site model is made from the dispatch files, the registry and config (in the
@@ -212,7 +225,7 @@ class Digester:
             upcoming = tuple(e.uid for e in stats.events if e.date >= self.site.today)
             return _hash(self.site.actors[actor_id], facets, events, threads, upcoming)
 
-        return self._part(("actor", actor_id), make)
+        return self._part(f"@actor/{actor_id}", make)
 
     def _facet(self, slug: str) -> str:
         """A dispatch's slug, date, thread and actors: what an actor's stats count."""
@@ -244,7 +257,7 @@ class Digester:
         """What every page of one topic, thread or source shows: the group, and its first and
         last dispatches (the span it covers)."""
         ends = (group.dispatches[0], group.dispatches[-1]) if group.dispatches else ()
-        return self._part((kind, group.key), lambda: _hash(group, self.docs(ends)))
+        return self._part(f"@{kind}/{group.key}", lambda: _hash(group, self.docs(ends)))
 
     def home(self, spec: PageSpec) -> str:
         ctx = spec.context
@@ -260,7 +273,7 @@ class Digester:
             years = tuple((k, len(v)) for k, v in s.dates.items() if len(k) == 4)
             return _hash(upcoming, self.docs(e.dispatch for e in upcoming), threads, counts, years)
 
-        return self._part(("home",), make)
+        return self._part("@home", make)
 
     def plain(self, spec: PageSpec) -> str:
         """Pages that show only their own context: search, 404, redirects."""
@@ -271,6 +284,11 @@ def _actors_and_groups(site: Site) -> str:
     """Every actor record and group name: any page may show any of them by name."""
     names = tuple((k, g.name) for groups in (site.topics, site.threads, site.sources) for k, g in groups.items())
     return _hash(tuple(site.actors.values()), names)
+
+
+def _listed(names: Iterable[str]) -> str:
+    """Slugs and part names, each between two separators, so `"\\x1e" + name + "\\x1e"` finds one."""
+    return "\x1e" + "\x1e".join(names) + "\x1e"
 
 
 WHOLE = "*"

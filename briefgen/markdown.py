@@ -149,8 +149,9 @@ def _plain(children: list[Token]) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
-_UNLINKED = re.compile(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>|<[^>]*>")
-"""What is never linked, in rendered HTML: links, code, headings, and every tag itself.
+_UNLINKED = re.compile(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>|<[^>]*>|&(?:amp|lt|gt|quot);")
+"""What is never linked, in rendered HTML: links, code, headings, every tag itself, and
+the escapes markdown-it writes (an actor named "amp" is not found inside `&amp;`).
 Markdown-it escapes `<` and `>` in text and attributes, so a `<` always starts a tag."""
 
 

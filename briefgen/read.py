@@ -112,7 +112,7 @@ def content_digest(data: bytes) -> str:
 
 
 def load_all(
-    sources: Sequence[Source], md: Parser, cache: "DocCache | None" = None, meanwhile: Callable[[], None] | None = None,
+    sources: Sequence[Source], parser: Parser, cache: "DocCache | None" = None, meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[LoadedDoc], int]:
     """Every source parsed, in order, and how many were parsed (the rest came from the cache).
 
@@ -141,7 +141,7 @@ def load_all(
                 continue
         docs[source.rel] = doc
         digests[source.rel] = doc.digest
-    for doc in _parse_many(todo, md, meanwhile):
+    for doc in _parse_many(todo, parser, meanwhile):
         docs[doc.rel] = doc
         if cache and not doc.problems:
             cache.put(doc)
@@ -155,15 +155,15 @@ PARSE_PER_WORKER = 200
 """Below this many files per process, forking costs more than it saves."""
 
 
-def _parse_many(todo: list[tuple[str, bytes]], md: Parser, meanwhile: Callable[[], None] | None) -> list[LoadedDoc]:
+def _parse_many(todo: list[tuple[str, bytes]], parser: Parser, meanwhile: Callable[[], None] | None) -> list[LoadedDoc]:
     def parse(part: Sequence[tuple[str, bytes]]) -> list[LoadedDoc]:
-        return [parse_bytes(rel, data, md) for rel, data in part]
+        return [parse_bytes(rel, data, parser) for rel, data in part]
 
     workers = parallel.worker_count(len(todo), PARSE_PER_WORKER)
     return [doc for part in parallel.fork_map(parse, todo, workers, meanwhile) for doc in part]
 
 
-def parse_bytes(rel: str, data: bytes, md: Parser) -> LoadedDoc:
+def parse_bytes(rel: str, data: bytes, parser: Parser) -> LoadedDoc:
     """Parse a dispatch from its bytes (pure, so results can be cached by digest)."""
     digest = content_digest(data)
     try:
@@ -181,7 +181,7 @@ def parse_bytes(rel: str, data: bytes, md: Parser) -> LoadedDoc:
         line = front.body_line + front.body.count("\n", 0, control[0])
         return LoadedDoc(rel, digest, front, None, (Problem(rel, line, f"the body {control[1]}"),))
     try:
-        body = render(md, front.body)
+        body = render(parser, front.body)
     except RecursionError:
         line = front.body_line
         return LoadedDoc(rel, digest, front, None, (Problem(rel, line, "Markdown nested too deeply to render"),))

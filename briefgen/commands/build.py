@@ -410,11 +410,15 @@ def _work(
 STRUCTURE_KEY = "\0structure"
 TOKENS_KEY = "\0tokens"
 SHOWN_KEY = "\0shown"
+PARTS_KEY = "\0parts"
+FEW_CHANGED = 50
+"""Above this many dispatches with new content, every page is digested: checking each
+page's list for each of them would cost more."""
 
 
 def _page_digests(digester: Digester, specs: Sequence[PageSpec], structure: str, previous: dict) -> dict[str, object]:
     """Each page's digest by output path, and for the next build: the structure, each
-    dispatch's content token and the dispatches each page shows.
+    dispatch's content token and the dispatches each page and shared part shows.
 
     When the last build into this output had the same structure (every file's path and
     front matter, the registry, config, templates, code and day), only bodies changed:
@@ -423,17 +427,19 @@ def _page_digests(digester: Digester, specs: Sequence[PageSpec], structure: str,
     structure = hashlib.blake2b(f"{structure}|{digester.global_part}|{digester.site.today}".encode(), digest_size=16).hexdigest()
     tokens = digester.tokens
     kept: dict[str, object] = {STRUCTURE_KEY: structure, TOKENS_KEY: tokens}
-    shown_before, tokens_before = previous.get(SHOWN_KEY), previous.get(TOKENS_KEY)
-    if previous.get(STRUCTURE_KEY) == structure and isinstance(shown_before, dict) and isinstance(tokens_before, dict):
-        marks = [f"\x1e{slug}\x1e" for slug, token in tokens.items() if tokens_before.get(slug) != token]
-        digests = _digests_since(digester, specs, previous, shown_before, marks)
+    before = {key: previous.get(key) for key in (TOKENS_KEY, SHOWN_KEY, PARTS_KEY)}
+    if structure and previous.get(STRUCTURE_KEY) == structure and all(isinstance(v, dict) for v in before.values()):
+        marks = [f"\x1e{slug}\x1e" for slug, token in tokens.items() if before[TOKENS_KEY].get(slug) != token]
+        parts = before[PARTS_KEY]
+        marks += [f"\x1e{name}\x1e" for name, shown in parts.items() if any(m in shown for m in marks)]
+        digests = _digests_since(digester, specs, previous, before[SHOWN_KEY], marks) if len(marks) <= FEW_CHANGED else None
         if digests is not None:
-            return {**digests, **kept, SHOWN_KEY: shown_before}
+            return {**digests, **kept, SHOWN_KEY: before[SHOWN_KEY], PARTS_KEY: parts}
     digests, shown = {}, {}
     for spec in specs:
         path = Urls.output(spec.path)
         digests[path], shown[path] = digester.digest_and_shown(spec)
-    return {**digests, **kept, SHOWN_KEY: shown}
+    return {**digests, **kept, SHOWN_KEY: shown, PARTS_KEY: digester.parts_shown}
 
 
 def _digests_since(digester: Digester, specs: Sequence[PageSpec], previous: dict, shown_before: dict, marks: list[str]) -> dict[str, str] | None:

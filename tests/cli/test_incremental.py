@@ -357,3 +357,50 @@ def test_a_body_edit_off_an_actors_first_page_leaves_it_alone(make_site) -> None
     assert first_page.stat().st_ino == inodes[first_page]
     assert second_page.stat().st_ino != inodes[second_page]
     assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_a_body_edit_reaches_pages_through_the_parts_they_share(make_site) -> None:
+    """A topic's pages all cover its span, from its newest dispatch: after an edit to that
+    dispatch's body alone, the second page, which does not list it, is digested and made
+    again too (the digests say so; the shortcut for body edits must agree)."""
+    from tests.conftest import dispatch
+
+    files = {"config.yaml": "title: T\nper_page: 2\n"}
+    for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
+        files[f"content/d{i}.md"] = dispatch(title=f"D{i}", date=day, topics="[security]")
+    root = make_site(files)
+    _build(root)
+    second_page = root / "site/topics/security/page/2/index.html"
+    inode = second_page.stat().st_ino
+    newest = root / "content/d0.md"
+    newest.write_text(newest.read_text(encoding="utf-8") + "\nA late correction.\n", encoding="utf-8")
+    _build(root)
+    assert second_page.stat().st_ino != inode
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_a_new_day_moves_events_out_of_upcoming_without_an_edit(make_site, monkeypatch) -> None:
+    """Nothing changed but the day: an event that was ahead is past now, and every page
+    that showed it as upcoming says so, as a clean build on that day does."""
+    import datetime as dt
+    import types
+
+    from briefgen.commands import build as build_module
+    from tests.conftest import dispatch
+
+    def on(day: dt.date) -> None:
+        clock = types.SimpleNamespace(now=lambda tz=None: dt.datetime.combine(day, dt.time(12), tz))
+        monkeypatch.setattr(build_module, "dt", types.SimpleNamespace(datetime=clock, date=dt.date))
+
+    events = "[{date: 2030-05-02, title: A summit}]"
+    root = make_site({"config.yaml": "title: T\n", "content/d0.md": dispatch(title="D0", date="2030-04-01", events=events),
+                      "content/d1.md": dispatch(title="D1", date="2030-04-02", actors="[Russia]")})
+    on(dt.date(2030, 5, 1))
+    _build(root)
+    home = root / "site/index.html"
+    assert "A summit" in home.read_text(encoding="utf-8")
+    before = home.read_bytes()
+    on(dt.date(2030, 5, 3))
+    _build(root)
+    assert home.read_bytes() != before
+    assert tree_bytes(root / "site") == _clean_build(root)

@@ -167,13 +167,14 @@ def test_actor_pattern_finds_what_a_lookbehind_first_pattern_finds(names: list[s
     assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in reference.finditer(text)]
 
 
-MARKDOWN_CHARS = "NATO Lavrov&<>\"'*_`[]()#!|-\n.x:/"
+MARKDOWN_CHARS = "NATO Lavrov&<>\"'*_`[]()#!|-\n.x:/mp;"
 
 
 @given(st.text(alphabet=MARKDOWN_CHARS, max_size=120))
 @settings(max_examples=400, deadline=None)
 @example("[NATO](x) NATO `Lavrov` Lavrov")
 @example("# NATO\n\nA&<NATO> ![NATO](x \"Lavrov\")\n\n    Lavrov\n")
+@example("a & b < c, amp")
 def test_actor_links_only_add_anchors_outside_links_code_and_headings(text: str) -> None:
     """Linking actors in a rendered body changes nothing but adding anchors around text:
     taking them out gives the unlinked body back, and none sits inside a link, code, a
@@ -182,14 +183,17 @@ def test_actor_links_only_add_anchors_outside_links_code_and_headings(text: str)
 
     from briefgen import markdown
 
-    names = {"NATO": ("nato", "/actors/nato/"), "Lavrov": ("lavrov", "/actors/lavrov/"), "A&": ("amp", "/actors/amp/")}
+    names = {"NATO": ("nato", "/actors/nato/"), "Lavrov": ("lavrov", "/actors/lavrov/"), "A&": ("ampersand", "/actors/ampersand/"),
+             "amp": ("amp", "/actors/amp/")}
     plain = markdown.render(markdown.make_parser(), text)
     linked = markdown.render(markdown.make_parser(markdown.ActorLinks(names)), text)
     anchor = re.compile(r'<a href="/actors/([a-z]+)/" class="actor-link">(.*?)</a>')
     assert anchor.sub(r"\2", linked.html) == plain.html
     assert [m.group(1) for m in anchor.finditer(linked.html)] == list(linked.mentions)
     assert len(set(linked.mentions)) == len(linked.mentions)
+    assert not re.search(r"&(?!(?:amp|lt|gt|quot);)", linked.html), "an escape cut in two"
     for match in anchor.finditer(linked.html):
         before = linked.html[: match.start()]
+        assert before.rfind("<") < before.rfind(">") or "<" not in before, "inside a tag"
         for tag in ("a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"):
             assert len(re.findall(rf"<{tag}[\s>]", before)) == before.count(f"</{tag}>"), tag

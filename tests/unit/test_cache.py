@@ -100,9 +100,16 @@ def test_template_reads_are_kept_under_their_key(tmp_path: Path) -> None:
 def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: Path) -> None:
     """What `to_dispatch` made is kept beside the parse and rebuilt equal, field for
     field (offsets, events, extra keys, lines); another file name or tag is a miss."""
+    import dataclasses
     from zoneinfo import ZoneInfo
 
     from briefgen.fields import to_dispatch
+    from briefgen.model import Dispatch
+
+    kept_fields = {"slug", "title", "actors", "topics", "thread", "related", "location", "source", "summary",
+                   "summary_given", "events", "draft", "former_slugs", "extra", "digest", "line_of"}
+    from_the_parse = {"date", "moment", "path", "body_html", "mentions", "words"}
+    assert {f.name for f in dataclasses.fields(Dispatch)} == kept_fields | from_the_parse, "a new field must be kept too"
     from briefgen.markdown import make_parser
     from briefgen.read import parse_bytes
 
@@ -127,6 +134,9 @@ def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: 
         assert docs_cache.validated(doc, "another tag", tz) is None
         renamed = parse_bytes(f"renamed{i}.md", text.encode(), make_parser())
         assert docs_cache.validated(renamed, "tag", tz) is None  # the slug follows the file name
+        twin = parse_bytes(f"twin{i}.md", text.encode(), make_parser())  # the same bytes under another name
+        docs_cache.remember(twin, "tag", to_dispatch(twin, tz, "registry")[0])
+        assert docs_cache.validated(doc, "tag", tz) == dispatch
     docs_cache.save()
     reopened = cache.DocCache.open(tmp_path, "k")
     for i, text in enumerate(texts):
@@ -136,8 +146,8 @@ def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: 
 
 def test_a_page_shows_the_dispatches_of_the_parts_it_shares(tmp_path: Path) -> None:
     """A topic's second page lists only its oldest dispatch but covers the topic's span,
-    from the newest: both are among the dispatches it shows, each time a page uses the
-    shared part. Pages of a site's own template that reads anything show every dispatch."""
+    from the newest: it shows the oldest and the topic's shared part, which shows both,
+    the second time too. Pages of a site's own template that reads anything show every dispatch."""
     from briefgen.commands.build import BuildOptions, _global_part, _templates, _work, load_site
     from briefgen.config import load_config
     from briefgen.digests import WHOLE, Digester
@@ -154,6 +164,7 @@ def test_a_page_shows_the_dispatches_of_the_parts_it_shares(tmp_path: Path) -> N
     digester = Digester(work.site, templates.checked(), global_part)
     second = next(s for s in work.specs if s.path == "topics/security/page/2/")
     for _ in range(2):  # the second time the shared part is remembered
-        assert set(digester.digest_and_shown(second)[1].strip("\x1e").split("\x1e")) == {"d0", "d2"}
+        assert set(digester.digest_and_shown(second)[1].strip("\x1e").split("\x1e")) == {"d2", "@topic/security"}
+    assert set(digester.parts_shown["@topic/security"].strip("\x1e").split("\x1e")) == {"d0", "d2"}
     reads = {**templates.checked(), "topic.html": frozenset({"site.*"})}
     assert Digester(work.site, reads, global_part).digest_and_shown(second)[1] == WHOLE
