@@ -133,6 +133,9 @@ class Digester:
         self._year: dict[str, str] = {}
         self.tokens = {d.slug: f"{d.slug}\x1f{d.digest}" for d in site.dispatches}
         """Each dispatch's slug and content hash, as page digests include it."""
+        self.numbers = {d.slug: str(i) for i, d in enumerate(site.dispatches)}
+        """Each dispatch's place in the site, as `digest_and_shown` lists it (shorter than
+        its slug; the same from build to build while the structure is)."""
         self._facets: dict[str, str] = {}
         self._shown: list[str] | None = None
 
@@ -140,7 +143,7 @@ class Digester:
         return self.digest_and_shown(spec)[0]
 
     def digest_and_shown(self, spec: PageSpec) -> tuple[str, str]:
-        """A page's digest, and what it shows whose content its digest covers: the slugs
+        """A page's digest, and what it shows whose content its digest covers: the numbers
         of dispatches and the names of the shared parts it uses (see `parts_shown`), each
         between two separators (\\x1e); `WHOLE` when it covers every dispatch. When no file
         changed but in its body, only the pages showing a changed dispatch need a new digest."""
@@ -164,7 +167,8 @@ class Digester:
         """Each dispatch shown, by slug and content: a file renamed keeps its content, not its slug."""
         token, shown = self.tokens, [s for s in slugs if s]
         if self._shown is not None:
-            self._shown += shown
+            numbers = self.numbers
+            self._shown += [numbers.get(s, s) for s in shown]
         return "\x1e".join(token.get(s) or s for s in shown)
 
     def _part(self, name: str, make: Callable[[], str]) -> str:
@@ -197,14 +201,14 @@ class Digester:
         them: how many dispatches cite its source, and which of its events are ahead."""
         d, links = spec.context["d"], spec.context["links"]
         site = self.site
-        thread = site.threads[d.thread].dispatches if d.thread else ()
+        thread = self._part(f"@members/{d.thread}", lambda: self.docs(site.threads[d.thread].dispatches)) if d.thread else ""
         computed = " ".join(f"{r.slug}:{r.score}" for r in links.computed)
         cited = len(site.sources[d.source.key].dispatches) if d.source else 0
         upcoming = tuple(e.date >= site.today for e in d.events)
         return _hash(
             cited, upcoming,
             links.previous or "", links.next or "", ",".join(links.related), ",".join(links.referenced_by), computed,
-            spec.context.get("newest_in_thread") or "", self.docs((d.slug, *thread)), self.docs(links.related),
+            spec.context.get("newest_in_thread") or "", self.docs((d.slug,)), thread, self.docs(links.related),
             self.docs(links.referenced_by), self.docs(r.slug for r in links.computed),
         )
 
@@ -287,7 +291,7 @@ def _actors_and_groups(site: Site) -> str:
 
 
 def _listed(names: Iterable[str]) -> str:
-    """Slugs and part names, each between two separators, so `"\\x1e" + name + "\\x1e"` finds one."""
+    """Dispatch numbers and part names, each between two separators, so `"\\x1e" + name + "\\x1e"` finds one."""
     return "\x1e" + "\x1e".join(names) + "\x1e"
 
 

@@ -429,7 +429,7 @@ def _page_digests(digester: Digester, specs: Sequence[PageSpec], structure: str,
     kept: dict[str, object] = {STRUCTURE_KEY: structure, TOKENS_KEY: tokens}
     before = {key: previous.get(key) for key in (TOKENS_KEY, SHOWN_KEY, PARTS_KEY)}
     if structure and previous.get(STRUCTURE_KEY) == structure and all(isinstance(v, dict) for v in before.values()):
-        marks = [f"\x1e{slug}\x1e" for slug, token in tokens.items() if before[TOKENS_KEY].get(slug) != token]
+        marks = [f"\x1e{digester.numbers[slug]}\x1e" for slug, token in tokens.items() if before[TOKENS_KEY].get(slug) != token]
         parts = before[PARTS_KEY]
         marks += [f"\x1e{name}\x1e" for name, shown in parts.items() if any(m in shown for m in marks)]
         digests = _digests_since(digester, specs, previous, before[SHOWN_KEY], marks) if len(marks) <= FEW_CHANGED else None
