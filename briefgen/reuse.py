@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -22,6 +24,8 @@ from typing import Iterable, Mapping
 from briefgen import write
 from briefgen.cache import code_fingerprint, load_pages, save_pages
 from briefgen.config import Config
+from briefgen.errors import ContentErrors
+from briefgen.lock import build_lock
 from briefgen.feeds import FileJob
 from briefgen.pages import PageSpec
 from briefgen.urls import Urls
@@ -205,6 +209,54 @@ def keep_spare(config: Config, output: Path, old: Path | None, record: dict) -> 
             write.discard(old, trash)
             return
     save_pages(config.cache_dir, code_fingerprint(), spare, record)
+
+
+SPARE_AHEAD_FILES = 5000
+"""From this many files, a site with no spare gets one made in the background."""
+
+
+def spare_ahead(config: Config, output: Path, files: int) -> None:
+    """After a build that left no spare (the first into `output`), start a detached process
+    that makes one (`make_spare`), so the next build changes only what it must instead of
+    linking every file into a fresh folder (0.2 s of a 2 s rebuild at 10,000 dispatches).
+    Small sites link fast enough: none is made for them."""
+    if files < SPARE_AHEAD_FILES or write.spare_for(config.cache_dir, output).exists():
+        return
+    code = "import sys; from pathlib import Path; from briefgen import reuse; reuse.make_spare(Path(sys.argv[1]), Path(sys.argv[2]))"
+    subprocess.Popen(
+        [sys.executable, "-c", code, str(config.root), str(output)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def make_spare(root: Path, output: Path) -> None:
+    """The spare of `output`: every file of its site hard-linked into a new folder, which
+    becomes the spare, with the site's record, if the output is still that site. The
+    files are linked without the project's lock (a live site's files never change; if it
+    is replaced meanwhile, its marker says so); only the check and the rename hold it."""
+    config = Config(root=root)
+    spare, record = write.spare_for(config.cache_dir, output), load_pages(config.cache_dir, code_fingerprint(), output)
+    marker = record.get(MARKER_KEY)
+    if spare.exists() or marker is None or marker != marker_id(output):
+        return
+    folder = spare.with_name(f"{spare.name}.{os.getpid()}.tmp")
+    made: set[str] = set()
+    try:
+        os.makedirs(folder)
+        if not all(_link(os.fspath(output), os.fspath(folder), rel, made, True) for rel in sorted(recorded_files(record))):
+            raise OSError("a file of the site went away")
+        (folder / write.MARKER).write_bytes(b"")
+        with build_lock(config, wait=SPARE_LOCK_WAIT):
+            if spare.exists() or marker_id(output) != marker:
+                raise OSError("a build came first")
+            save_pages(config.cache_dir, code_fingerprint(), spare, {**record, MARKER_KEY: marker_id(folder)})
+            os.rename(folder, spare)
+    except (ContentErrors, OSError):
+        shutil.rmtree(folder, ignore_errors=True)  # the next build links the files itself
+
+
+SPARE_LOCK_WAIT = 2.0
+"""How long `make_spare` waits for a build to finish before it gives up."""
 
 
 def mark(config: Config, output: Path, folder: Path, record: dict | None) -> None:

@@ -325,6 +325,8 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     stages["digest"] = time.perf_counter() - started - sum(stages.values())
     with build_lock(config):  # a concurrent build must not clean or swap under this one
         count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs})
+    if options.cache:
+        reuse.spare_ahead(config, output, count)
     seconds = time.perf_counter() - started
     stages["render+write"] = seconds - sum(stages.values())
     return BuildResult(

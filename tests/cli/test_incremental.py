@@ -404,3 +404,49 @@ def test_a_new_day_moves_events_out_of_upcoming_without_an_edit(make_site, monke
     _build(root)
     assert home.read_bytes() != before
     assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_a_large_first_build_leaves_a_spare_made_in_the_background(copy_site, monkeypatch) -> None:
+    """After the first build of a site large enough, a detached process links the site
+    into a spare; the next build fills that spare in place of a fresh folder."""
+    import os
+    import time
+
+    from briefgen import reuse
+
+    root = copy_site("example")
+    monkeypatch.setattr(reuse, "SPARE_AHEAD_FILES", 1)
+    _build(root)
+    deadline = time.monotonic() + 30
+    while not list((root / ".briefgen-cache").glob("spare-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    spare = _spare(root)
+    folder = os.stat(spare).st_ino
+    assert (spare / "index.html").stat().st_ino == (root / "site/index.html").stat().st_ino  # linked, not copied
+    _edit_body(root)
+    _build(root)
+    assert os.stat(root / "site").st_ino == folder
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
+def test_a_spare_is_not_made_from_a_site_replaced_meanwhile(copy_site) -> None:
+    from briefgen import reuse
+
+    root = copy_site("example")
+    _build(root)
+    output = (root / "site").resolve()
+    (output / ".briefgen-output").unlink()  # what another build's swap does to the marker
+    (output / ".briefgen-output").write_bytes(b"")
+    reuse.make_spare(root, output)
+    assert not list((root / ".briefgen-cache").glob("spare-*"))
+    assert not list((root / ".briefgen-cache").glob("*.tmp"))
+
+
+def test_a_small_site_starts_no_background_process(copy_site, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"started {args}")
+
+    from briefgen import reuse
+
+    monkeypatch.setattr(reuse.subprocess, "Popen", refuse)
+    _build(copy_site("example"))
