@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -223,10 +221,7 @@ def spare_ahead(config: Config, output: Path, files: int) -> None:
     if files < SPARE_AHEAD_FILES or write.spare_for(config.cache_dir, output).exists():
         return
     code = "import sys; from pathlib import Path; from briefgen import reuse; reuse.make_spare(Path(sys.argv[1]), Path(sys.argv[2]))"
-    subprocess.Popen(
-        [sys.executable, "-c", code, str(config.root), str(output)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+    write.detach(code, str(config.root), str(output))
 
 
 def make_spare(root: Path, output: Path) -> None:
@@ -245,11 +240,10 @@ def make_spare(root: Path, output: Path) -> None:
         os.makedirs(folder)
         if not all(_link(os.fspath(output), os.fspath(folder), rel, made, True) for rel in sorted(recorded_files(record))):
             raise OSError("a file of the site went away")
-        (folder / write.MARKER).write_bytes(b"")
         with build_lock(config, wait=SPARE_LOCK_WAIT):
             if spare.exists() or marker_id(output) != marker:
                 raise OSError("a build came first")
-            save_pages(config.cache_dir, code_fingerprint(), spare, {**record, MARKER_KEY: marker_id(folder)})
+            mark(config, spare, folder, record)
             os.rename(folder, spare)
     except (ContentErrors, OSError):
         shutil.rmtree(folder, ignore_errors=True)  # the next build links the files itself

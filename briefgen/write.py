@@ -85,9 +85,14 @@ def discard(folder: Path, trash: Path) -> None:
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
         return
-    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    detach("import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(trash))
+
+
+def detach(code: str, *args: str) -> None:
+    """Run Python `code` with `args` in a process of its own that outlives this one and
+    says nothing: housekeeping the build does not wait for."""
     subprocess.Popen(
-        [sys.executable, "-c", code, str(trash)],
+        [sys.executable, "-c", code, *args],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
 

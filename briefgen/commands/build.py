@@ -426,11 +426,12 @@ def _page_digests(digester: Digester, specs: Sequence[PageSpec], structure: str,
     front matter, the registry, config, templates, code and day), only bodies changed:
     a page showing none of the changed dispatches keeps its recorded digest. Digesting
     every page was a sixth of a one-edit build at 10,000 dispatches."""
+    known = bool(structure)  # without one (a caller that has no read files), every page is digested
     structure = hashlib.blake2b(f"{structure}|{digester.global_part}|{digester.site.today}".encode(), digest_size=16).hexdigest()
     tokens = digester.tokens
     kept: dict[str, object] = {STRUCTURE_KEY: structure, TOKENS_KEY: tokens}
     before = {key: previous.get(key) for key in (TOKENS_KEY, SHOWN_KEY, PARTS_KEY)}
-    if structure and previous.get(STRUCTURE_KEY) == structure and all(isinstance(v, dict) for v in before.values()):
+    if known and previous.get(STRUCTURE_KEY) == structure and all(isinstance(v, dict) for v in before.values()):
         marks = [f"\x1e{digester.numbers[slug]}\x1e" for slug, token in tokens.items() if before[TOKENS_KEY].get(slug) != token]
         parts = before[PARTS_KEY]
         marks += [f"\x1e{name}\x1e" for name, shown in parts.items() if any(m in shown for m in marks)]

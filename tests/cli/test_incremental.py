@@ -443,10 +443,9 @@ def test_a_spare_is_not_made_from_a_site_replaced_meanwhile(copy_site) -> None:
 
 
 def test_a_small_site_starts_no_background_process(copy_site, monkeypatch) -> None:
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"started {args}")
+    from briefgen import write
 
-    from briefgen import reuse
-
-    monkeypatch.setattr(reuse.subprocess, "Popen", refuse)
+    started: list[str] = []
+    monkeypatch.setattr(write, "detach", lambda code, *args: started.append(code))
     _build(copy_site("example"))
+    assert not [code for code in started if "make_spare" in code]

@@ -168,3 +168,23 @@ def test_a_page_shows_the_dispatches_of_the_parts_it_shares(tmp_path: Path) -> N
     assert set(digester.parts_shown["@topic/security"].strip("\x1e").split("\x1e")) == {digester.numbers["d0"], digester.numbers["d2"]}
     reads = {**templates.checked(), "topic.html": frozenset({"site.*"})}
     assert Digester(work.site, reads, global_part).digest_and_shown(second)[1] == WHOLE
+
+
+def test_without_a_structure_every_page_is_digested(tmp_path: Path) -> None:
+    """A caller that gives no structure (it has no read files to make one from) never
+    takes the shortcut for body edits: two such records would look alike."""
+    from briefgen.commands.build import BuildOptions, _global_part, _page_digests, _templates, _work, load_site
+    from briefgen.config import load_config
+    from briefgen.digests import Digester
+    from tests.conftest import dispatch, write_site
+
+    root = write_site(tmp_path, {"config.yaml": "title: T\n", "content/d0.md": dispatch(title="D0")})
+    config = load_config(root / "config.yaml", {})
+    options, global_part = BuildOptions(cache=False), _global_part(config)
+    templates = _templates(config, options, global_part)
+    work = _work(config, options, load_site(config).site, global_part, templates)
+    digester = Digester(work.site, templates.checked(), global_part)
+    first = _page_digests(digester, work.specs, "", {})
+    stale = {**first, "index.html": "stale"}
+    assert _page_digests(digester, work.specs, "", stale)["index.html"] == first["index.html"]
+    assert _page_digests(digester, work.specs, "s", {**_page_digests(digester, work.specs, "s", {}), "index.html": "kept"})["index.html"] == "kept"
