@@ -299,6 +299,14 @@ def test_the_example_site_builds_clean(built_example: Path) -> None:
     assert len(list((built_example / "dispatches").iterdir())) >= 12
 
 
+def test_the_example_sites_own_template_overrides_the_theme(built_example: Path) -> None:
+    """templates/404.html: a lost reader is offered the briefing's story threads."""
+    page = (built_example / "404.html").read_text(encoding="utf-8")
+    assert "<h1>Not in this briefing</h1>" in page and "<h1>Page not found</h1>" not in page
+    threads = sorted(p.name for p in (built_example / "threads").iterdir() if p.is_dir())
+    assert threads and all(f'href="/threads/{t}/"' in page for t in threads)
+
+
 def test_new_writes_a_skeleton_and_refuses_to_overwrite(make_site) -> None:
     root = make_site({})
     result = run_cli("new", "Мария Захарова speaks", cwd=root)
