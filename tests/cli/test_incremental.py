@@ -180,8 +180,13 @@ def test_a_body_edit_keeps_the_files_it_does_not_reach(copy_site) -> None:
     assert "A late correction to the record." in edited_actor_feed.read_text()
 
 
+def _spares(root: Path) -> list[Path]:
+    """Finished spares: one still being linked is a `.tmp` folder until it is complete."""
+    return [p for p in (root / ".briefgen-cache").glob("spare-*") if not p.name.endswith(".tmp")]
+
+
 def _spare(root: Path) -> Path:
-    spares = list((root / ".briefgen-cache").glob("spare-*"))
+    spares = _spares(root)
     assert len(spares) == 1, spares
     return spares[0]
 
@@ -418,7 +423,7 @@ def test_a_large_first_build_leaves_a_spare_made_in_the_background(copy_site, mo
     monkeypatch.setattr(reuse, "SPARE_AHEAD_FILES", 1)
     _build(root)
     deadline = time.monotonic() + 30
-    while not list((root / ".briefgen-cache").glob("spare-*")) and time.monotonic() < deadline:
+    while not _spares(root) and time.monotonic() < deadline:
         time.sleep(0.05)
     spare = _spare(root)
     folder = os.stat(spare).st_ino
