@@ -188,21 +188,28 @@ def _docs_cache(config: Config, key: str, session: Session | None) -> DocCache:
     return DocCache.open(config.cache_dir, key)
 
 
-def model_site(config: Config, read: Read, drafts: bool = False, cache: bool = False, session: Session | None = None) -> Loaded:
+def model_site(
+    config: Config, read: Read, drafts: bool = False, cache: bool = False, session: Session | None = None, save: bool = True,
+) -> Loaded:
     """Validate and link what was read; raise every problem of the run together. With
     `cache`, related dispatches are remembered in `.briefgen-cache/` between builds, and
-    validated dispatches beside the parses (saved here, even when there are problems, so
-    fixing one file re-reads only that file); a session also keeps them in memory."""
+    validated dispatches beside the parses (saved here when there are problems, so fixing
+    one file re-reads only that file, and otherwise unless `save` is False: then the caller
+    saves them with `_save_parses`); a session also keeps them in memory."""
     try:
-        return _model_site(config, read, drafts, cache, session)
-    finally:
-        _save_parses(read, session)
+        loaded = _model_site(config, read, drafts, cache, session)
+    except BaseException:
+        _save_parses(read.docs_cache, session)
+        raise
+    if save:
+        _save_parses(read.docs_cache, session)
+    return loaded
 
 
-def _save_parses(read: Read, session: Session | None) -> None:
+def _save_parses(docs_cache: DocCache | None, session: Session | None) -> None:
     """Save the parse cache with what this build added to it; a session keeps it in memory instead."""
-    if read.docs_cache is not None:
-        read.docs_cache.save(write=session is None)
+    if docs_cache is not None:
+        docs_cache.save(write=session is None)
 
 
 def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: Session | None) -> Loaded:
@@ -311,20 +318,24 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     inputs = _inputs(config, read, global_part)
     unchanged = _unchanged(options, output, inputs, read, previous)
     if unchanged is not None:
-        _save_parses(read, options.session)  # the stamps of files touched but not changed
+        _save_parses(read.docs_cache, options.session)  # the stamps of files touched but not changed
         with build_lock(config):
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
     if not read.complete:  # the files are as they were, but config, templates or static/ are not
         read = read_site(config, options.drafts, options.cache, options.progress, options.session, meanwhile=templates.prepare)
-    loaded = model_site(config, read, options.drafts, options.cache, options.session)
+    loaded = model_site(config, read, options.drafts, options.cache, options.session, save=False)
     read_inputs = read.inputs
+    save = _Once(lambda docs_cache=read.docs_cache: _save_parses(docs_cache, options.session))
     del read  # the parsed files are not needed past the model
-    stages["read+link"] = time.perf_counter() - started
-    work = _work(config, options, loaded.site, global_part, templates, loaded.changed, loaded.structure)
-    stages["digest"] = time.perf_counter() - started - sum(stages.values())
-    with build_lock(config):  # a concurrent build must not clean or swap under this one
-        count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs})
+    try:
+        stages["read+link"] = time.perf_counter() - started
+        work = _work(config, options, loaded.site, global_part, templates, loaded.changed, loaded.structure)
+        stages["digest"] = time.perf_counter() - started - sum(stages.values())
+        with build_lock(config):  # a concurrent build must not clean or swap under this one
+            count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs}, save)
+    finally:
+        save()  # the parses are kept even when rendering fails
     if options.cache:
         reuse.spare_ahead(config, output, count)
     seconds = time.perf_counter() - started
@@ -469,9 +480,26 @@ def _give_early(early: Callable[[dict[str, bytes]], None], env: jinja2.Environme
     early(pages)
 
 
-def _write(config: Config, options: BuildOptions, output: Path, previous: dict, work: Work, inputs: dict[str, str]) -> tuple[int, reuse.Plan]:
+class _Once:
+    """A task that runs the first time it is called, and never again."""
+
+    def __init__(self, task: Callable[[], None]) -> None:
+        self.task: Callable[[], None] | None = task
+
+    def __call__(self) -> None:
+        task, self.task = self.task, None
+        if task is not None:
+            task()
+
+
+def _write(
+    config: Config, options: BuildOptions, output: Path, previous: dict, work: Work, inputs: dict[str, str],
+    aside: Callable[[], None] = lambda: None,
+) -> tuple[int, reuse.Plan]:
     """Fill the spare (or a fresh folder), make what changed, record it, swap it in; return
-    how many files the site has and what was made. The caller holds the build lock."""
+    how many files the site has and what was made. The caller holds the build lock.
+    `aside` is work of the build's own that no page waits for: done while other
+    processes render, when they do (a cold build saves its 10,000 parses then)."""
     write.clean_stale(output, write.trash_for(config.cache_dir, output))
     folder: Path | None = None
     try:
@@ -484,7 +512,9 @@ def _write(config: Config, options: BuildOptions, output: Path, previous: dict, 
             plan = reuse.fill(folder, have, output, previous, work.specs, digests, work.jobs, work.job_digests, [rel for _, rel in static])
         else:  # nothing to reuse: every page is made, and the digests, only recorded, meanwhile
             plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0)
-            meanwhile = lambda: digests.update(work.page_digests(previous))  # noqa: E731
+            def meanwhile() -> None:
+                digests.update(work.page_digests(previous))
+                aside()
         written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs, meanwhile)
         digests = digests or work.page_digests(previous)  # rendering in one process leaves no meanwhile
         files = {**plan.kept, **{FILE_KEY + name: (work.job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
