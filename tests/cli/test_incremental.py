@@ -16,6 +16,7 @@ import pytest
 from briefgen import cache, read
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import load_config
+from briefgen.errors import ContentErrors
 from tests.conftest import run_cli, tree_bytes
 
 Change = Callable[[Path], None]
@@ -283,6 +284,29 @@ def test_an_edit_rewrites_only_the_parse_files_it_touches(copy_site) -> None:
     held = [p for p in (root / "content").rglob("*.md") if read.content_digest(p.read_bytes())[:1] == shard]
     assert again.parsed == len(held) > 0
     assert tree_bytes(root / "site") == _clean_build(root)
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["one process", "forked renderers"])
+def test_parses_are_kept_when_rendering_fails_and_when_it_is_forked(copy_site, monkeypatch, forked: bool) -> None:
+    """The parse cache is saved while other processes render, or after rendering in one
+    process, or when rendering fails: the next build parses nothing again."""
+    from briefgen import render
+
+    if forked:
+        monkeypatch.setattr(render, "RENDER_PER_WORKER", 1)
+    root = copy_site("example")
+    broken = root / "templates/dispatch.html"
+    broken.parent.mkdir(exist_ok=True)
+    broken.write_text('{% extends "base.html" %}{% block content %}{{ 1 // 0 }}{% endblock %}', encoding="utf-8")
+    with pytest.raises(ContentErrors):
+        _build(root)
+    assert not (root / "site").exists()
+    broken.unlink()
+    fixed = _build(root)
+    assert fixed.parsed == 0 and fixed.cached > 0
+    shutil.rmtree(root / ".briefgen-cache"), shutil.rmtree(root / "site")
+    assert _build(root).parsed > 0
+    assert _build(root, output=root / "again").parsed == 0
 
 
 def test_deleted_output_is_rebuilt_whole(copy_site) -> None:
