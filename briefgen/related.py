@@ -71,8 +71,9 @@ def compute(dispatches: Sequence[Dispatch], limit: int) -> dict[str, tuple[Relat
             here = ordinals[i]
             # best score first; ties go to the nearer dispatch, then to the later slug
             ranked = [
-                (s / (1.0 + abs(ordinals[j] - here) / DECAY_DAYS), -abs(ordinals[j] - here), ranks[j], j)
+                (s / (1.0 + gap / DECAY_DAYS), -gap, ranks[j], j)
                 for j, s in scores.items()
+                for gap in (abs(ordinals[j] - here),)
             ]
             best = heapq.nlargest(limit, ranked)
             found.append((i, tuple(_explain(ordered[i], ordered[j], value) for value, _, _, j in best)))
