@@ -43,6 +43,8 @@ QUIET = 0.1
 """Seconds without a new event before a batch is built: an editor's save is one batch."""
 MAX_WAIT = 1.0
 """A stream of events (a `git checkout`) still rebuilds this often."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C and `kill` stop the server at once, even mid-build."""
 
 
 class Inbox(FileSystemEventHandler):
@@ -272,21 +274,31 @@ def say(line: str) -> None:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM stops at once, even mid-build, the way Ctrl-C does."""
+    """Stop the way Ctrl-C does in any Python program: the build in progress, if any, is
+    abandoned and `serve` cleans up on its way out."""
     raise KeyboardInterrupt
 
 
+def _stop_on_signals() -> dict[int, Any]:
+    """Make SIGINT and SIGTERM stop the server; return the handlers they had. SIGINT too,
+    not left to Python: a process started by a shell without job control (`briefgen
+    serve &` in a script, or under a test run started that way) inherits SIGINT ignored,
+    and Python then installs no Ctrl-C handler, so the server would never stop."""
+    previous = {signum: signal.signal(signum, _terminate) for signum in STOP_SIGNALS}
+    return {signum: handler for signum, handler in previous.items() if handler is not None}
+
+
 def main(args) -> int:
-    """The `serve` verb; SIGTERM stops it as cleanly as Ctrl-C."""
+    """The `serve` verb; SIGINT and SIGTERM stop it cleanly, however it was started."""
     if not 0 <= args.port <= 65535:
         print(f"briefgen serve: error: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
         return 2
     options = ServeOptions(args.config, {"base_url": getattr(args, "base_url", None)}, args.host, args.port, args.drafts)
-    previous = None
+    previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        previous = _stop_on_signals()
     try:
         return serve(options, threading.Event())
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -258,6 +258,30 @@ def test_ctrl_c_stops_cleanly_and_removes_the_temporary_output(tmp_path: Path, s
     assert not list((root / ".briefgen-cache").glob("spare-*")), "the preview's spare goes with it"
 
 
+def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """A shell without job control starts `command &` with SIGINT ignored, and every process
+    started under it inherits that (a script's `briefgen serve &`, a test run started that
+    way): Python then installs no Ctrl-C handler of its own, yet the server must stop."""
+    root = write_site(tmp_path / "project", SMALL_SITE)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(ROOT)}
+    ignoring = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"]
+    proc = subprocess.Popen(
+        [*ignoring, sys.executable, "-m", "briefgen", "serve", "--port", "0"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().startswith("serving http://127.0.0.1:")
+        assert proc.stdout.readline().startswith("built in ")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill() if proc.poll() is None else None
+    assert proc.returncode == 0 and err == ""
+    assert out.endswith("briefgen: stopped\n")
+    assert list(temp.iterdir()) == []
+
+
 def test_the_projects_site_folder_stays_as_the_last_build_left_it(make_site, serve_site) -> None:
     root = make_site(SMALL_SITE)
     assert run_cli("build", "--config", str(root / "config.yaml")).code == 0
