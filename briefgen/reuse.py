@@ -232,6 +232,7 @@ def make_spare(root: Path, output: Path) -> None:
     config = Config(root=root)
     spare, record = write.spare_for(config.cache_dir, output), load_pages(config.cache_dir, code_fingerprint(), output)
     marker = record.get(MARKER_KEY)
+    _clear_unfinished(spare, write.trash_for(config.cache_dir, output))
     if spare.exists() or marker is None or marker != marker_id(output):
         return
     folder = spare.with_name(f"{spare.name}.{os.getpid()}.tmp")
@@ -247,6 +248,25 @@ def make_spare(root: Path, output: Path) -> None:
             os.rename(folder, spare)
     except (ContentErrors, OSError):
         shutil.rmtree(folder, ignore_errors=True)  # the next build links the files itself
+
+
+def _clear_unfinished(spare: Path, trash: Path) -> None:
+    """Discard spares left half-linked by a `make_spare` that was killed: the process
+    named in the folder's name is gone. One still at work is left alone."""
+    for folder in spare.parent.glob(f"{spare.name}.*.tmp"):
+        pid = folder.name[len(spare.name) + 1 : -len(".tmp")]
+        if pid.isdigit() and not _running(int(pid)):
+            write.discard(folder, trash)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process
+        return True
+    return True
 
 
 SPARE_LOCK_WAIT = 2.0

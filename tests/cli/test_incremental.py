@@ -471,6 +471,33 @@ def test_a_spare_is_not_made_from_a_site_replaced_meanwhile(copy_site) -> None:
     assert not list((root / ".briefgen-cache").glob("*.tmp"))
 
 
+def test_a_spare_left_half_linked_by_a_killed_process_is_cleared(copy_site) -> None:
+    """make_spare links into spare-<hash>.<pid>.tmp; if it is killed, the next one
+    discards that folder, and leaves alone one whose process is still at work."""
+    import subprocess
+    import sys
+
+    from briefgen import reuse, write
+
+    root = copy_site("example")
+    _build(root)
+    output = (root / "site").resolve()
+    spare = write.spare_for(root / ".briefgen-cache", output)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    working = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead, alive = spare.with_name(f"{spare.name}.{gone}.tmp"), spare.with_name(f"{spare.name}.{working.pid}.tmp")
+        for folder in (dead, alive):
+            (folder / "dispatches").mkdir(parents=True)
+            (folder / "dispatches/page.html").write_bytes(b"half")
+        reuse.make_spare(root, output)
+        assert not dead.exists() and alive.exists()
+        assert _spare(root) == spare
+    finally:
+        working.kill()
+        working.wait()
+
+
 def test_a_small_site_starts_no_background_process(copy_site, monkeypatch) -> None:
     from briefgen import write
 
