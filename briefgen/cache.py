@@ -244,6 +244,12 @@ class DocCache:
             return None
         return _dispatch_from(kept[1], entry, doc.rel, tz)  # type: ignore[arg-type]
 
+    def knows(self, doc: LoadedDoc, tag: str) -> bool:
+        """Whether `validated` has a dispatch for this file under `tag`."""
+        entry = self.entries.get(doc.digest)
+        kept = entry[-1].get(doc.rel) if entry is not None and isinstance(entry[-1], dict) else None
+        return isinstance(kept, tuple) and len(kept) == 2 and kept[0] == tag
+
     def remember(self, doc: LoadedDoc, tag: str, dispatch: Dispatch) -> None:
         """Keep a file's validated dispatch beside its parse, for `validated`, by file name:
         two files with the same bytes are two dispatches. What was kept under another tag goes."""

@@ -6,6 +6,7 @@ field's problem with its line, so one run reports all of a file's mistakes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from briefgen.errors import Problem
 from briefgen.model import Dispatch, Event, Label, SourceRef
 from briefgen.frontmatter import FrontMatter, control_problem
+from briefgen.markdown import Rendered
 from briefgen.read import LoadedDoc
 from briefgen.slugs import is_slug, slugify
 
@@ -198,3 +200,16 @@ def _lines(front: FrontMatter) -> dict[str, int]:
     for key, items in front.item_lines.items():
         lines.update({f"{key}.{i}": line for i, line in enumerate(items)})
     return lines
+
+
+def with_body(d: Dispatch, body: Rendered) -> Dispatch:
+    """A dispatch validated while its body was being rendered (see `PENDING`), given it:
+    what `to_dispatch` takes from the body, and a summary from its first paragraph when
+    none was written."""
+    summary = d.summary if d.summary_given else body.first_paragraph
+    return dataclasses.replace(d, body_html=body.html, mentions=body.mentions, words=body.words, summary=summary)
+
+
+PENDING = Rendered(html="", first_paragraph="", mentions=(), words=0)
+"""The body of a file whose Markdown is still being rendered: `to_dispatch` validates
+its front matter with this, and `with_body` gives it the real one."""

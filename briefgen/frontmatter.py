@@ -6,6 +6,7 @@ problem can point at the exact line the user has to edit.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -61,6 +62,13 @@ def normalise(text: str) -> str:
 
 def split(text: str) -> FrontMatter:
     """Parse `---` fenced YAML at the top of text; raise FrontMatterError if absent or bad."""
+    yaml_text, body, body_line = fences(text)
+    return dataclasses.replace(parse_front(yaml_text), body=body)
+
+
+def fences(text: str) -> tuple[str, str, int]:
+    """The YAML between the `---` fences, the body after them and the body's first line,
+    without parsing either; raise FrontMatterError if there are no fences."""
     text = normalise(text)
     if not (text.startswith("---\n") or text.rstrip(" \t") == "---"):
         raise FrontMatterError(1, "no front matter: a dispatch must open with a '---' line, then YAML, then '---'")
@@ -70,6 +78,11 @@ def split(text: str) -> FrontMatter:
     yaml_text = text[4:end]
     after = text.find("\n", end + 3)
     body = "" if after < 0 else text[after + 1 :]
+    return yaml_text, body, yaml_text.count("\n") + 3
+
+
+def parse_front(yaml_text: str) -> FrontMatter:
+    """The YAML between the fences as a FrontMatter with no body; raise FrontMatterError if bad."""
     body_line = yaml_text.count("\n") + 3
     try:
         parsed = parse(yaml_text, line_offset=1)
@@ -90,7 +103,7 @@ def split(text: str) -> FrontMatter:
     return FrontMatter(
         data={str(k): v for k, v in data.items()},
         key_lines=parsed.key_lines(),
-        body=body,
+        body="",
         body_line=body_line,
         item_lines=items,
         digest=hashlib.blake2b(yaml_text.encode(), digest_size=16).hexdigest(),

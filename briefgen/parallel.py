@@ -8,6 +8,7 @@ chunk when they are free, and only each chunk's small result travels back throug
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -15,7 +16,7 @@ import pickle
 import signal
 import threading
 import traceback
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Generic, Sequence, TypeVar
 
 PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
@@ -59,40 +60,75 @@ def fork_map(
     """func(chunk) for interleaved chunks of items, one result per chunk in chunk order,
     shared out over this process and `workers - 1` forked children. When there are
     children, this process first runs `meanwhile` (other work of its own; it must not
-    raise), then takes chunks like them.
+    raise), then takes chunks like them."""
+    shared = Shared(func, items, workers)
+    if meanwhile is not None and shared.children:
+        try:
+            meanwhile()
+        except BaseException:
+            shared.abandon()
+            raise
+    return shared.finish()
+
+
+class Shared(Generic[T, R]):
+    """Chunks of work shared out over forked children from the start, and over this
+    process once it calls `finish`: until then it is free for other work.
 
     The chunks' numbers, four bytes each, are all written to a pipe before any process
     reads; each process reads four bytes (one number; Linux serves one read of a pipe at a
     time) whenever it is free, until the pipe is empty. Every child is waited for, even
     when this process or another child fails."""
-    chunks = shards(items, chunk_count(len(items), workers))
-    if len(chunks) == 1:
-        return [func(chunks[0])]
-    read_fd, write_fd = os.pipe()
-    try:
-        _write_all(write_fd, b"".join(i.to_bytes(4, "little") for i in range(len(chunks))))
-    finally:
-        os.close(write_fd)
 
-    def work() -> list[tuple[int, R]]:
+    def __init__(self, func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> None:
+        self.func = func
+        self.chunks = shards(items, chunk_count(len(items), workers))
+        self.children: list[tuple[int, int]] = []
+        self.read_fd: int | None = None
+        if len(self.chunks) == 1:
+            return
+        self.read_fd, write_fd = os.pipe()
+        try:
+            _write_all(write_fd, b"".join(i.to_bytes(4, "little") for i in range(len(self.chunks))))
+        finally:
+            os.close(write_fd)
+        try:
+            for _ in range(workers - 1):
+                self.children.append(_spawn(self._work))
+        except BaseException:
+            self._collect()
+            raise
+
+    def _work(self) -> list[tuple[int, R]]:
         done = []
-        while token := os.read(read_fd, 4):
+        while token := os.read(self.read_fd, 4):  # type: ignore[arg-type]
             i = int.from_bytes(token, "little")
-            done.append((i, func(chunks[i])))
+            done.append((i, self.func(self.chunks[i])))
         return done
 
-    children: list[tuple[int, int]] = []
-    try:
-        for _ in range(workers - 1):
-            children.append(_spawn(work))
-        if meanwhile is not None:
-            meanwhile()
-        mine = work()
-    finally:
-        results = _collect_all(children)
-        os.close(read_fd)
-    pairs = [*mine, *(pair for done in results for pair in done)]
-    return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
+    def finish(self) -> list[R]:
+        """Take chunks until none is left, then every chunk's result in chunk order."""
+        if self.read_fd is None:
+            return [self.func(self.chunks[0])]
+        try:
+            mine = self._work()
+        finally:
+            results = self._collect()
+        pairs = [*mine, *(pair for done in results for pair in done)]
+        return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
+
+    def abandon(self) -> None:
+        """Wait for the children, taking no chunk and no result: this process failed."""
+        with contextlib.suppress(RuntimeError):
+            self._collect()
+
+    def _collect(self) -> list:
+        try:
+            return _collect_all(self.children)
+        finally:
+            if self.read_fd is not None:
+                os.close(self.read_fd)
+                self.read_fd = None
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -6,18 +6,17 @@ hash and spread over processes; nothing here validates fields (that is `fields.p
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from briefgen import parallel
 from briefgen.config import Config
 from briefgen.errors import Problem
-from briefgen.frontmatter import FrontMatter, FrontMatterError, control_problem, split
+from briefgen.frontmatter import FrontMatter, FrontMatterError, control_problem, fences, parse_front
 from briefgen.markdown import Parser, Rendered, render
 
 if TYPE_CHECKING:
@@ -112,15 +111,22 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+A = TypeVar("A")
+
+
 def load_all(
     sources: Sequence[Source], parser: Parser, cache: "DocCache | None" = None, meanwhile: Callable[[], None] | None = None,
-) -> tuple[list[LoadedDoc], int]:
-    """Every source parsed, in order, and how many were parsed (the rest came from the cache).
+    ahead: Callable[[list[LoadedDoc]], A] | None = None,
+) -> tuple[list[LoadedDoc], int, A | None]:
+    """Every source parsed, in order, how many were parsed (the rest came from the cache),
+    and what `ahead` made, if it ran.
 
     An unchanged file (same size and mtime as recorded) is not even read; a changed one is
     read and hashed, and parsed only when no cached parse has its hash (a file renamed or
     touched is found by content). Parsing is spread over processes when there is enough;
-    then this process runs `meanwhile` before it takes its share."""
+    then this process runs `meanwhile`, then, while the others render the Markdown
+    bodies, reads every front matter and gives `ahead` all the files with their front
+    matter (a body being rendered is None), and then takes its share of the bodies."""
     started = time.time_ns()
     docs: dict[str, LoadedDoc] = {}
     digests: dict[str, str] = {}
@@ -142,30 +148,62 @@ def load_all(
                 continue
         docs[source.rel] = doc
         digests[source.rel] = doc.digest
-    for doc in _parse_many(todo, parser, meanwhile):
+
+    def every_file(fronts: list[LoadedDoc]) -> A:
+        assert ahead is not None
+        found = {**docs, **{doc.rel: doc for doc in fronts}}
+        return ahead([found[s.rel] for s in sources])
+
+    parsed, early = _parse_many(todo, parser, meanwhile, every_file if ahead is not None else None)
+    for doc in parsed:
         docs[doc.rel] = doc
         if cache and not doc.problems:
             cache.put(doc)
             digests[doc.rel] = doc.digest
     if cache:
         cache.stamp(list(sources), digests, started, force=racy)
-    return [docs[s.rel] for s in sources], len(todo)
+    return [docs[s.rel] for s in sources], len(todo), early
 
 
 PARSE_PER_WORKER = 200
 """Below this many files per process, forking costs more than it saves."""
 
 
-def _parse_many(todo: list[tuple[str, bytes]], parser: Parser, meanwhile: Callable[[], None] | None) -> list[LoadedDoc]:
-    def parse(part: Sequence[tuple[str, bytes]]) -> list[LoadedDoc]:
-        return [parse_bytes(rel, data, parser) for rel, data in part]
-
+def _parse_many(
+    todo: list[tuple[str, bytes]], parser: Parser, meanwhile: Callable[[], None] | None,
+    ahead: Callable[[list[LoadedDoc]], A] | None,
+) -> tuple[list[LoadedDoc], A | None]:
     workers = parallel.worker_count(len(todo), PARSE_PER_WORKER)
-    return [doc for part in parallel.fork_map(parse, todo, workers, meanwhile) for doc in part]
+    if ahead is None or workers == 1:
+        def parse(part: Sequence[tuple[str, bytes]]) -> list[LoadedDoc]:
+            return [parse_bytes(rel, data, parser) for rel, data in part]
+
+        return [doc for part in parallel.fork_map(parse, todo, workers, meanwhile) for doc in part], None
+
+    def bodies(part: Sequence[tuple[str, bytes]]) -> list[Body]:
+        return [body_of(rel, data, parser) for rel, data in part]
+
+    shared = parallel.Shared(bodies, todo, workers)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        fronts = {rel: front_of(rel, data) for rel, data in todo}
+        early = ahead(list(fronts.values()))
+    except BaseException:
+        shared.abandon()
+        raise
+    rendered = shared.finish()
+    return [joined(fronts[rel], body) for chunk, found in zip(shared.chunks, rendered) for (rel, _), body in zip(chunk, found)], early
 
 
 def parse_bytes(rel: str, data: bytes, parser: Parser) -> LoadedDoc:
     """Parse a dispatch from its bytes (pure, so results can be cached by digest)."""
+    return joined(front_of(rel, data), body_of(rel, data, parser))
+
+
+def front_of(rel: str, data: bytes) -> LoadedDoc:
+    """A dispatch's front matter, its body not yet rendered (`body` is None), or the
+    problem that stops it being read."""
     digest = content_digest(data)
     try:
         text = data.decode("utf-8")
@@ -174,18 +212,38 @@ def parse_bytes(rel: str, data: bytes, parser: Parser) -> LoadedDoc:
         msg = f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
         return LoadedDoc(rel, digest, None, None, (Problem(rel, line, msg),))
     try:
-        front = split(text)
+        yaml_text, _, _ = fences(text)
+        front = parse_front(yaml_text)
     except FrontMatterError as exc:
         return LoadedDoc(rel, digest, None, None, (Problem(rel, exc.line, exc.message),))
-    control = control_problem(front.body)
-    if control is not None:
-        line = front.body_line + front.body.count("\n", 0, control[0])
-        return LoadedDoc(rel, digest, front, None, (Problem(rel, line, f"the body {control[1]}"),))
+    return LoadedDoc(rel, digest, front, None)
+
+
+Body = Rendered | Problem | None
+"""A rendered body; the problem in it; None for a file whose front matter has one."""
+
+
+def body_of(rel: str, data: bytes, parser: Parser) -> Body:
+    """A dispatch's body rendered from Markdown: the costly part of parsing, and all of
+    it that `front_of` leaves out."""
     try:
-        body = render(parser, front.body)
+        _, body, body_line = fences(data.decode("utf-8"))
+    except (UnicodeDecodeError, FrontMatterError):
+        return None  # front_of says what is wrong
+    control = control_problem(body)
+    if control is not None:
+        return Problem(rel, body_line + body.count("\n", 0, control[0]), f"the body {control[1]}")
+    try:
+        return render(parser, body)
     except RecursionError:
-        line = front.body_line
-        return LoadedDoc(rel, digest, front, None, (Problem(rel, line, "Markdown nested too deeply to render"),))
-    # the Markdown source is not needed once rendered: 10,000 of them are 30 MB kept,
-    # pickled between processes and cached for nothing
-    return LoadedDoc(rel, digest, dataclasses.replace(front, body=""), body)
+        return Problem(rel, body_line, "Markdown nested too deeply to render")
+
+
+def joined(front: LoadedDoc, body: Body) -> LoadedDoc:
+    """A parsed dispatch from its two halves. The Markdown source is not kept: 10,000 of
+    them are 30 MB kept, pickled between processes and cached for nothing."""
+    if front.problems or body is None:
+        return front
+    if isinstance(body, Problem):
+        return LoadedDoc(front.rel, front.digest, front.front, None, (body,))
+    return LoadedDoc(front.rel, front.digest, front.front, body)

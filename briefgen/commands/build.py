@@ -16,7 +16,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from types import MappingProxyType
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import jinja2
 
@@ -26,7 +27,7 @@ from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo,
 from briefgen.config import Config
 from briefgen.digests import WHOLE, Digester, template_reads
 from briefgen.errors import ContentErrors, Problem
-from briefgen.fields import to_dispatch
+from briefgen.fields import PENDING, to_dispatch, with_body
 from briefgen.link import link
 from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
@@ -78,6 +79,8 @@ class Loaded:
     """A hash of every file's path and front matter, the registry, the time zone and
     `drafts`: all a dispatch is but its body. Equal structures make the same pages, each
     showing the same dispatches."""
+    validated: Mapping[str, Dispatch] = field(default_factory=dict)
+    """Each file's dispatch as validated, its actors as written, by path."""
 
 
 EARLY_LIMIT = 10
@@ -131,18 +134,24 @@ class Read:
     files: int = 0
     docs_cache: DocCache | None = None
     """The parses, to be saved once the model has added the validated dispatches."""
+    early: Loaded | None = None
+    """The site modelled from the files' front matter while their bodies were rendered
+    (`model_ahead`), or None when that failed or did not pay."""
 
 
 def read_site(
     config: Config, drafts: bool = False, cache: bool = False, progress: Progress | None = None,
     session: Session | None = None, unchanged_since: str | None = None, meanwhile: Callable[[], None] | None = None,
+    model_ahead: bool = False,
 ) -> Read:
     """Read and parse every file. With `cache`, parses come from and go to `.briefgen-cache/`
     (`model_site` saves them, with the dispatches validated from them).
 
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show the
     same inputs, nothing more is read and the Read returned is not `complete`. `meanwhile`
-    runs while other processes parse files, if any do."""
+    runs while other processes parse files, if any do; then, with `model_ahead` (and no
+    session), this process models the site from the files' front matter while the others
+    render their bodies (`Read.early`)."""
     registry, problems = _registry(config, session)
     sources, found = find_sources(config)
     problems += found
@@ -157,11 +166,14 @@ def read_site(
             return Read(registry, [], problems, 0, unchanged_since, today, complete=False, files=len(sources))
     if progress:
         progress("reading", 0, len(sources))
-    docs, parsed = load_all(sources, make_parser(links), docs_cache, meanwhile)
+    ahead = None
+    if model_ahead and session is None:
+        ahead = lambda docs: _model_ahead(config, Read(registry, docs, list(problems), 0, "", today), drafts, cache)  # noqa: E731
+    docs, parsed, early = load_all(sources, make_parser(links), docs_cache, meanwhile, ahead)
     if docs_cache and session is not None:
         session.docs = docs_cache
     inputs = _inputs_hash(registry, drafts, today, [(d.rel, d.digest, d.problems) for d in docs])
-    return Read(registry, docs, problems, parsed, inputs, today, files=len(docs), docs_cache=docs_cache)
+    return Read(registry, docs, problems, parsed, inputs, today, files=len(docs), docs_cache=docs_cache, early=early)
 
 
 def _registry(config: Config, session: Session | None) -> tuple[Registry, list[Problem]]:
@@ -197,7 +209,10 @@ def model_site(
     one file re-reads only that file, and otherwise unless `save` is False: then the caller
     saves them with `_save_parses`); a session also keeps them in memory."""
     try:
-        loaded = _model_site(config, read, drafts, cache, session)
+        if read.early is not None and not any(doc.problems for doc in read.docs):
+            loaded = _with_bodies(config, read.early, read)
+        else:
+            loaded = dataclasses.replace(_model_site(config, read, drafts, cache, session), validated={})
     except BaseException:
         _save_parses(read.docs_cache, session)
         raise
@@ -212,11 +227,42 @@ def _save_parses(docs_cache: DocCache | None, session: Session | None) -> None:
         docs_cache.save(write=session is None)
 
 
+def _model_ahead(config: Config, read: Read, drafts: bool, cache: bool) -> Loaded | None:
+    """The site modelled from front matter alone, the bodies still being rendered:
+    nothing the model links or indexes depends on a body (`_with_bodies` adds them).
+    None when the files have problems: the model is then made again, from whole files,
+    to report every problem as a build without this step would."""
+    docs = [doc if doc.body is not None or doc.problems else LoadedDoc(doc.rel, doc.digest, doc.front, PENDING) for doc in read.docs]
+    try:
+        return _model_site(config, dataclasses.replace(read, docs=docs), drafts, cache, None)
+    except ContentErrors:
+        return None
+
+
+def _with_bodies(config: Config, early: Loaded, read: Read) -> Loaded:
+    """The site modelled ahead, with each dispatch given its rendered body; each file's
+    validated dispatch joins its parse in the cache, as `_validate` does."""
+    bodies = {doc.rel: doc.body for doc in read.docs if doc.body is not None}
+    whole = {d.slug: with_body(d, bodies[d.path]) for d in early.site.dispatches}
+    site = dataclasses.replace(
+        early.site, dispatches=tuple(whole[d.slug] for d in early.site.dispatches),
+        by_slug=MappingProxyType({slug: whole[slug] for slug in early.site.by_slug}),
+    )
+    docs_cache, tag = read.docs_cache, f"{config.tz}\0{read.registry.digest}"
+    if docs_cache is not None:
+        for doc in read.docs:
+            dispatch = early.validated.get(doc.rel)
+            if dispatch is not None and doc.rel in bodies and not docs_cache.knows(doc, tag):
+                docs_cache.remember(doc, tag, with_body(dispatch, bodies[doc.rel]))
+    return dataclasses.replace(early, site=site, parsed=read.parsed, cached=read.files - read.parsed, validated={})
+
+
 def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: Session | None) -> Loaded:
     problems = list(read.problems)
     dispatches = []
     known = session.dispatches if session is not None else {}
     validated = {}
+    by_path: dict[str, Dispatch] = {}
     changed = []
     tag = f"{config.tz}\0{read.registry.digest}"
     for doc in read.docs:
@@ -228,6 +274,7 @@ def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: 
         problems += found
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
+            by_path[doc.rel] = dispatch
             if known and before is None:
                 changed.append(dispatch.slug)
     if session is not None:
@@ -243,7 +290,7 @@ def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: 
         raise ContentErrors(problems)
     structure = repr((str(config.tz), drafts, read.registry.digest, [(d.rel, d.front.digest if d.front else d.digest) for d in read.docs]))
     return Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed),
-                  structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest())
+                  structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest(), validated=by_path)
 
 
 def _validate(doc: LoadedDoc, config: Config, read: Read, tag: str) -> tuple[Dispatch | None, list[Problem]]:
@@ -314,7 +361,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     global_part = _global_part(config)
     templates = _templates(config, options, global_part)
     read = read_site(config, options.drafts, options.cache, options.progress, options.session,
-                     last if isinstance(last, str) else None, meanwhile=templates.prepare)
+                     last if isinstance(last, str) else None, meanwhile=templates.prepare, model_ahead=True)
     inputs = _inputs(config, read, global_part)
     unchanged = _unchanged(options, output, inputs, read, previous)
     if unchanged is not None:
@@ -323,7 +370,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
         return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
     if not read.complete:  # the files are as they were, but config, templates or static/ are not
-        read = read_site(config, options.drafts, options.cache, options.progress, options.session, meanwhile=templates.prepare)
+        read = read_site(config, options.drafts, options.cache, options.progress, options.session, meanwhile=templates.prepare, model_ahead=True)
     loaded = model_site(config, read, options.drafts, options.cache, options.session, save=False)
     read_inputs = read.inputs
     save = _Once(lambda docs_cache=read.docs_cache: _save_parses(docs_cache, options.session))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import parallel, read
+from briefgen import read
 from tests.conftest import dispatch, run_cli, tree_bytes
 
 GOOD = {"content/good.md": dispatch(title="Good", slug="good")}
@@ -124,15 +124,15 @@ def test_a_broken_template_is_reported_when_a_large_site_parses_in_parallel(tmp_
     (root / "templates/thread.html").write_text('{% extends "base.html" %}\n{% block content %}\n{% for %}\n{% endblock %}\n')
     shutil.rmtree(root / ".briefgen-cache")  # every file parsed again, in parallel
     overlapped: list[str] = []
-    fork_map = parallel.fork_map
+    parse_many = read._parse_many
 
-    def watched(func, items, workers, meanwhile=None):
-        # whether fork_map runs it beside its children is test_parallel's to check: here,
-        # that the parse hands it the templates (other tests' threads may stop the fork)
+    def watched(todo, parser, meanwhile, ahead):
+        # whether it runs beside other processes is test_parallel's to check: here, that
+        # the parse hands it the templates (other tests' threads may stop the fork)
         overlapped.append(getattr(meanwhile, "__qualname__", ""))
-        return fork_map(func, items, workers, meanwhile)
+        return parse_many(todo, parser, meanwhile, ahead)
 
-    monkeypatch.setattr(parallel, "fork_map", watched)
+    monkeypatch.setattr(read, "_parse_many", watched)
     result = run_cli("build", cwd=root)
     assert overlapped[:1] == ["Templates.prepare"]  # the templates are compiled while files parse
     assert result.code == 1 and "Traceback" not in result.err

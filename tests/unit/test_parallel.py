@@ -72,3 +72,22 @@ def test_meanwhile_runs_here_once_while_children_work() -> None:
     assert {pid for pid, _ in results} - {os.getpid()}  # a child worked too
     parallel.fork_map(_squares, list(range(100)), 1, meanwhile=lambda: ran.append(-1))
     assert ran == [os.getpid()]
+
+
+def test_shared_work_leaves_this_process_free_until_it_finishes() -> None:
+    """Children start on the chunks at once; this process joins in when it calls finish."""
+    parent = os.getpid()
+    shared = parallel.Shared(_shared(_squares), list(range(400)), 2)
+    assert shared.children
+    results = shared.finish()
+    assert [squares for _, squares in results] == [_squares(part) for part in shared.chunks]
+    assert {pid for pid, _ in results} - {parent}, "a child took chunks"
+
+
+def test_shared_work_abandoned_still_waits_for_every_child() -> None:
+    shared = parallel.Shared(_squares, list(range(400)), 3)
+    children = [pid for pid, _ in shared.children]
+    shared.abandon()
+    for pid in children:
+        with pytest.raises(ChildProcessError):  # reaped already: no zombie is left
+            os.waitpid(pid, os.WNOHANG)

@@ -1,0 +1,113 @@
+"""A large cold build models the site from the files' front matter while other processes
+render their Markdown bodies. It must make exactly the site, the errors and the cache
+that parsing whole files first makes. The example site is small, so these tests lower
+the threshold (`read.PARSE_PER_WORKER`) to take that path with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefgen import fields, read
+from briefgen.commands import build as build_module
+from briefgen.commands.build import BuildOptions, build
+from briefgen.config import load_config
+from briefgen.errors import ContentErrors
+from tests.conftest import dispatch, tree_bytes
+
+
+def _build(root: Path, **options) -> object:
+    return build(load_config(root / "config.yaml", {}), BuildOptions(**options))
+
+
+@pytest.fixture
+def ahead(monkeypatch) -> list[int]:
+    """Take the modelled-ahead path for any site; counts the times it is taken."""
+    taken: list[int] = []
+    real = build_module._model_ahead
+
+    def counted(*args, **kwargs):
+        taken.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(read, "PARSE_PER_WORKER", 1)
+    monkeypatch.setattr(build_module, "_model_ahead", counted)
+    return taken
+
+
+def _whole_files_first(monkeypatch) -> None:
+    monkeypatch.setattr(read, "PARSE_PER_WORKER", 10**9)
+
+
+PLAIN = {  # no summaries given: each is its body's first paragraph
+    f"content/d{i}.md": dispatch(f"Dispatch {i}", f"2021-12-{i + 10}", "[NATO, Russia]" if i % 2 else "[OSCE]",
+                                 body=f"First paragraph {i} names NATO.\n\nA second one.", thread="talks")
+    for i in range(6)
+} | {"content/actors.yaml": "nato:\n  name: NATO\n  kind: organization\n"}
+
+
+@pytest.mark.parametrize("site", ["example", "plain"])
+def test_the_site_modelled_ahead_is_the_site(copy_site, make_site, ahead, monkeypatch, site: str) -> None:
+    root = copy_site("example") if site == "example" else make_site(PLAIN)
+    _build(root, output=root / "ahead", cache=False)
+    assert ahead, "the modelled-ahead path was taken"
+    _whole_files_first(monkeypatch)
+    _build(root, output=root / "whole", cache=False)
+    assert len(ahead) == 1
+    assert tree_bytes(root / "ahead") == tree_bytes(root / "whole")
+
+
+@pytest.mark.parametrize("site", ["example", "plain"])
+def test_the_model_made_ahead_equals_the_model(copy_site, make_site, ahead, monkeypatch, site: str) -> None:
+    """Every field of every dispatch, the mentions that only `check --strict` shows included."""
+    root = copy_site("example") if site == "example" else make_site(PLAIN)
+    config = load_config(root / "config.yaml", {})
+
+    def model(model_ahead: bool) -> object:
+        return build_module.model_site(config, build_module.read_site(config, model_ahead=model_ahead))
+
+    modelled_ahead = model(True)
+    assert ahead
+    whole_files = model(False)
+    assert modelled_ahead.site == whole_files.site
+    assert any(d.mentions for d in whole_files.site.dispatches)
+
+
+def test_its_cache_holds_validated_dispatches(copy_site, ahead, monkeypatch) -> None:
+    """After a build modelled ahead, a rebuild with one body edited validates that file only."""
+    root = copy_site("example")
+    _build(root)
+    assert ahead
+    _whole_files_first(monkeypatch)
+    validated = []
+    real = fields.to_dispatch
+    monkeypatch.setattr(build_module, "to_dispatch", lambda *a, **k: validated.append(a[0].rel) or real(*a, **k))
+    path = root / "content/nato-russia/nato-sends-written-proposals-to-russia.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA late correction to the record.\n", encoding="utf-8")
+    edited = _build(root)
+    assert edited.parsed == 1 and validated == ["content/nato-russia/nato-sends-written-proposals-to-russia.md"]
+    _build(root, output=root / "clean", cache=False)
+    assert tree_bytes(root / "site") == tree_bytes(root / "clean")
+
+
+BROKEN = {
+    "content/a.md": dispatch("A", body="Fine.", related="[b]"),
+    "content/b.md": dispatch("B", body="Pasted wire text \x07 here."),
+    "content/c.md": dispatch("C", date="2021-02-30"),
+}
+
+
+@pytest.mark.parametrize("names", [["a.md", "b.md"], ["a.md", "c.md"], ["a.md", "b.md", "c.md"]], ids=["body", "front", "both"])
+def test_its_errors_are_those_of_whole_files(make_site, ahead, monkeypatch, names: list[str]) -> None:
+    """A problem in a body is found only once the bodies are rendered: the site is then
+    modelled again from whole files, so every problem is reported as before."""
+    root = make_site({f"content/{n}": BROKEN[f"content/{n}"] for n in names})
+    with pytest.raises(ContentErrors) as modelled_ahead:
+        _build(root, cache=False)
+    assert ahead
+    _whole_files_first(monkeypatch)
+    with pytest.raises(ContentErrors) as whole_files:
+        _build(root, cache=False)
+    assert modelled_ahead.value.problems == whole_files.value.problems
+    assert not (root / "site").exists()
