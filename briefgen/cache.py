@@ -68,7 +68,11 @@ def code_fingerprint() -> str:
         rel = path.relative_to(root).as_posix()
         if rel.startswith(NOT_OUTPUT) and rel != "commands/build.py":
             continue
-        h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue  # an editor's temporary file, gone since the folder was listed
+        h.update(rel.encode() + b"\0" + data + b"\0")
     return h.hexdigest()
 
 

@@ -188,3 +188,24 @@ def test_without_a_structure_every_page_is_digested(tmp_path: Path) -> None:
     stale = {**first, "index.html": "stale"}
     assert _page_digests(digester, work.specs, "", stale)["index.html"] == first["index.html"]
     assert _page_digests(digester, work.specs, "s", {**_page_digests(digester, work.specs, "s", {}), "index.html": "kept"})["index.html"] == "kept"
+
+
+def test_the_code_fingerprint_skips_a_file_that_vanishes_while_it_is_taken(monkeypatch) -> None:
+    """An editor saving a file of the package writes a temporary file beside it and
+    removes it: the build must not fail because it was listed and then gone."""
+    from pathlib import Path
+
+    import briefgen
+    from briefgen import cache
+
+    before = cache.code_fingerprint()
+    package = Path(briefgen.__file__).parent
+    real_rglob = Path.rglob
+
+    def with_a_ghost(self: Path, pattern: str):
+        found = list(real_rglob(self, pattern))
+        return found + [package / "sedX1y2z3"] if self == package else found
+
+    monkeypatch.setattr(Path, "rglob", with_a_ghost)
+    monkeypatch.setattr(Path, "is_file", lambda self: self.name == "sedX1y2z3" or Path.exists(self) and not Path.is_dir(self))
+    assert cache.code_fingerprint() == before
