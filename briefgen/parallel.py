@@ -59,8 +59,8 @@ def fork_map(
 ) -> list[R]:
     """func(chunk) for interleaved chunks of items, one result per chunk in chunk order,
     shared out over this process and `workers - 1` forked children. When there are
-    children, this process first runs `meanwhile` (other work of its own; it must not
-    raise), then takes chunks like them."""
+    children, this process first runs `meanwhile` (other work of its own), then takes
+    chunks like them."""
     shared = Shared(func, items, workers)
     if meanwhile is not None and shared.children:
         try:
@@ -118,7 +118,11 @@ class Shared(Generic[T, R]):
         return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
 
     def abandon(self) -> None:
-        """Wait for the children, taking no chunk and no result: this process failed."""
+        """Take every chunk not yet started, so the children stop after the one they are
+        on, and wait for them, keeping no result: this process failed."""
+        if self.read_fd is not None:
+            while os.read(self.read_fd, 4096):  # whole chunk numbers: 4096 is a multiple of 4
+                pass
         with contextlib.suppress(RuntimeError):
             self._collect()
 

@@ -74,8 +74,9 @@ def test_meanwhile_runs_here_once_while_children_work() -> None:
     assert ran == [os.getpid()]
 
 
-def test_shared_work_leaves_this_process_free_until_it_finishes() -> None:
-    """Children start on the chunks at once; this process joins in when it calls finish."""
+def test_shared_work_is_started_by_children_and_finished_here() -> None:
+    """Children start on the chunks at once; this process joins in when it calls finish,
+    and gets every chunk's result in chunk order."""
     parent = os.getpid()
     shared = parallel.Shared(_shared(_squares), list(range(400)), 2)
     assert shared.children
@@ -84,10 +85,24 @@ def test_shared_work_leaves_this_process_free_until_it_finishes() -> None:
     assert {pid for pid, _ in results} - {parent}, "a child took chunks"
 
 
-def test_shared_work_abandoned_still_waits_for_every_child() -> None:
-    shared = parallel.Shared(_squares, list(range(400)), 3)
+def test_shared_work_abandoned_stops_the_children_and_waits_for_them(tmp_path) -> None:
+    """A failed process takes the chunks not yet started, so its children stop after the
+    chunk they are on, and it waits for every one of them."""
+    import time
+
+    log = tmp_path / "done"
+
+    def slow(part: Sequence[int]) -> int:
+        time.sleep(0.05)
+        with open(log, "a") as out:
+            out.write("chunk\n")
+        return len(part)
+
+    shared = parallel.Shared(slow, list(range(400)), 3)
     children = [pid for pid, _ in shared.children]
     shared.abandon()
     for pid in children:
         with pytest.raises(ChildProcessError):  # reaped already: no zombie is left
             os.waitpid(pid, os.WNOHANG)
+    done = log.read_text().count("chunk") if log.exists() else 0
+    assert done < len(shared.chunks) // 2, f"the children went on with {done} of {len(shared.chunks)} chunks"
