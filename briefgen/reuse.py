@@ -232,7 +232,7 @@ def make_spare(root: Path, output: Path) -> None:
     config = Config(root=root)
     spare, record = write.spare_for(config.cache_dir, output), load_pages(config.cache_dir, code_fingerprint(), output)
     marker = record.get(MARKER_KEY)
-    _clear_unfinished(spare, write.trash_for(config.cache_dir, output))
+    clear_unfinished(config, output)
     if spare.exists() or marker is None or marker != marker_id(output):
         return
     folder = spare.with_name(f"{spare.name}.{os.getpid()}.tmp")
@@ -250,9 +250,11 @@ def make_spare(root: Path, output: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)  # the next build links the files itself
 
 
-def _clear_unfinished(spare: Path, trash: Path) -> None:
-    """Discard spares left half-linked by a `make_spare` that was killed: the process
-    named in the folder's name is gone. One still at work is left alone."""
+def clear_unfinished(config: Config, output: Path) -> None:
+    """Discard spares of `output` left half-linked by a `make_spare` that was killed: the
+    process named in the folder's name is gone. One still at work is left alone. Every
+    build does this, as does the next `make_spare`."""
+    spare, trash = write.spare_for(config.cache_dir, output), write.trash_for(config.cache_dir, output)
     for folder in spare.parent.glob(f"{spare.name}.*.tmp"):
         pid = folder.name[len(spare.name) + 1 : -len(".tmp")]
         if pid.isdigit() and not _running(int(pid)):

@@ -548,6 +548,7 @@ def _write(
     `aside` is work of the build's own that no page waits for: done while other
     processes render, when they do (a cold build saves its 10,000 parses then)."""
     write.clean_stale(output, write.trash_for(config.cache_dir, output))
+    reuse.clear_unfinished(config, output)
     folder: Path | None = None
     try:
         folder, have = reuse.open_spare(config, output) if options.cache else (reuse.fresh(output), {})

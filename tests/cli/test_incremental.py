@@ -294,6 +294,7 @@ def test_parses_are_kept_when_rendering_fails_and_when_it_is_forked(copy_site, m
 
     if forked:
         monkeypatch.setattr(render, "RENDER_PER_WORKER", 1)
+        monkeypatch.setattr(render.parallel, "cores", lambda: 2)  # forked on a one-core machine too
     root = copy_site("example")
     broken = root / "templates/dispatch.html"
     broken.parent.mkdir(exist_ok=True)
@@ -494,6 +495,10 @@ def test_a_spare_left_half_linked_by_a_killed_process_is_cleared(copy_site) -> N
         reuse.make_spare(root, output)
         assert not dead.exists() and alive.exists()
         assert _spare(root) == spare
+        dead.mkdir()  # killed again, after the spare was made: the next build clears it
+        _edit_body(root)
+        _build(root)
+        assert not dead.exists() and alive.exists()
     finally:
         working.kill()
         working.wait()
