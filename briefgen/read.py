@@ -193,7 +193,8 @@ def _parse_many(
         shared.abandon()
         raise
     rendered = shared.finish()
-    return [joined(fronts[rel], body) for chunk, found in zip(shared.chunks, rendered) for (rel, _), body in zip(chunk, found)], early
+    pairs = zip(shared.chunks, rendered, strict=True)
+    return [joined(fronts[rel], body) for chunk, found in pairs for (rel, _), body in zip(chunk, found, strict=True)], early
 
 
 def parse_bytes(rel: str, data: bytes, parser: Parser) -> LoadedDoc:

@@ -79,8 +79,6 @@ class Loaded:
     """A hash of every file's path and front matter, the registry, the time zone and
     `drafts`: all a dispatch is but its body. Equal structures make the same pages, each
     showing the same dispatches."""
-    validated: Mapping[str, Dispatch] = field(default_factory=dict)
-    """Each file's dispatch as validated, its actors as written, by path."""
 
 
 EARLY_LIMIT = 10
@@ -134,7 +132,7 @@ class Read:
     files: int = 0
     docs_cache: DocCache | None = None
     """The parses, to be saved once the model has added the validated dispatches."""
-    early: Loaded | None = None
+    ahead: "Ahead | None" = None
     """The site modelled from the files' front matter while their bodies were rendered
     (`model_ahead`), or None when that failed or did not pay."""
 
@@ -145,13 +143,13 @@ def read_site(
     model_ahead: bool = False,
 ) -> Read:
     """Read and parse every file. With `cache`, parses come from and go to `.briefgen-cache/`
-    (`model_site` saves them, with the dispatches validated from them).
+    (`model_site` validates dispatches into them, and it or its caller saves them).
 
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show the
     same inputs, nothing more is read and the Read returned is not `complete`. `meanwhile`
     runs while other processes parse files, if any do; then, with `model_ahead` (and no
     session), this process models the site from the files' front matter while the others
-    render their bodies (`Read.early`)."""
+    render their bodies (`Read.ahead`)."""
     registry, problems = _registry(config, session)
     sources, found = find_sources(config)
     problems += found
@@ -166,14 +164,14 @@ def read_site(
             return Read(registry, [], problems, 0, unchanged_since, today, complete=False, files=len(sources))
     if progress:
         progress("reading", 0, len(sources))
-    ahead = None
+    model = None
     if model_ahead and session is None:
-        ahead = lambda docs: _model_ahead(config, Read(registry, docs, list(problems), 0, "", today), drafts, cache)  # noqa: E731
-    docs, parsed, early = load_all(sources, make_parser(links), docs_cache, meanwhile, ahead)
+        model = lambda docs: _model_ahead(config, Read(registry, docs, list(problems), 0, "", today), drafts, cache)  # noqa: E731
+    docs, parsed, ahead = load_all(sources, make_parser(links), docs_cache, meanwhile, model)
     if docs_cache and session is not None:
         session.docs = docs_cache
     inputs = _inputs_hash(registry, drafts, today, [(d.rel, d.digest, d.problems) for d in docs])
-    return Read(registry, docs, problems, parsed, inputs, today, files=len(docs), docs_cache=docs_cache, early=early)
+    return Read(registry, docs, problems, parsed, inputs, today, files=len(docs), docs_cache=docs_cache, ahead=ahead)
 
 
 def _registry(config: Config, session: Session | None) -> tuple[Registry, list[Problem]]:
@@ -209,10 +207,11 @@ def model_site(
     one file re-reads only that file, and otherwise unless `save` is False: then the caller
     saves them with `_save_parses`); a session also keeps them in memory."""
     try:
-        if read.early is not None and not any(doc.problems for doc in read.docs):
-            loaded = _with_bodies(config, read.early, read)
+        ahead = read.ahead
+        if ahead is not None and (ahead.drafts, ahead.cache, session) == (drafts, cache, None) and not any(d.problems for d in read.docs):
+            loaded = _with_bodies(config, ahead, read)
         else:
-            loaded = dataclasses.replace(_model_site(config, read, drafts, cache, session), validated={})
+            loaded, _ = _model_site(config, read, drafts, cache, session)
     except BaseException:
         _save_parses(read.docs_cache, session)
         raise
@@ -227,37 +226,52 @@ def _save_parses(docs_cache: DocCache | None, session: Session | None) -> None:
         docs_cache.save(write=session is None)
 
 
-def _model_ahead(config: Config, read: Read, drafts: bool, cache: bool) -> Loaded | None:
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """The site modelled from front matter alone, while the bodies were being rendered."""
+
+    loaded: Loaded
+    validated: Mapping[str, Dispatch]
+    """Each file's dispatch as validated (actors as written, body pending), by path."""
+    drafts: bool
+    cache: bool
+
+
+def _model_ahead(config: Config, read: Read, drafts: bool, cache: bool) -> Ahead | None:
     """The site modelled from front matter alone, the bodies still being rendered:
     nothing the model links or indexes depends on a body (`_with_bodies` adds them).
-    None when the files have problems: the model is then made again, from whole files,
-    to report every problem as a build without this step would."""
+    None when the front matter has problems. `model_site` makes the model again from
+    whole files when any file has one, even in a body, so every problem is reported as a
+    build without this step reports it."""
     docs = [doc if doc.body is not None or doc.problems else LoadedDoc(doc.rel, doc.digest, doc.front, PENDING) for doc in read.docs]
     try:
-        return _model_site(config, dataclasses.replace(read, docs=docs), drafts, cache, None)
+        loaded, validated = _model_site(config, dataclasses.replace(read, docs=docs), drafts, cache, None)
     except ContentErrors:
         return None
+    return Ahead(loaded, validated, drafts, cache)
 
 
-def _with_bodies(config: Config, early: Loaded, read: Read) -> Loaded:
+def _with_bodies(config: Config, ahead: Ahead, read: Read) -> Loaded:
     """The site modelled ahead, with each dispatch given its rendered body; each file's
     validated dispatch joins its parse in the cache, as `_validate` does."""
     bodies = {doc.rel: doc.body for doc in read.docs if doc.body is not None}
-    whole = {d.slug: with_body(d, bodies[d.path]) for d in early.site.dispatches}
+    before = ahead.loaded.site
+    whole = {d.slug: with_body(d, bodies[d.path]) for d in before.dispatches}
     site = dataclasses.replace(
-        early.site, dispatches=tuple(whole[d.slug] for d in early.site.dispatches),
-        by_slug=MappingProxyType({slug: whole[slug] for slug in early.site.by_slug}),
+        before, dispatches=tuple(whole[d.slug] for d in before.dispatches),
+        by_slug=MappingProxyType({slug: whole[slug] for slug in before.by_slug}),
     )
     docs_cache, tag = read.docs_cache, f"{config.tz}\0{read.registry.digest}"
     if docs_cache is not None:
         for doc in read.docs:
-            dispatch = early.validated.get(doc.rel)
+            dispatch = ahead.validated.get(doc.rel)
             if dispatch is not None and doc.rel in bodies and not docs_cache.knows(doc, tag):
                 docs_cache.remember(doc, tag, with_body(dispatch, bodies[doc.rel]))
-    return dataclasses.replace(early, site=site, parsed=read.parsed, cached=read.files - read.parsed, validated={})
+    return dataclasses.replace(ahead.loaded, site=site, parsed=read.parsed, cached=read.files - read.parsed)
 
 
-def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: Session | None) -> Loaded:
+def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: Session | None) -> tuple[Loaded, dict[str, Dispatch]]:
+    """The linked site, and each file's validated dispatch (actors as written) by path."""
     problems = list(read.problems)
     dispatches = []
     known = session.dispatches if session is not None else {}
@@ -289,8 +303,9 @@ def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: 
     if problems:
         raise ContentErrors(problems)
     structure = repr((str(config.tz), drafts, read.registry.digest, [(d.rel, d.front.digest if d.front else d.digest) for d in read.docs]))
-    return Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed),
-                  structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest(), validated=by_path)
+    loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed),
+                    structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest())
+    return loaded, by_path
 
 
 def _validate(doc: LoadedDoc, config: Config, read: Read, tag: str) -> tuple[Dispatch | None, list[Problem]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import fields, read
+from briefgen import fields, parallel, read
 from briefgen.commands import build as build_module
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import load_config
@@ -22,18 +22,26 @@ def _build(root: Path, **options) -> object:
 
 
 @pytest.fixture
-def ahead(monkeypatch) -> list[int]:
-    """Take the modelled-ahead path for any site; counts the times it is taken."""
-    taken: list[int] = []
-    real = build_module._model_ahead
+def ahead(monkeypatch) -> dict[str, int]:
+    """Take the modelled-ahead path for any site, on any machine; counts how often the
+    site was modelled ahead ("made") and how often that model was used ("used")."""
+    counts = {"made": 0, "used": 0}
+    model_ahead, with_bodies = build_module._model_ahead, build_module._with_bodies
 
-    def counted(*args, **kwargs):
-        taken.append(1)
-        return real(*args, **kwargs)
+    def made(*args, **kwargs):
+        result = model_ahead(*args, **kwargs)
+        counts["made"] += result is not None
+        return result
+
+    def used(*args, **kwargs):
+        counts["used"] += 1
+        return with_bodies(*args, **kwargs)
 
     monkeypatch.setattr(read, "PARSE_PER_WORKER", 1)
-    monkeypatch.setattr(build_module, "_model_ahead", counted)
-    return taken
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(build_module, "_model_ahead", made)
+    monkeypatch.setattr(build_module, "_with_bodies", used)
+    return counts
 
 
 def _whole_files_first(monkeypatch) -> None:
@@ -44,18 +52,23 @@ PLAIN = {  # no summaries given: each is its body's first paragraph
     f"content/d{i}.md": dispatch(f"Dispatch {i}", f"2021-12-{i + 10}", "[NATO, Russia]" if i % 2 else "[OSCE]",
                                  body=f"First paragraph {i} names NATO.\n\nA second one.", thread="talks")
     for i in range(6)
-} | {"content/actors.yaml": "nato:\n  name: NATO\n  kind: organization\n"}
+} | {
+    "content/actors.yaml": "nato:\n  name: NATO\n  kind: organization\n",
+    "content/draft.md": dispatch("Unfinished", "2021-12-20", "[NATO]", body="Half a thought.", draft="true"),
+}
 
 
 @pytest.mark.parametrize("site", ["example", "plain"])
 def test_the_site_modelled_ahead_is_the_site(copy_site, make_site, ahead, monkeypatch, site: str) -> None:
     root = copy_site("example") if site == "example" else make_site(PLAIN)
-    _build(root, output=root / "ahead", cache=False)
-    assert ahead, "the modelled-ahead path was taken"
-    _whole_files_first(monkeypatch)
-    _build(root, output=root / "whole", cache=False)
-    assert len(ahead) == 1
-    assert tree_bytes(root / "ahead") == tree_bytes(root / "whole")
+    for drafts in (False, True):
+        _build(root, output=root / "ahead", cache=False, drafts=drafts)
+        assert ahead == {"made": 1 + drafts, "used": 1 + drafts}
+        with monkeypatch.context() as whole:
+            _whole_files_first(whole)
+            _build(root, output=root / "whole", cache=False, drafts=drafts)
+        assert ahead["used"] == 1 + drafts
+        assert tree_bytes(root / "ahead") == tree_bytes(root / "whole")
 
 
 @pytest.mark.parametrize("site", ["example", "plain"])
@@ -68,7 +81,7 @@ def test_the_model_made_ahead_equals_the_model(copy_site, make_site, ahead, monk
         return build_module.model_site(config, build_module.read_site(config, model_ahead=model_ahead))
 
     modelled_ahead = model(True)
-    assert ahead
+    assert ahead == {"made": 1, "used": 1}
     whole_files = model(False)
     assert modelled_ahead.site == whole_files.site
     assert any(d.mentions for d in whole_files.site.dispatches)
@@ -78,7 +91,7 @@ def test_its_cache_holds_validated_dispatches(copy_site, ahead, monkeypatch) -> 
     """After a build modelled ahead, a rebuild with one body edited validates that file only."""
     root = copy_site("example")
     _build(root)
-    assert ahead
+    assert ahead == {"made": 1, "used": 1}
     _whole_files_first(monkeypatch)
     validated = []
     real = fields.to_dispatch
@@ -95,19 +108,36 @@ BROKEN = {
     "content/a.md": dispatch("A", body="Fine.", related="[b]"),
     "content/b.md": dispatch("B", body="Pasted wire text \x07 here."),
     "content/c.md": dispatch("C", date="2021-02-30"),
+    "content/e.md": dispatch("E", slug="a"),
 }
 
 
-@pytest.mark.parametrize("names", [["a.md", "b.md"], ["a.md", "c.md"], ["a.md", "b.md", "c.md"]], ids=["body", "front", "both"])
+@pytest.mark.parametrize(
+    "names", [["a.md", "b.md"], ["a.md", "c.md"], ["a.md", "b.md", "c.md"], ["a.md", "e.md"]], ids=["body", "front", "both", "one slug twice"],
+)
 def test_its_errors_are_those_of_whole_files(make_site, ahead, monkeypatch, names: list[str]) -> None:
     """A problem in a body is found only once the bodies are rendered: the site is then
     modelled again from whole files, so every problem is reported as before."""
     root = make_site({f"content/{n}": BROKEN[f"content/{n}"] for n in names})
     with pytest.raises(ContentErrors) as modelled_ahead:
         _build(root, cache=False)
-    assert ahead
+    assert ahead["used"] == 0 and ahead["made"] == (names == ["a.md", "b.md"])  # a body problem is found late
     _whole_files_first(monkeypatch)
     with pytest.raises(ContentErrors) as whole_files:
         _build(root, cache=False)
     assert modelled_ahead.value.problems == whole_files.value.problems
     assert not (root / "site").exists()
+
+
+def test_files_from_the_cache_and_files_parsed_make_the_site(copy_site, ahead) -> None:
+    """Two files edited after a cached build: they are parsed while the others come from
+    the cache, and the site is modelled ahead from both."""
+    root = copy_site("example")
+    _build(root)
+    for name in ("nato-russia/nato-sends-written-proposals-to-russia.md", "osce/osce-permanent-council-vienna-january-13.md"):
+        path = root / "content" / name
+        path.write_text(path.read_text(encoding="utf-8") + "\nA late correction to the record.\n", encoding="utf-8")
+    edited = _build(root)
+    assert edited.parsed == 2 and ahead == {"made": 2, "used": 2}
+    _build(root, output=root / "clean", cache=False)
+    assert tree_bytes(root / "site") == tree_bytes(root / "clean")
