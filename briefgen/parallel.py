@@ -47,11 +47,16 @@ def shards(items: Sequence[T], count: int) -> list[Sequence[T]]:
 CHUNKS_PER_WORKER = 8
 """Each process takes the next chunk when it is free, so one slower process (a forked
 child pays for copying the pages it touches) does not hold the others up."""
+MAX_CHUNK = 250
+"""Items per chunk at most, up to MAX_CHUNKS chunks: the processes finish at most one
+chunk apart, and at 100,000 dispatches eight chunks a process were seconds of work each."""
+MAX_CHUNKS = 8192
+"""Their numbers, four bytes each, must fit a pipe's buffer (64 KiB on Linux)."""
 
 
 def chunk_count(items: int, workers: int) -> int:
     """How many chunks fork_map cuts `items` into for `workers` processes."""
-    return min(items, workers * CHUNKS_PER_WORKER) if workers > 1 else 1
+    return min(items, MAX_CHUNKS, max(workers * CHUNKS_PER_WORKER, -(-items // MAX_CHUNK))) if workers > 1 else 1
 
 
 def fork_map(
@@ -136,7 +141,7 @@ class Shared(Generic[T, R]):
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    """All of data: a few hundred bytes fit a pipe's buffer, so this never waits."""
+    """All of data: at most MAX_CHUNKS numbers, which fit a pipe's buffer, so this never waits."""
     while data:
         data = data[os.write(fd, data):]
 

@@ -234,7 +234,7 @@ def render_all(
 
         return sink(rendered()), failures, made
 
-    items: list[PageSpec | FileJob] = [*specs, *jobs]
+    items: list[PageSpec | FileJob] = [*jobs, *specs]  # the search index and feeds first: none is left to the end
     workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
     results = parallel.fork_map(run, items, workers, meanwhile)
     failures: dict[tuple[str, int | None], list[Problem]] = {}
