@@ -183,6 +183,8 @@ class DocCache:
     of making it again from the entry."""
     given_out_now: dict[tuple[str, str], LoadedDoc] = field(default_factory=dict)
     """What this build was given, filled only while `given_out` is kept."""
+    before_save: list[Callable[[], None]] = field(default_factory=list)
+    """Additions that nothing needs until the cache is saved (`save` makes them first)."""
 
     @classmethod
     def open(cls, folder: Path, key: str) -> "DocCache":
@@ -275,6 +277,8 @@ class DocCache:
     def save(self, write: bool = True) -> None:
         """Keep only what this build used; write the files unless told not to, and only
         what changed. Then the cache is ready for another build in this process."""
+        while self.before_save:
+            self.before_save.pop(0)()
         if self.loaded is not None and len(self.used) != len(self.loaded):
             self.changed_shards.update(d[:1] for d in self.loaded if d not in self.used)
             self.loaded = {d: e for d, e in self.loaded.items() if d in self.used}

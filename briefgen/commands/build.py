@@ -253,7 +253,8 @@ def _model_ahead(config: Config, read: Read, drafts: bool, cache: bool) -> Ahead
 
 def _with_bodies(config: Config, ahead: Ahead, read: Read) -> Loaded:
     """The site modelled ahead, with each dispatch given its rendered body; each file's
-    validated dispatch joins its parse in the cache, as `_validate` does."""
+    validated dispatch joins its parse in the cache, as `_validate` does, when the cache
+    is saved (while other processes render, in a cold build)."""
     bodies = {doc.rel: doc.body for doc in read.docs if doc.body is not None}
     before = ahead.loaded.site
     whole = {d.slug: with_body(d, bodies[d.path]) for d in before.dispatches}
@@ -261,13 +262,16 @@ def _with_bodies(config: Config, ahead: Ahead, read: Read) -> Loaded:
         before, dispatches=tuple(whole[d.slug] for d in before.dispatches),
         by_slug=MappingProxyType({slug: whole[slug] for slug in before.by_slug}),
     )
-    docs_cache, tag = read.docs_cache, f"{config.tz}\0{read.registry.digest}"
-    if docs_cache is not None:
-        for doc in read.docs:
-            dispatch = ahead.validated.get(doc.rel)
-            if dispatch is not None and doc.rel in bodies and not docs_cache.knows(doc, tag):
-                docs_cache.remember(doc, tag, with_body(dispatch, bodies[doc.rel]))
+    if read.docs_cache is not None:
+        read.docs_cache.before_save.append(lambda: _remember(read.docs_cache, f"{config.tz}\0{read.registry.digest}", ahead.validated, read.docs))
     return dataclasses.replace(ahead.loaded, site=site, parsed=read.parsed, cached=read.files - read.parsed)
+
+
+def _remember(docs_cache: DocCache, tag: str, validated: Mapping[str, Dispatch], docs: list[LoadedDoc]) -> None:
+    for doc in docs:
+        dispatch = validated.get(doc.rel)
+        if dispatch is not None and doc.body is not None and not docs_cache.knows(doc, tag):
+            docs_cache.remember(doc, tag, with_body(dispatch, doc.body))
 
 
 def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: Session | None) -> tuple[Loaded, dict[str, Dispatch]]:
