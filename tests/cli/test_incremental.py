@@ -293,8 +293,8 @@ def test_parses_are_kept_when_rendering_fails_and_when_it_is_forked(copy_site, m
     from briefgen import render
 
     if forked:
-        monkeypatch.setattr(render, "RENDER_PER_WORKER", 1)
-        monkeypatch.setattr(render.parallel, "cores", lambda: 2)  # forked on a one-core machine too
+        # two processes on any machine, even with other tests' threads alive in this one
+        monkeypatch.setattr(render.parallel, "worker_count", lambda items, per_worker: min(2, items))
     root = copy_site("example")
     broken = root / "templates/dispatch.html"
     broken.parent.mkdir(exist_ok=True)

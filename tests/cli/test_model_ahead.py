@@ -38,7 +38,9 @@ def ahead(monkeypatch) -> dict[str, int]:
         return with_bodies(*args, **kwargs)
 
     monkeypatch.setattr(read, "PARSE_PER_WORKER", 1)
-    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    # two processes on any machine, even with other tests' threads alive in this one (a
+    # browser's, a server's): the children forked here only parse, and hold no lock of theirs
+    monkeypatch.setattr(parallel, "worker_count", lambda items, per_worker: min(2, max(1, items // per_worker)))
     monkeypatch.setattr(build_module, "_model_ahead", made)
     monkeypatch.setattr(build_module, "_with_bodies", used)
     return counts
