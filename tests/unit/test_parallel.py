@@ -14,16 +14,24 @@ from briefgen import parallel
 
 def _shared(func: Callable[[Sequence[int]], object], children: bool = True) -> Callable[[Sequence[int]], tuple[int, object]]:
     """func, tagged with the process that ran it. With `children`, this process starts its
-    first chunk only once a child has started one, so no test depends on how fast a fork is."""
+    first chunk only once a child has started one, and a child starts its second only once
+    this process has started one, so no test depends on how fast a fork is."""
     parent = os.getpid()
     started_r, started_w = os.pipe()
-    waited = []
+    joined_r, joined_w = os.pipe()
+    waited: list[object] = []
+    done_in_child: list[int] = []  # each child has its own copy, empty when it is forked
 
     def tagged(part: Sequence[int]) -> tuple[int, object]:
         if os.getpid() != parent:
             os.write(started_w, b"x")
-        elif children and not waited:
-            waited.append(select.select([started_r], [], [], 30)[0])
+            if children and done_in_child:
+                select.select([joined_r], [], [], 30)
+            done_in_child.append(1)
+        elif children:
+            if not waited:
+                waited.append(select.select([started_r], [], [], 30)[0])
+            os.write(joined_w, b"x")
         return os.getpid(), func(part)
 
     return tagged
