@@ -57,8 +57,8 @@ def link(
 def thread_name(thread_id: str, spellings: Mapping[str, str] | None = None) -> str:
     """A readable name for a thread id: `nato-russia-talks` → `NATO Russia talks`.
 
-    Words that are an actor's one-word name take its spelling (NATO, OSCE); the rest
-    stay lower-case but for the first letter.
+    Words that are an actor's one-word name or alias take its spelling (NATO, OSCE, US);
+    the rest stay lower-case but for the first letter.
     """
     words = [(spellings or {}).get(w, w) for w in thread_id.split("-")]
     text = " ".join(words)
@@ -66,8 +66,10 @@ def thread_name(thread_id: str, spellings: Mapping[str, str] | None = None) -> s
 
 
 def _spellings(actors: Mapping[str, Actor]) -> dict[str, str]:
-    """One-word actor names by their lower-case form, for thread names."""
-    return {a.name.casefold(): a.name for a in actors.values() if a.name.isascii() and a.name.isalpha()}
+    """One-word actor names and aliases by their lower-case form, for thread names; a
+    name wins over another actor's alias."""
+    aliases = {w.casefold(): w for a in actors.values() for w in a.aliases if w.isascii() and w.isalpha()}
+    return aliases | {a.name.casefold(): a.name for a in actors.values() if a.name.isascii() and a.name.isalpha()}
 
 
 def _unique_slugs(dispatches: Iterable[Dispatch]) -> tuple[dict[str, Dispatch], list[Problem]]:
