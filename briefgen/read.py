@@ -154,7 +154,7 @@ def load_all(
         found = {**docs, **{doc.rel: doc for doc in fronts}}
         return ahead([found[s.rel] for s in sources])
 
-    parsed, early = _parse_many(todo, parser, meanwhile, every_file if ahead is not None else None)
+    parsed, made_ahead = _parse_many(todo, parser, meanwhile, every_file if ahead is not None else None)
     for doc in parsed:
         docs[doc.rel] = doc
         if cache and not doc.problems:
@@ -162,7 +162,7 @@ def load_all(
             digests[doc.rel] = doc.digest
     if cache:
         cache.stamp(list(sources), digests, started, force=racy)
-    return [docs[s.rel] for s in sources], len(todo), early
+    return [docs[s.rel] for s in sources], len(todo), made_ahead
 
 
 PARSE_PER_WORKER = 200
@@ -173,6 +173,8 @@ def _parse_many(
     todo: list[tuple[str, bytes]], parser: Parser, meanwhile: Callable[[], None] | None,
     ahead: Callable[[list[LoadedDoc]], A] | None,
 ) -> tuple[list[LoadedDoc], A | None]:
+    """The files parsed, and what `ahead` made of their front matter while other
+    processes rendered the bodies (None when the files are too few to share out)."""
     workers = parallel.worker_count(len(todo), PARSE_PER_WORKER)
     if ahead is None or workers == 1:
         def parse(part: Sequence[tuple[str, bytes]]) -> list[LoadedDoc]:
@@ -188,13 +190,13 @@ def _parse_many(
         if meanwhile is not None:
             meanwhile()
         fronts = {rel: front_of(rel, data) for rel, data in todo}
-        early = ahead(list(fronts.values()))
+        made_ahead = ahead(list(fronts.values()))
     except BaseException:
         shared.abandon()
         raise
     rendered = shared.finish()
     pairs = zip(shared.chunks, rendered, strict=True)
-    return [joined(fronts[rel], body) for chunk, found in pairs for (rel, _), body in zip(chunk, found, strict=True)], early
+    return [joined(fronts[rel], body) for chunk, found in pairs for (rel, _), body in zip(chunk, found, strict=True)], made_ahead
 
 
 def parse_bytes(rel: str, data: bytes, parser: Parser) -> LoadedDoc:

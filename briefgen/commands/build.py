@@ -262,12 +262,16 @@ def _with_bodies(config: Config, ahead: Ahead, read: Read) -> Loaded:
         before, dispatches=tuple(whole[d.slug] for d in before.dispatches),
         by_slug=MappingProxyType({slug: whole[slug] for slug in before.by_slug}),
     )
-    if read.docs_cache is not None:
-        read.docs_cache.before_save.append(lambda: _remember(read.docs_cache, f"{config.tz}\0{read.registry.digest}", ahead.validated, read.docs))
+    docs_cache = read.docs_cache
+    if docs_cache is not None:
+        tag = f"{config.tz}\0{read.registry.digest}"
+        docs_cache.before_save.append(lambda: _remember(docs_cache, tag, ahead.validated, read.docs))
     return dataclasses.replace(ahead.loaded, site=site, parsed=read.parsed, cached=read.files - read.parsed)
 
 
 def _remember(docs_cache: DocCache, tag: str, validated: Mapping[str, Dispatch], docs: list[LoadedDoc]) -> None:
+    """Keep each file's validated dispatch, given its body, beside its parse, unless it is
+    there already: what `_validate` does for a file validated whole."""
     for doc in docs:
         dispatch = validated.get(doc.rel)
         if dispatch is not None and doc.body is not None and not docs_cache.knows(doc, tag):
