@@ -101,3 +101,10 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("briefgen: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        if not exc.name or exc.name.partition(".")[0] == "briefgen":
+            raise
+        print(f"briefgen: the module '{exc.name}' is missing: briefgen's dependencies are not installed "
+              f"for {sys.executable}. Install briefgen first (python3 -m venv .venv && .venv/bin/pip install -e .) "
+              "and run .venv/bin/briefgen", file=sys.stderr)
+        return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dispatch, run_cli, tree_bytes
+from tests.conftest import ROOT, dispatch, run_cli, tree_bytes
 from tests.linkcheck import broken_links
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -351,3 +352,18 @@ def test_paginated_pages_carry_the_dossier_once_and_stay_small(make_site) -> Non
     month1, month2 = page(root, "/dates/2021/12/"), page(root, "/dates/2021/12/page/2/")
     assert "chart calendar" in month1 and "chart calendar" not in month2
     assert 'href="/dates/2021/12/">Calendar and latest dispatches</a>' in month2
+
+
+def test_a_missing_dependency_is_named_with_how_to_install(copy_site) -> None:
+    """`python3 -m briefgen` in a Python without briefgen's dependencies (the repository
+    checked out, nothing installed) says what is missing and what to run, not a traceback."""
+    import subprocess
+    import sys
+
+    root = copy_site("example")
+    code = "import sys; sys.modules['slugify'] = None; sys.argv = ['briefgen', 'check', '--strict']; from briefgen.cli import entry; entry()"
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "the module 'slugify' is missing" in result.stderr and "pip install -e ." in result.stderr
