@@ -90,6 +90,7 @@ class Shared(Generic[T, R]):
         self.chunks = shards(items, chunk_count(len(items), workers))
         self.children: list[tuple[int, int]] = []
         self.read_fd: int | None = None
+        self.finished = False
         if len(self.chunks) == 1:
             return
         self.read_fd, write_fd = os.pipe()
@@ -112,8 +113,11 @@ class Shared(Generic[T, R]):
         return done
 
     def finish(self) -> list[R]:
-        """Take chunks until none is left, then every chunk's result in chunk order."""
+        """Take chunks until none is left, then every chunk's result in chunk order. Once only."""
         if self.read_fd is None:
+            if self.children or self.finished:
+                raise RuntimeError("this shared work is already finished or abandoned")
+            self.finished = True
             return [self.func(self.chunks[0])]
         try:
             mine = self._work()

@@ -114,3 +114,11 @@ def test_shared_work_abandoned_stops_the_children_and_waits_for_them(tmp_path) -
             os.waitpid(pid, os.WNOHANG)
     done = log.read_text().count("chunk") if log.exists() else 0
     assert done < len(shared.chunks) // 2, f"the children went on with {done} of {len(shared.chunks)} chunks"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_shared_work_is_finished_once(workers: int) -> None:
+    shared = parallel.Shared(_squares, list(range(400)), workers)
+    assert sorted(n for part in shared.finish() for n in part) == sorted(_squares(range(400)))
+    with pytest.raises(RuntimeError, match="already finished"):
+        shared.finish()
