@@ -26,7 +26,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from briefgen.model import Dispatch, Site
 from briefgen.urls import Urls
@@ -83,10 +83,26 @@ def bucket_of(term: str, buckets: int) -> int:
     return h % buckets
 
 
-def _doc_terms(d: Dispatch, site: Site) -> set[str]:
-    names = [n for a in d.actors for n in (site.actors[a].name, *site.actors[a].aliases)]
+def _doc_terms(d: Dispatch, named: Callable[[str, str], set[str]]) -> set[str]:
+    """A dispatch's terms; `named` gives those of an actor's names or a topic's name,
+    which recur in thousands of dispatches."""
     parts = [d.title, d.summary, d.location or "", d.source.name if d.source else "", d.year]
-    return terms(" ".join(parts + names + [t.name for t in d.topics]))
+    return terms(" ".join(parts)).union(*(named("actor", a) for a in d.actors), *(named("topic", t.name) for t in d.topics))
+
+
+def _namer(site: Site) -> Callable[[str, str], set[str]]:
+    """The terms of an actor's name and aliases (by its id), or of a topic name, each
+    found once: a text's terms are those of its parts joined with spaces."""
+    seen: dict[tuple[str, str], set[str]] = {}
+
+    def named(kind: str, key: str) -> set[str]:
+        found = seen.get((kind, key))
+        if found is None:
+            actor = site.actors[key] if kind == "actor" else None
+            found = seen[(kind, key)] = terms(" ".join((actor.name, *actor.aliases)) if actor else key)
+        return found
+
+    return named
 
 
 def _delta(ids: Sequence[int]) -> list[int]:
@@ -105,13 +121,14 @@ def _postings(site: Site, known: dict | None = None) -> dict[str, array[int]]:
     dispatch's terms by its content hash and its actors' names, all that decides them."""
     postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
     fresh: dict = {}
+    named = _namer(site)
     for i, d in enumerate(site.dispatches):
         if known is None:
-            found = _doc_terms(d, site)
+            found = _doc_terms(d, named)
         else:
             key = (d.digest, tuple(site.actors[a].name for a in d.actors))
             found = known.get(key)
-            fresh[key] = found = found if found is not None else _doc_terms(d, site)
+            fresh[key] = found = found if found is not None else _doc_terms(d, named)
         for term in found:
             postings[term].append(i)
     if known is not None:
