@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
+import types
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, TypeVar
 
@@ -80,6 +81,32 @@ def add_site(env: "SiteEnvironment", config: Config, site: Site, urls: Urls) -> 
     return env
 
 
+_PLAIN_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, jinja2.runtime.Macro)
+"""Callables that take no context unless marked with a `jinja_pass_arg` (which builtins
+and macros never carry)."""
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter way to call a plain function or macro.
+
+    Every call in a template goes through `Context.call`, which looks three times for
+    a `pass_context`-style mark (on the object and on its `__call__`) before calling.
+    A dispatch page makes about forty calls; the marks cannot be on a builtin or a macro,
+    and on a function only as its own attribute, so one look does. Anything else, or a
+    marked function, takes Jinja's own way."""
+
+    @jinja2.utils.internalcode  # left out of tracebacks, as Jinja's own is
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
+        if not isinstance(__obj, _PLAIN_CALLABLES) or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+
+
 class SiteEnvironment(jinja2.Environment):
     """An environment whose templates' globals become plain dicts once the site is added.
 
@@ -90,6 +117,7 @@ class SiteEnvironment(jinja2.Environment):
     after `seal` would not be seen."""
 
     sealed = False
+    context_class = _Context
 
     def seal(self) -> None:
         """Give each template compiled so far (all of them: `check_templates` compiles

@@ -1,0 +1,70 @@
+"""The template environment's calls: the short way for plain functions and macros must
+behave exactly as Jinja's own `Context.call`."""
+
+from __future__ import annotations
+
+import traceback
+
+import jinja2
+import pytest
+
+from briefgen.render import SiteEnvironment
+
+
+def _render(source: str, **globals_: object) -> str:
+    env = SiteEnvironment(loader=jinja2.DictLoader({"t.html": source}), autoescape=True)
+    env.globals.update(globals_)
+    return env.get_template("t.html").render()
+
+
+def test_a_function_marked_pass_context_is_given_the_context() -> None:
+    @jinja2.pass_context
+    def who(context: jinja2.runtime.Context, greeting: str) -> str:
+        return f"{greeting} {context['name']}"
+
+    assert _render("{% set name = 'Ana' %}{{ who('hi') }}", who=who) == "hi Ana"
+
+
+def test_a_function_marked_pass_environment_is_given_the_environment() -> None:
+    @jinja2.pass_environment
+    def kind(env: jinja2.Environment) -> str:
+        return type(env).__name__
+
+    assert _render("{{ kind() }}", kind=kind) == "SiteEnvironment"
+
+
+def test_a_callable_object_marked_on_its_call_is_given_the_context() -> None:
+    class Greeter:
+        @jinja2.pass_context
+        def __call__(self, context: jinja2.runtime.Context) -> str:
+            return context["name"]
+
+    assert _render("{% set name = 'Bo' %}{{ greet() }}", greet=Greeter()) == "Bo"
+
+
+def test_plain_functions_builtins_and_macros_are_called_with_their_arguments() -> None:
+    source = (
+        "{% macro box(x) %}[{{ x }}{{ caller() if caller }}]{% endmacro %}"
+        "{% for i in range(2) %}{{ add(i, k=10) }} {{ pick(i) }} {% call box(i) %}+{% endcall %} {% endfor %}"
+    )
+    assert _render(source, add=lambda i, k: i + k, pick={0: "a", 1: "b"}.get) == "10 a [0+] 11 b [1+] "
+
+
+def test_a_stop_iteration_becomes_undefined() -> None:
+    def empty() -> str:
+        raise StopIteration
+
+    assert _render("[{{ empty() }}]", empty=empty) == "[]"
+
+
+def test_an_error_in_a_called_function_still_points_into_the_template() -> None:
+    def broken() -> str:
+        raise ValueError("no")
+
+    env = SiteEnvironment(loader=jinja2.DictLoader({"t.html": "line one\n{{ broken() }}"}), autoescape=True)
+    env.globals["broken"] = broken
+    with pytest.raises(ValueError) as caught:
+        env.get_template("t.html").render()
+    frames = [(f.filename, f.lineno) for f in traceback.extract_tb(caught.value.__traceback__)]
+    assert ("<template>", 2) in frames  # a DictLoader template's name in tracebacks
+    assert not any(name.endswith("briefgen/render.py") for name, _ in frames)
