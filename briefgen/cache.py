@@ -108,13 +108,12 @@ def _doc_entry(doc: LoadedDoc) -> tuple | None:
     front, body = doc.front, doc.body
     if front is None or body is None or doc.problems:
         return None
-    entry = (front.data, front.key_lines, front.body, front.body_line, front.item_lines,
-             body.html, body.first_paragraph, body.mentions, body.words, front.digest, None)
     try:
-        marshal.dumps(entry)
+        marshal.dumps(front.data)  # the rest is strings and numbers; YAML can nest or alias anything
     except ValueError:
         return None
-    return entry
+    return (front.data, front.key_lines, front.body, front.body_line, front.item_lines,
+            body.html, body.first_paragraph, body.mentions, body.words, front.digest, None)
 
 
 def _doc_from(rel: str, digest: str, entry: Any) -> LoadedDoc | None:

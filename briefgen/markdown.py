@@ -7,7 +7,6 @@ rendered HTML, where code, existing links and headings are skipped).
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -177,21 +176,22 @@ def _html_linker(links: ActorLinks) -> Callable[[str, list[str]], str]:
         return found
 
     def link(html: str, mentions: list[str]) -> str:
-        starts, ends = [], []
-        for zone in _UNLINKED.finditer(html):
-            starts.append(zone.start())
-            ends.append(zone.end())
+        zones = _UNLINKED.finditer(html)
+        zone_start = zone_end = -1
         pieces: list[str] = []
         start = 0
         for match in pattern.finditer(html):
-            at = bisect.bisect_right(starts, match.start()) - 1
-            if at >= 0 and match.start() < ends[at]:
+            at = match.start()
+            while zone_end <= at:  # the zones in order, up to the first that ends after this match
+                zone = next(zones, None)
+                zone_start, zone_end = zone.span() if zone is not None else (len(html), len(html) + 1)
+            if zone_start <= at:
                 continue  # inside a tag, a link, code or a heading
             actor_id, href = lookup(match.group())
             if actor_id in mentions:
                 continue
             mentions.append(actor_id)
-            pieces += (html[start : match.start()], f'<a href="{escapeHtml(href)}" class="actor-link">', match.group(), "</a>")
+            pieces += (html[start:at], f'<a href="{escapeHtml(href)}" class="actor-link">', match.group(), "</a>")
             start = match.end()
         if not pieces:
             return html

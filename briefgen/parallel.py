@@ -16,7 +16,7 @@ import pickle
 import signal
 import threading
 import traceback
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
@@ -100,16 +100,20 @@ class Shared(Generic[T, R]):
             os.close(write_fd)
         try:
             for _ in range(workers - 1):
-                self.children.append(_spawn(self._work))
+                self.children.append(_spawn(lambda: self._work(packed=True)))
         except BaseException:
             self._collect()
             raise
 
-    def _work(self) -> list[tuple[int, R]]:
-        done = []
+    def _work(self, packed: bool = False) -> list[tuple[int, Any]]:
+        """(chunk number, result) for each chunk this process takes. A child pickles each
+        result as soon as it has it (`packed`), while this process still works: sending
+        them all at the end is then a copy, not a pass over 5,000 rendered bodies."""
+        done: list[tuple[int, Any]] = []
         while token := os.read(self.read_fd, 4):  # type: ignore[arg-type]
             i = int.from_bytes(token, "little")
-            done.append((i, self.func(self.chunks[i])))
+            result = self.func(self.chunks[i])
+            done.append((i, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL) if packed else result))
         return done
 
     def finish(self) -> list[R]:
@@ -123,7 +127,7 @@ class Shared(Generic[T, R]):
             mine = self._work()
         finally:
             results = self._collect()
-        pairs = [*mine, *(pair for done in results for pair in done)]
+        pairs = [*mine, *((i, pickle.loads(packed)) for done in results for i, packed in done)]
         return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
 
     def abandon(self) -> None:
