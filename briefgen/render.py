@@ -55,7 +55,7 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
         auto_reload=False,
         extensions=["jinja2.ext.do"],
     )
-    env.filters["long_date"] = long_date
+    env.filters["long_date"] = _memo(long_date)  # strftime is a tenth of rendering a dispatch page
     return env
 
 
