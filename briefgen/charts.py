@@ -21,6 +21,8 @@ from briefgen.model import RelatedLink, Site
 from briefgen.urls import Urls
 
 NETWORK_SIZE = 10
+MONTH_NAMES = tuple(calendar.month_name)
+"""'', 'January' … 'December': `calendar.month_name` formats a date each time it is read."""
 
 
 def _num(value: float) -> str:
@@ -97,7 +99,7 @@ def month_calendar(year: int, month: int, counts: dict[int, int], href: Callable
     cell, gap, head = 20, 2, 16
     weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
     width, height = 7 * (cell + gap) - gap, head + len(weeks) * (cell + gap) - gap
-    name = f"{calendar.month_name[month]} {year}"
+    name = f"{MONTH_NAMES[month]} {year}"
     busy = {d: n for d, n in counts.items() if n}
     total = sum(busy.values())
     desc = f"{_plural(total)} on {_plural(len(busy), 'day')}." if busy else "No dispatches."
@@ -110,7 +112,7 @@ def month_calendar(year: int, month: int, counts: dict[int, int], href: Callable
                 continue
             x, y = col * (cell + gap), head + row * (cell + gap)
             n = busy.get(day, 0)
-            label = f"{day} {calendar.month_name[month]} {year}: {_plural(n)}"
+            label = f"{day} {MONTH_NAMES[month]} {year}: {_plural(n)}"
             rect = f'<rect class="h{heat_level(n, peak)}" x="{x}" y="{y}" width="{cell}" height="{cell}" rx="3"/>'
             text = f'<text x="{x + cell / 2:g}" y="{y + 14}" aria-hidden="true">{day}</text>'
             if n:
@@ -271,14 +273,14 @@ def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
         return relation_text(actors, topics, link.same_thread, link.days_apart)
 
     def month_label(month_key: str) -> str:
-        return calendar.month_name[int(month_key[5:7])]
+        return MONTH_NAMES[int(month_key[5:7])]
 
     def period_label(key: str) -> str:
         """`2021`, `December 2021` or `26 December 2021` for a date-page key."""
         parts = [int(p) for p in key.split("/")]
         if len(parts) == 1:
             return key
-        name = f"{calendar.month_name[parts[1]]} {parts[0]}"
+        name = f"{MONTH_NAMES[parts[1]]} {parts[0]}"
         return f"{parts[2]} {name}" if len(parts) == 3 else name
 
     def days_between(earlier: dt.date, later: dt.date) -> int:
