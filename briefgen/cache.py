@@ -336,12 +336,12 @@ def template_reads_memo(folder: Path, key: str, compute: Callable[[], dict[str, 
 
 
 def related_memo(
-    folder: Path, key: str, remembered: Callable[[str, str, Callable[[], Any]], Any] | None = None
+    folder: Path, key: str, remembered: Callable[[str, str, Callable[[], Any]], Any] | None = None, fork: bool = True,
 ) -> Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]]:
     """`related.compute`, remembered in `related.bin` for the last set of inputs: an edit
     that leaves every dispatch's date, actors, topics and thread alone (most edits are to
     a body or a title) keeps the related links, and they cost a second at 10,000 dispatches.
-    `remembered` (a session's `value`) keeps them in memory too."""
+    `remembered` (a session's `value`) keeps them in memory too; `fork` as for `related.compute`."""
 
     def compute(ordered: Sequence[Dispatch], limit: int) -> Mapping[str, tuple[RelatedLink, ...]]:
         features = "\n".join(  # ids and keys are slugs, so neither separator occurs in them
@@ -361,7 +361,7 @@ def related_memo(
                 return {slug: tuple(map(RelatedLink._make, links)) for slug, links in stored["links"].items()}
             except (TypeError, AttributeError):
                 pass  # the wrong shape: computed afresh
-        result = related.compute(ordered, limit)
+        result = related.compute(ordered, limit, fork)
         plain = {slug: tuple(map(tuple, links)) for slug, links in result.items()}
         write_blob(path, key, {"inputs": inputs, "links": plain})
         return result

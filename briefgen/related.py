@@ -40,8 +40,10 @@ def _weight(feature: str, df: int, n: int) -> float:
     return (ACTOR_WEIGHT if kind == "a" else TOPIC_WEIGHT) * idf
 
 
-def compute(dispatches: Sequence[Dispatch], limit: int) -> dict[str, tuple[RelatedLink, ...]]:
-    """Up to `limit` related dispatches for each slug, best first."""
+def compute(dispatches: Sequence[Dispatch], limit: int, fork: bool = True) -> dict[str, tuple[RelatedLink, ...]]:
+    """Up to `limit` related dispatches for each slug, best first. Without `fork`, in this
+    process only: when other processes already keep the cores busy, another one only adds
+    the cost of forking and of sending its results back."""
     if limit <= 0 or len(dispatches) < 2:
         return {}
     ordered = sorted(dispatches, key=lambda d: (d.moment, d.slug))
@@ -80,7 +82,7 @@ def compute(dispatches: Sequence[Dispatch], limit: int) -> dict[str, tuple[Relat
         return found
 
     # the scoring is most of the work: spread over processes when there are enough dispatches
-    results = parallel.fork_map(score, range(n), parallel.worker_count(n, PER_WORKER))
+    results = parallel.fork_map(score, range(n), parallel.worker_count(n, PER_WORKER) if fork else 1)
     by_index = dict(pair for found in results for pair in found)
     return {d.slug: by_index[i] for i, d in enumerate(ordered)}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import datetime as dt
 import gc
 import hashlib
@@ -21,7 +22,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import jinja2
 
-from briefgen import feeds, pages, parallel, render, reuse, write
+from briefgen import feeds, pages, parallel, related, render, reuse, write
 from briefgen.actors import Registry, load_registry, parse_registry, resolve
 from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, template_reads_memo
 from briefgen.config import Config
@@ -245,7 +246,7 @@ def _model_ahead(config: Config, read: Read, drafts: bool, cache: bool) -> Ahead
     build without this step reports it."""
     docs = [doc if doc.body is not None or doc.problems else LoadedDoc(doc.rel, doc.digest, doc.front, PENDING) for doc in read.docs]
     try:
-        loaded, validated = _model_site(config, dataclasses.replace(read, docs=docs), drafts, cache, None)
+        loaded, validated = _model_site(config, dataclasses.replace(read, docs=docs), drafts, cache, None, fork=False)
     except ContentErrors:
         return None
     return Ahead(loaded, validated, drafts, cache)
@@ -278,8 +279,11 @@ def _remember(docs_cache: DocCache, tag: str, validated: Mapping[str, Dispatch],
             docs_cache.remember(doc, tag, with_body(dispatch, doc.body))
 
 
-def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: Session | None) -> tuple[Loaded, dict[str, Dispatch]]:
-    """The linked site, and each file's validated dispatch (actors as written) by path."""
+def _model_site(
+    config: Config, read: Read, drafts: bool, cache: bool, session: Session | None, fork: bool = True,
+) -> tuple[Loaded, dict[str, Dispatch]]:
+    """The linked site, and each file's validated dispatch (actors as written) by path.
+    Related dispatches are scored in forked processes too, unless not to `fork`."""
     problems = list(read.problems)
     dispatches = []
     known = session.dispatches if session is not None else {}
@@ -304,9 +308,10 @@ def _model_site(config: Config, read: Read, drafts: bool, cache: bool, session: 
     resolved, actors = resolve(dispatches, read.registry, session.resolved if session is not None else None)
     if cache:
         remembered = session.value if session is not None else None
-        site, found = link(resolved, actors, config.related_limit, read.today, related_memo(config.cache_dir, code_fingerprint(), remembered))
+        scored = related_memo(config.cache_dir, code_fingerprint(), remembered, fork)
     else:
-        site, found = link(resolved, actors, config.related_limit, read.today)
+        scored = functools.partial(related.compute, fork=fork)
+    site, found = link(resolved, actors, config.related_limit, read.today, scored)
     problems += found
     if problems:
         raise ContentErrors(problems)

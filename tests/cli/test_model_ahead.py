@@ -143,3 +143,27 @@ def test_files_from_the_cache_and_files_parsed_make_the_site(copy_site, ahead) -
     assert edited.parsed == 2 and ahead == {"made": 2, "used": 2}
     _build(root, output=root / "clean", cache=False)
     assert tree_bytes(root / "site") == tree_bytes(root / "clean")
+
+
+def test_related_dispatches_are_scored_here_while_bodies_render(copy_site, ahead, monkeypatch) -> None:
+    """Modelled ahead, the other processes already keep the cores busy: a process forked
+    to score related dispatches would only add its own cost. Modelled from whole files,
+    the cores are free, and scoring is shared out."""
+    from briefgen import related
+
+    root = copy_site("example")
+    scored: list[int] = []
+    fork_map = parallel.fork_map
+
+    def recorded(func, items, workers, *rest):
+        if func.__name__ == "score":
+            scored.append(workers)
+        return fork_map(func, items, workers, *rest)
+
+    monkeypatch.setattr(related, "PER_WORKER", 1)
+    monkeypatch.setattr(parallel, "fork_map", recorded)
+    _build(root, output=root / "ahead", cache=False)
+    assert ahead["used"] == 1 and scored == [1]
+    _whole_files_first(monkeypatch)
+    _build(root, output=root / "whole", cache=False)
+    assert scored == [1, 2]
