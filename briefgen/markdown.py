@@ -145,7 +145,7 @@ def _plain(children: list[Token]) -> str:
             parts.append(" ")
         elif child.children:
             parts.append(_plain(child.children))
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+    return " ".join("".join(parts).split())  # runs of whitespace as one space, none at the ends
 
 
 _UNLINKED = re.compile(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>|<[^>]*>|&(?:amp|lt|gt|quot);")
