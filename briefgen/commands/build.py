@@ -433,7 +433,9 @@ class Work:
     keys what the next build needs to digest fewer (see `_page_digests`). Made when
     needed (see `_write`)."""
     jobs: list[feeds.FileJob]
-    job_digests: dict[str, str]
+    job_digests: Callable[[], dict[str, str]]
+    """Each file job's digest, made once when first asked for (in a cold build, while
+    other processes render)."""
 
 
 @dataclass
@@ -491,7 +493,7 @@ def _work(
     session = options.session
     digester = Digester(site, reads, global_part)
     jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)
-    job_digests = {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs) for j in jobs}
+    job_digests = functools.cache(lambda: {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs()) for j in jobs})
     return Work(site, env, specs, lambda previous: _page_digests(digester, specs, structure, previous), jobs, job_digests)
 
 
@@ -585,15 +587,17 @@ def _write(
         meanwhile: Callable[[], None] | None = None
         if previous or have:  # the digests say what can be reused
             digests = work.page_digests(previous)
-            plan = reuse.fill(folder, have, output, previous, work.specs, digests, work.jobs, work.job_digests, [rel for _, rel in static])
+            plan = reuse.fill(folder, have, output, previous, work.specs, digests, work.jobs, work.job_digests(), [rel for _, rel in static])
         else:  # nothing to reuse: every page is made, and the digests, only recorded, meanwhile
             plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0)
             def meanwhile() -> None:
                 digests.update(work.page_digests(previous))
+                work.job_digests()
                 aside()
         written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs, meanwhile)
         digests = digests or work.page_digests(previous)  # rendering in one process leaves no meanwhile
-        files = {**plan.kept, **{FILE_KEY + name: (work.job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
+        job_digests = work.job_digests()
+        files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
         write.copy_static(static, folder)
         count = written + plan.reused_pages + plan.reused_files
         counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
