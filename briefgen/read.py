@@ -168,11 +168,14 @@ def load_all(
         return ahead([found[s.rel] for s in sources])
 
     parsed, made_ahead = _parse_many(todo, parser, meanwhile, every_file if ahead is not None else None)
+    kept = []
     for doc in parsed:
         docs[doc.rel] = doc
-        if cache and not doc.problems:
-            cache.put(doc)
+        if not doc.problems:
+            kept.append(doc)
             digests[doc.rel] = doc.digest
+    if cache:
+        cache.put_later(kept)
     if cache:
         cache.stamp(list(sources), digests, started, force=racy)
     return [docs[s.rel] for s in sources], len(todo), made_ahead

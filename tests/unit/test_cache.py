@@ -209,3 +209,30 @@ def test_the_code_fingerprint_skips_a_file_that_vanishes_while_it_is_taken(monke
     monkeypatch.setattr(Path, "rglob", with_a_ghost)
     monkeypatch.setattr(Path, "is_file", lambda self: self.name == "sedX1y2z3" or Path.exists(self) and not Path.is_dir(self))
     assert cache.code_fingerprint() == before
+
+
+def test_parses_put_later_are_there_when_read_or_saved(tmp_path: Path) -> None:
+    """A cold build puts its parses later; the first read of the entries, or the save,
+    puts them, and a validated dispatch can then be kept beside each."""
+    from zoneinfo import ZoneInfo
+
+    from briefgen.fields import to_dispatch
+    from briefgen.markdown import make_parser
+    from briefgen.read import Source, parse_bytes
+
+    tz = ZoneInfo("UTC")
+    docs = [parse_bytes(f"d{i}.md", f"---\ntitle: T{i}\ndate: 2021-12-2{i}\nactors: [NATO]\n---\nBody {i}.\n".encode(), make_parser())
+            for i in range(3)]
+    later = cache.DocCache(tmp_path, "k")
+    later.put_later(docs)
+    source = Source(tmp_path / "d0.md", "d0.md", 1, 1)
+    assert later.get(source, docs[0].digest) == docs[0]  # read: put now
+    later.remember(docs[1], "tag", to_dispatch(docs[1], tz, "registry")[0])
+    assert later.validated(docs[1], "tag", tz) is not None
+
+    saved = cache.DocCache(tmp_path / "saved", "k")
+    saved.put_later(docs)
+    saved.save()  # never read: put when saved
+    reopened = cache.DocCache.open(tmp_path / "saved", "k")
+    found = [reopened.get(source, d.digest) for d in docs]
+    assert [(f.digest, f.front, f.body) for f in found if f] == [(d.digest, d.front, d.body) for d in docs]
