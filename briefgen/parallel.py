@@ -1,9 +1,10 @@
 """Spread independent work over the machine's cores with forked processes.
 
 A forked child inherits the frozen model, the compiled templates and the Markdown parser
-as they are, so nothing has to be pickled on the way in. The work is cut into interleaved
-chunks, several per process; the calling process and its children each take the next
-chunk when they are free, and only each chunk's small result travels back through a pipe.
+as they are, so nothing has to be pickled on the way in. The work is cut into chunks of
+neighbouring items, several per process; the children take the next chunk from the
+front when they are free, the calling process from the back, and only each chunk's
+result travels back through a pipe.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pickle
 import signal
 import threading
 import traceback
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Sequence, TypeVar
 
 PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
@@ -40,8 +41,13 @@ def worker_count(items: int, min_per_worker: int) -> int:
 
 
 def shards(items: Sequence[T], count: int) -> list[Sequence[T]]:
-    """`count` interleaved slices, so cheap and dear items spread evenly over them."""
-    return [items[i::count] for i in range(count)] if count > 1 else [items]
+    """`count` runs of neighbouring items, of sizes at most one apart: neighbours often
+    show the same things (the pages of one kind), which a process renders once."""
+    if count <= 1:
+        return [items]
+    size, extra = divmod(len(items), count)
+    bounds = [i * size + min(i, extra) for i in range(count + 1)]
+    return [items[bounds[i] : bounds[i + 1]] for i in range(count)]
 
 
 CHUNKS_PER_WORKER = 8
@@ -62,7 +68,7 @@ def chunk_count(items: int, workers: int) -> int:
 def fork_map(
     func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int, meanwhile: Callable[[], None] | None = None,
 ) -> list[R]:
-    """func(chunk) for interleaved chunks of items, one result per chunk in chunk order,
+    """func(chunk) for chunks of neighbouring items, one result per chunk in chunk order,
     shared out over this process and `workers - 1` forked children. When there are
     children, this process first runs `meanwhile` (other work of its own), then takes
     chunks like them."""
@@ -80,51 +86,56 @@ class Shared(Generic[T, R]):
     """Chunks of work shared out over forked children from the start, and over this
     process once it calls `finish`: until then it is free for other work.
 
-    The chunks' numbers, four bytes each, are all written to a pipe before any process
-    reads; each process reads four bytes (one number; Linux serves one read of a pipe at a
-    time) whenever it is free, until the pipe is empty. Every child is waited for, even
-    when this process or another child fails."""
+    The chunks' numbers, four bytes each, are all written to two pipes before any
+    process reads: the first half in order to the children's pipe, the second half from
+    the last chunk back to this process's. Each process reads four bytes (one number;
+    Linux serves one read of a pipe at a time) whenever it is free, from its own pipe and,
+    once that is empty, from the other, so each chunk is taken once and nobody waits
+    while work is left. Children work from the front and this process from the back, so
+    each renders a run of pages of the same kinds, and the fragments those share once.
+    Every child is waited for, even when this process or another child fails."""
 
     def __init__(self, func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> None:
         self.func = func
         self.chunks = shards(items, chunk_count(len(items), workers))
         self.children: list[tuple[int, int]] = []
-        self.read_fd: int | None = None
+        self.pipes: tuple[int, int] | None = None
+        """Read ends: the children's (front half) and this process's (back half, last first)."""
         self.finished = False
         if len(self.chunks) == 1:
             return
-        self.read_fd, write_fd = os.pipe()
-        try:
-            _write_all(write_fd, b"".join(i.to_bytes(4, "little") for i in range(len(self.chunks))))
-        finally:
-            os.close(write_fd)
+        half = len(self.chunks) // 2
+        self.pipes = (_pipe_of(range(half)), _pipe_of(range(len(self.chunks) - 1, half - 1, -1)))
         try:
             for _ in range(workers - 1):
-                self.children.append(_spawn(lambda: self._work(packed=True)))
+                self.children.append(_spawn(lambda: self._work(self.pipes, packed=True)))  # type: ignore[arg-type]
         except BaseException:
             self._collect()
             raise
 
-    def _work(self, packed: bool = False) -> list[tuple[int, Any]]:
-        """(chunk number, result) for each chunk this process takes. A child pickles each
-        result as soon as it has it (`packed`), while this process still works: sending
-        them all at the end is then a copy, not a pass over 5,000 rendered bodies."""
+    def _work(self, pipes: tuple[int, int], packed: bool = False) -> list[tuple[int, Any]]:
+        """(chunk number, result) for each chunk this process takes, from the first pipe
+        and then the second. A child pickles each result as soon as it has it (`packed`),
+        while this process still works: sending them all at the end is then a copy, not a
+        pass over 5,000 rendered bodies."""
         done: list[tuple[int, Any]] = []
-        while token := os.read(self.read_fd, 4):  # type: ignore[arg-type]
-            i = int.from_bytes(token, "little")
-            result = self.func(self.chunks[i])
-            done.append((i, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL) if packed else result))
+        for fd in pipes:
+            while token := os.read(fd, 4):
+                i = int.from_bytes(token, "little")
+                result = self.func(self.chunks[i])
+                done.append((i, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL) if packed else result))
         return done
 
     def finish(self) -> list[R]:
         """Take chunks until none is left, then every chunk's result in chunk order. Once only."""
-        if self.read_fd is None:
+        if self.pipes is None:
             if self.children or self.finished:
                 raise RuntimeError("this shared work is already finished or abandoned")
             self.finished = True
             return [self.func(self.chunks[0])]
         try:
-            mine = self._work()
+            front, back = self.pipes
+            mine = self._work((back, front))
         finally:
             results = self._collect()
         pairs = [*mine, *((i, pickle.loads(packed)) for done in results for i, packed in done)]
@@ -133,8 +144,8 @@ class Shared(Generic[T, R]):
     def abandon(self) -> None:
         """Take every chunk not yet started, so the children stop after the one they are
         on, and wait for them, keeping no result: this process failed."""
-        if self.read_fd is not None:
-            while os.read(self.read_fd, 4096):  # whole chunk numbers: 4096 is a multiple of 4
+        for fd in self.pipes or ():
+            while os.read(fd, 4096):  # whole chunk numbers: 4096 is a multiple of 4
                 pass
         with contextlib.suppress(RuntimeError):
             self._collect()
@@ -143,9 +154,19 @@ class Shared(Generic[T, R]):
         try:
             return _collect_all(self.children)
         finally:
-            if self.read_fd is not None:
-                os.close(self.read_fd)
-                self.read_fd = None
+            for fd in self.pipes or ():
+                os.close(fd)
+            self.pipes = None
+
+
+def _pipe_of(numbers: Iterable[int]) -> int:
+    """The read end of a pipe holding these numbers, four bytes each, and then its end."""
+    read_fd, write_fd = os.pipe()
+    try:
+        _write_all(write_fd, b"".join(i.to_bytes(4, "little") for i in numbers))
+    finally:
+        os.close(write_fd)
+    return read_fd
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -262,7 +262,11 @@ def render_all(
 
         return sink(rendered()), failures, made
 
-    items: list[PageSpec | FileJob] = [*jobs, *specs]  # the search index and feeds first: none is left to the end
+    # The search index and feeds first, none left to the end; the listings last, as
+    # this process takes chunks from the back and its children from the front
+    # (`parallel.Shared`): each listed dispatch's entry is then rendered in one process.
+    listings_last = sorted(specs, key=lambda spec: "items" in spec.context)
+    items: list[PageSpec | FileJob] = [*jobs, *listings_last]
     workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
     results = parallel.fork_map(run, items, workers, meanwhile)
     failures: dict[tuple[str, int | None], list[Problem]] = {}

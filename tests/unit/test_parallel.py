@@ -122,3 +122,22 @@ def test_shared_work_is_finished_once(workers: int) -> None:
     assert sorted(n for part in shared.finish() for n in part) == sorted(_squares(range(400)))
     with pytest.raises(RuntimeError, match="already finished"):
         shared.finish()
+
+
+def test_shards_are_runs_of_neighbours_of_sizes_at_most_one_apart() -> None:
+    for count in (1, 2, 3, 7):
+        parts = parallel.shards(list(range(23)), count)
+        assert len(parts) == count and [n for part in parts for n in part] == list(range(23))
+        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+def test_children_work_from_the_front_and_this_process_from_the_back() -> None:
+    """Neighbouring chunks show the same things: the children start at the first chunk,
+    this process at the last, and each takes from the other's end once its own is done."""
+    parent = os.getpid()
+    shared = parallel.Shared(_shared(lambda part: part[0]), list(range(400)), 2)
+    results = shared.finish()
+    assert len(results) == len(shared.chunks) == parallel.chunk_count(400, 2)
+    assert results[0][0] != parent, "a child took the first chunk"
+    assert results[-1][0] == parent, "this process took the last chunk"
+    assert [first for _, first in results] == [part[0] for part in shared.chunks]
