@@ -55,7 +55,7 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
         auto_reload=False,
         extensions=["jinja2.ext.do"],
     )
-    env.filters["long_date"] = _memo(long_date)  # strftime is a tenth of rendering a dispatch page
+    env.filters["long_date"] = _by_day(long_date)  # strftime is a tenth of rendering a dispatch page
     return env
 
 
@@ -81,23 +81,27 @@ def add_site(env: "SiteEnvironment", config: Config, site: Site, urls: Urls) -> 
     return env
 
 
-_PLAIN_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, jinja2.runtime.Macro)
-"""Callables that take no context unless marked with a `jinja_pass_arg` (which builtins
-and macros never carry)."""
+_PLAIN_CALLABLES = (types.FunctionType, types.BuiltinFunctionType)
+"""Callables that take no context unless marked with a `jinja_pass_arg` of their own:
+a builtin cannot carry one, and neither can a function's `__call__`."""
 
 
 class _Context(jinja2.runtime.Context):
-    """Jinja's context, with a shorter way to call a plain function or macro.
+    """Jinja's context, with a shorter way to call a plain function or a macro.
 
-    Every call in a template goes through `Context.call`, which looks three times for
-    a `pass_context`-style mark (on the object and on its `__call__`) before calling.
-    A dispatch page makes about forty calls; the marks cannot be on a builtin or a macro,
-    and on a function only as its own attribute, so one look does. Anything else, or a
-    marked function, takes Jinja's own way."""
+    Every call in a template goes through `Context.call`, which looks up the callable's
+    `__call__` and looks for a `pass_context`-style mark on it and on the callable before
+    calling. A dispatch page makes about forty calls. A plain function can only carry a
+    mark as its own attribute, so one look does; a macro's is always `pass_eval_context`,
+    so it is given the evaluation context (whether autoescaping is on where it is called),
+    as Jinja gives it. Anything else, or a marked function, takes Jinja's own way."""
 
     @jinja2.utils.internalcode  # left out of tracebacks, as Jinja's own is
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
-        if not isinstance(__obj, _PLAIN_CALLABLES) or hasattr(__obj, "jinja_pass_arg"):
+        kind = type(__obj)
+        if kind is jinja2.runtime.Macro:
+            args = (__self.eval_ctx, *args)
+        elif kind not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
@@ -147,6 +151,23 @@ def _memo(func: Callable[..., R]) -> Callable[..., R]:
         return found
 
     return remembered
+
+
+def _by_day(spell: Callable[[dt.date | None], str]) -> Callable[[dt.date | None], str]:
+    """`spell` remembered per calendar day for one build. Keyed by the day, not the value:
+    two moments at one instant written with different offsets are equal, on different days."""
+    seen: dict[tuple[int, int, int], str] = {}
+
+    def spelled(value: dt.date | None) -> str:
+        if not value:
+            return spell(value)
+        day = (value.year, value.month, value.day)
+        found = seen.get(day)
+        if found is None:
+            found = seen[day] = spell(value)
+        return found
+
+    return spelled
 
 
 def _once() -> Callable[..., Any]:

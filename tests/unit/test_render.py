@@ -68,3 +68,32 @@ def test_an_error_in_a_called_function_still_points_into_the_template() -> None:
     frames = [(f.filename, f.lineno) for f in traceback.extract_tb(caught.value.__traceback__)]
     assert ("<template>", 2) in frames  # a DictLoader template's name in tracebacks
     assert not any(name.endswith("briefgen/render.py") for name, _ in frames)
+
+
+@pytest.mark.parametrize("source", [
+    "{% macro b() %}<b>x</b>{% endmacro %}{% autoescape false %}{% set s = b() %}{% endautoescape %}{{ s }}",
+    "{% macro b() %}<b>x</b>{% endmacro %}{% autoescape false %}{{ b()|e }}{% endautoescape %}",
+    "{% macro w() %}[{{ caller() }}]{% endmacro %}{% autoescape false %}{% set s %}{% call w() %}<i>{% endcall %}{% endset %}{% endautoescape %}{{ s }}",
+    "{% macro b(x) %}<b>{{ x }}</b>{% endmacro %}{{ b('<') }}{{ b('&')|e }}",
+])
+def test_macros_are_called_as_jinja_calls_them(source: str) -> None:
+    """A macro is given the evaluation context: whether autoescaping is on where it is
+    called decides how its result is escaped later."""
+    plain = jinja2.Environment(loader=jinja2.DictLoader({"t.html": source}), autoescape=True)
+    assert _render(source) == plain.get_template("t.html").render()
+
+
+def test_long_dates_are_spelled_for_their_own_day() -> None:
+    """Two moments at one instant, written with different offsets, are equal: each is
+    still spelled with the day it was written on."""
+    import datetime as dt
+
+    from briefgen.config import Config
+    from briefgen.render import template_env
+
+    env = template_env(Config(root=__import__("pathlib").Path("/nonexistent")))
+    late = dt.datetime(2021, 12, 26, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-2)))
+    early = late.astimezone(dt.timezone(dt.timedelta(hours=3)))
+    assert late == early
+    spell = env.filters["long_date"]
+    assert (spell(late), spell(early), spell(None)) == ("26 December 2021", "27 December 2021", "")
