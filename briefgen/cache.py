@@ -109,7 +109,7 @@ def _doc_entry(doc: LoadedDoc) -> tuple | None:
     if front is None or body is None or doc.problems:
         return None
     try:
-        marshal.dumps(front.data)  # the rest is strings and numbers; YAML can nest or alias anything
+        marshal.dumps(front.data)  # the rest is strings, numbers and their tuples and dicts; YAML can nest anything
     except ValueError:
         return None
     return (front.data, front.key_lines, front.body, front.body_line, front.item_lines,
@@ -235,9 +235,8 @@ class DocCache:
         return doc
 
     def put_later(self, docs: Sequence[LoadedDoc]) -> None:
-        """`put` these parses once the entries are next needed: a large cold build reads
-        no entry before saving them, while other processes render (10,000 puts took
-        0.06 s between parsing and rendering, when one process works alone)."""
+        """`put` these parses when the entries are next read, or at `save`: a cold build
+        first needs them when it saves the cache, while other processes render."""
         self.pending.extend(docs)
 
     def _put_pending(self) -> None:

@@ -60,8 +60,9 @@ def atom(
 def entries(config: Config, urls: Urls, site: Site, uses: Counter[str]) -> Callable[[Dispatch], bytes]:
     """A dispatch's Atom entry, made and encoded once per process: the feeds of a
     10,000-dispatch site hold 17,000 entries of 7,500 dispatches, each with its whole body.
-    `uses` counts the feeds showing each dispatch; an entry is kept until its last
-    (in this process, where the feeds are shared out: at worst until the end)."""
+    `uses` counts the feeds showing each dispatch. A process keeps an entry until the
+    last feed showing it is made; when feeds are shared out over processes, that last
+    feed may be made in another one, and the entry is then kept until this one ends."""
     made: dict[str, bytes] = {}
     left = dict(uses)
 

@@ -182,9 +182,9 @@ def _html_linker(links: ActorLinks) -> Callable[[str, list[str]], str]:
         start = 0
         for match in pattern.finditer(html):
             at = match.start()
-            while zone_end <= at:  # the zones in order, up to the first that ends after this match
+            while zone_end <= at:  # the zones in order, up to the first that ends after this match's start
                 zone = next(zones, None)
-                zone_start, zone_end = zone.span() if zone is not None else (len(html), len(html) + 1)
+                zone_start, zone_end = zone.span() if zone is not None else (len(html) + 1, len(html) + 2)
             if zone_start <= at:
                 continue  # inside a tag, a link, code or a heading
             actor_id, href = lookup(match.group())

@@ -87,12 +87,12 @@ class Shared(Generic[T, R]):
     process once it calls `finish`: until then it is free for other work.
 
     The chunks' numbers, four bytes each, are all written to two pipes before any
-    process reads: the first half in order to the children's pipe, the second half from
-    the last chunk back to this process's. Each process reads four bytes (one number;
-    Linux serves one read of a pipe at a time) whenever it is free, from its own pipe and,
-    once that is empty, from the other, so each chunk is taken once and nobody waits
-    while work is left. Children work from the front and this process from the back, so
-    each renders a run of pages of the same kinds, and the fragments those share once.
+    process reads: the children's share, in order, to theirs; the rest, from the last
+    chunk back, to this process's. Each process reads four bytes (one number; Linux
+    serves one read of a pipe at a time) whenever it is free, from its own pipe and, once
+    that is empty, from the other, so each chunk is taken once and nobody waits while
+    work is left. As children work from the front and this process from the back, each
+    mostly renders runs of pages of the same kinds, and the fragments those share once.
     Every child is waited for, even when this process or another child fails."""
 
     def __init__(self, func: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> None:
@@ -100,24 +100,29 @@ class Shared(Generic[T, R]):
         self.chunks = shards(items, chunk_count(len(items), workers))
         self.children: list[tuple[int, int]] = []
         self.pipes: tuple[int, int] | None = None
-        """Read ends: the children's (front half) and this process's (back half, last first)."""
+        """Read ends: the children's (the front) and this process's (the back, last first)."""
         self.finished = False
         if len(self.chunks) == 1:
             return
-        half = len(self.chunks) // 2
-        self.pipes = (_pipe_of(range(half)), _pipe_of(range(len(self.chunks) - 1, half - 1, -1)))
+        theirs = len(self.chunks) * (workers - 1) // workers
+        front = _pipe_of(range(theirs))
+        try:
+            self.pipes = (front, _pipe_of(range(len(self.chunks) - 1, theirs - 1, -1)))
+        except BaseException:
+            os.close(front)
+            raise
         try:
             for _ in range(workers - 1):
                 self.children.append(_spawn(lambda: self._work(self.pipes, packed=True)))  # type: ignore[arg-type]
         except BaseException:
-            self._collect()
+            self.abandon()
             raise
 
     def _work(self, pipes: tuple[int, int], packed: bool = False) -> list[tuple[int, Any]]:
         """(chunk number, result) for each chunk this process takes, from the first pipe
         and then the second. A child pickles each result as soon as it has it (`packed`),
-        while this process still works: sending them all at the end is then a copy, not a
-        pass over 5,000 rendered bodies."""
+        while this process still works: sending them all at the end is then a copy, not
+        another pass over every result."""
         done: list[tuple[int, Any]] = []
         for fd in pipes:
             while token := os.read(fd, 4):
@@ -127,17 +132,20 @@ class Shared(Generic[T, R]):
         return done
 
     def finish(self) -> list[R]:
-        """Take chunks until none is left, then every chunk's result in chunk order. Once only."""
+        """Take chunks until none is left, then every chunk's result in chunk order. Once
+        only. If this process fails, the children stop after their current chunk."""
+        if self.finished:
+            raise RuntimeError("this shared work is already finished or abandoned")
         if self.pipes is None:
-            if self.children or self.finished:
-                raise RuntimeError("this shared work is already finished or abandoned")
             self.finished = True
             return [self.func(self.chunks[0])]
         try:
             front, back = self.pipes
             mine = self._work((back, front))
-        finally:
-            results = self._collect()
+        except BaseException:
+            self.abandon()
+            raise
+        results = self._collect()
         pairs = [*mine, *((i, pickle.loads(packed)) for done in results for i, packed in done)]
         return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
 
@@ -151,8 +159,10 @@ class Shared(Generic[T, R]):
             self._collect()
 
     def _collect(self) -> list:
+        """Every child's result, once; the pipes are closed and the work is over."""
+        children, self.children, self.finished = self.children, [], True
         try:
-            return _collect_all(self.children)
+            return _collect_all(children)
         finally:
             for fd in self.pipes or ():
                 os.close(fd)
@@ -160,10 +170,14 @@ class Shared(Generic[T, R]):
 
 
 def _pipe_of(numbers: Iterable[int]) -> int:
-    """The read end of a pipe holding these numbers, four bytes each, and then its end."""
+    """The read end of a pipe holding these numbers, four bytes each. Its write end is
+    closed, so a reader finds it empty once every number is taken."""
     read_fd, write_fd = os.pipe()
     try:
         _write_all(write_fd, b"".join(i.to_bytes(4, "little") for i in numbers))
+    except BaseException:
+        os.close(read_fd)
+        raise
     finally:
         os.close(write_fd)
     return read_fd

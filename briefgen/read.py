@@ -176,7 +176,6 @@ def load_all(
             digests[doc.rel] = doc.digest
     if cache:
         cache.put_later(kept)
-    if cache:
         cache.stamp(list(sources), digests, started, force=racy)
     return [docs[s.rel] for s in sources], len(todo), made_ahead
 

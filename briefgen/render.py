@@ -285,7 +285,7 @@ def render_all(
 
     # The search index and feeds first, none left to the end; the listings last, as
     # this process takes chunks from the back and its children from the front
-    # (`parallel.Shared`): each listed dispatch's entry is then rendered in one process.
+    # (`parallel.Shared`): each listed dispatch's entry is then mostly rendered in one process.
     listings_last = sorted(specs, key=lambda spec: "items" in spec.context)
     items: list[PageSpec | FileJob] = [*jobs, *listings_last]
     workers = parallel.worker_count(len(items), RENDER_PER_WORKER)

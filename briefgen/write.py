@@ -120,7 +120,7 @@ def write_files(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
 
 
 def _make_folder(path: str) -> None:
-    """A folder whose parent is almost always there already (pages come in order): one
+    """A folder whose parent is almost always there already (a page of a kind made before): one
     `mkdir`, where `os.makedirs` first looks for the parent (a third of writing a page)."""
     try:
         os.mkdir(path)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import gc
 import hashlib
 import os
@@ -283,7 +283,7 @@ def _model_site(
     config: Config, read: Read, drafts: bool, cache: bool, session: Session | None, fork: bool = True,
 ) -> tuple[Loaded, dict[str, Dispatch]]:
     """The linked site, and each file's validated dispatch (actors as written) by path.
-    Related dispatches are scored in forked processes too, unless not to `fork`."""
+    Related dispatches are scored in forked processes too, unless `fork` is False."""
     problems = list(read.problems)
     dispatches = []
     known = session.dispatches if session is not None else {}

@@ -141,3 +141,31 @@ def test_children_work_from_the_front_and_this_process_from_the_back() -> None:
     assert results[0][0] != parent, "a child took the first chunk"
     assert results[-1][0] == parent, "this process took the last chunk"
     assert [first for _, first in results] == [part[0] for part in shared.chunks]
+
+
+def test_a_failure_here_stops_the_children_after_their_chunk(tmp_path) -> None:
+    """When this process fails in finish, it does not wait for the children to do every
+    chunk left: they stop after the one they are on, and are reaped."""
+    import time
+
+    parent, log = os.getpid(), tmp_path / "done"
+
+    def fails_here(part: Sequence[int]) -> int:
+        if os.getpid() == parent:
+            raise KeyError("a broken chunk here")
+        time.sleep(0.05)
+        with open(log, "a") as out:
+            out.write("chunk\n")
+        return len(part)
+
+    shared = parallel.Shared(fails_here, list(range(400)), 2)
+    children = [pid for pid, _ in shared.children]
+    with pytest.raises(KeyError):
+        shared.finish()
+    for pid in children:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    done = log.read_text().count("chunk") if log.exists() else 0
+    assert done < len(shared.chunks) // 2, f"the children went on with {done} of {len(shared.chunks)} chunks"
+    with pytest.raises(RuntimeError, match="already finished"):
+        shared.finish()
