@@ -75,11 +75,12 @@ def parse_registry(data: bytes, rel: str) -> tuple[Registry, list[Problem]]:
     if not isinstance(parsed.value, dict):
         return EMPTY_REGISTRY, [Problem(rel, 1, "must map actor ids to records (id: {name: ...})")]
     lines = parsed.key_lines()
+    nodes = parsed.children()
     actors: dict[str, Actor] = {}
     problems: list[Problem] = []
     for key, record in parsed.value.items():
         line = lines.get(str(key))
-        field_lines = parsed.key_lines(parsed.child(str(key)))
+        field_lines = parsed.key_lines(nodes.get(str(key)))
         actor, found = _record(str(key), record, rel, line, field_lines)
         problems += found
         if actor is not None:

@@ -96,8 +96,9 @@ def parse_front(yaml_text: str) -> FrontMatter:
     if not isinstance(data, dict):
         raise FrontMatterError(2, "front matter must be a mapping of fields (key: value)")
     items = {}
+    nodes = parsed.children()
     for key in ("actors", "related", "topics", "events", "former_slugs"):
-        node = parsed.child(key)
+        node = nodes.get(key)
         if isinstance(node, SequenceNode):
             items[key] = tuple(n.start_mark.line + 2 for n in node.value)
     return FrontMatter(

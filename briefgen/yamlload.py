@@ -113,13 +113,12 @@ class Parsed:
             if isinstance(k, yaml.ScalarNode)
         }
 
-    def child(self, key: str) -> yaml.Node | None:
-        """The value node of a top-level key, for nested line numbers."""
-        if isinstance(self.node, yaml.MappingNode):
-            for k, v in self.node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == key:
-                    return v
-        return None
+    def children(self) -> dict[str, yaml.Node]:
+        """The value node of each top-level key, for nested line numbers: looked up once
+        for a whole registry, where a search per actor grew with the square of their number."""
+        if not isinstance(self.node, yaml.MappingNode):
+            return {}
+        return {k.value: v for k, v in self.node.value if isinstance(k, yaml.ScalarNode)}
 
 
 def parse(text: str, line_offset: int = 0) -> Parsed:

@@ -60,3 +60,14 @@ def test_registry_problems_have_lines(tmp_path):
 def test_name_defaults_to_id(tmp_path):
     reg, _ = registry(tmp_path, "osce:\n")
     assert reg.actors["osce"].name == "osce"
+
+
+def test_each_actor_field_keeps_its_line_in_a_large_registry() -> None:
+    """Field lines come from one lookup of every record's node (a search per actor grew
+    with the square of their number)."""
+    from briefgen.actors import parse_registry
+
+    text = "".join(f"a{i}:\n  name: Actor {i}\n  kind: bogus\n" for i in range(300))
+    registry, problems = parse_registry(text.encode(), "actors.yaml")
+    assert [p.line for p in problems] == [3 * i + 3 for i in range(300)]
+    assert all("'kind' must be one of" in p.message for p in problems)
