@@ -93,27 +93,38 @@ def test_shared_work_is_started_by_children_and_finished_here() -> None:
     assert {pid for pid, _ in results} - {parent}, "a child took chunks"
 
 
-def test_shared_work_abandoned_stops_the_children_and_waits_for_them(tmp_path) -> None:
-    """A failed process takes the chunks not yet started, so its children stop after the
-    chunk they are on, and it waits for every one of them."""
+def _slow_and_logged(log, failing_pid: int | None = None) -> Callable[[Sequence[int]], int]:
+    """A chunk's work that takes a while and notes each chunk done in `log`; in the
+    process `failing_pid`, it fails at once."""
     import time
 
-    log = tmp_path / "done"
-
     def slow(part: Sequence[int]) -> int:
+        if os.getpid() == failing_pid:
+            raise KeyError("a broken chunk here")
         time.sleep(0.05)
         with open(log, "a") as out:
             out.write("chunk\n")
         return len(part)
 
-    shared = parallel.Shared(slow, list(range(400)), 3)
-    children = [pid for pid, _ in shared.children]
-    shared.abandon()
+    return slow
+
+
+def _stopped_early(shared: parallel.Shared, children: list[int], log) -> None:
+    """Every child is reaped (no zombie is left), having done under half the chunks."""
     for pid in children:
-        with pytest.raises(ChildProcessError):  # reaped already: no zombie is left
+        with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
     done = log.read_text().count("chunk") if log.exists() else 0
     assert done < len(shared.chunks) // 2, f"the children went on with {done} of {len(shared.chunks)} chunks"
+
+
+def test_shared_work_abandoned_stops_the_children_and_waits_for_them(tmp_path) -> None:
+    """A failed process takes the chunks not yet started, so its children stop after the
+    chunk they are on, and it waits for every one of them."""
+    shared = parallel.Shared(_slow_and_logged(tmp_path / "done"), list(range(400)), 3)
+    children = [pid for pid, _ in shared.children]
+    shared.abandon()
+    _stopped_early(shared, children, tmp_path / "done")
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -146,26 +157,10 @@ def test_children_work_from_the_front_and_this_process_from_the_back() -> None:
 def test_a_failure_here_stops_the_children_after_their_chunk(tmp_path) -> None:
     """When this process fails in finish, it does not wait for the children to do every
     chunk left: they stop after the one they are on, and are reaped."""
-    import time
-
-    parent, log = os.getpid(), tmp_path / "done"
-
-    def fails_here(part: Sequence[int]) -> int:
-        if os.getpid() == parent:
-            raise KeyError("a broken chunk here")
-        time.sleep(0.05)
-        with open(log, "a") as out:
-            out.write("chunk\n")
-        return len(part)
-
-    shared = parallel.Shared(fails_here, list(range(400)), 2)
+    shared = parallel.Shared(_slow_and_logged(tmp_path / "done", failing_pid=os.getpid()), list(range(400)), 2)
     children = [pid for pid, _ in shared.children]
     with pytest.raises(KeyError):
         shared.finish()
-    for pid in children:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-    done = log.read_text().count("chunk") if log.exists() else 0
-    assert done < len(shared.chunks) // 2, f"the children went on with {done} of {len(shared.chunks)} chunks"
+    _stopped_early(shared, children, tmp_path / "done")
     with pytest.raises(RuntimeError, match="already finished"):
         shared.finish()
