@@ -21,6 +21,7 @@ from typing import Any, Callable, Generic, Iterable, Sequence, TypeVar
 
 PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
+A = TypeVar("A")
 R = TypeVar("R")
 
 
@@ -74,11 +75,7 @@ def fork_map(
     chunks like them."""
     shared = Shared(func, items, workers)
     if meanwhile is not None and shared.children:
-        try:
-            meanwhile()
-        except BaseException:
-            shared.abandon()
-            raise
+        shared.alongside(meanwhile)
     return shared.finish()
 
 
@@ -114,6 +111,15 @@ class Shared(Generic[T, R]):
         try:
             for _ in range(workers - 1):
                 self.children.append(_spawn(lambda: self._work(self.pipes, packed=True)))  # type: ignore[arg-type]
+        except BaseException:
+            self.abandon()
+            raise
+
+    def alongside(self, task: Callable[[], A]) -> A:
+        """task() in this process while the children work; if it fails, they stop after
+        their current chunk (`abandon`)."""
+        try:
+            return task()
         except BaseException:
             self.abandon()
             raise

@@ -200,15 +200,14 @@ def _parse_many(
     def bodies(part: Sequence[tuple[str, bytes]]) -> list[Body]:
         return [body_of(rel, data, parser) for rel, data in part]
 
-    shared = parallel.Shared(bodies, todo, workers)
-    try:
+    def front_matter_first() -> tuple[dict[str, LoadedDoc], A]:
         if meanwhile is not None:
             meanwhile()
         fronts = {rel: front_of(rel, data) for rel, data in todo}
-        made_ahead = ahead(list(fronts.values()))
-    except BaseException:
-        shared.abandon()
-        raise
+        return fronts, ahead(list(fronts.values()))
+
+    shared = parallel.Shared(bodies, todo, workers)
+    fronts, made_ahead = shared.alongside(front_matter_first)
     rendered = shared.finish()
     pairs = zip(shared.chunks, rendered, strict=True)
     return [joined(fronts[rel], body) for chunk, found in pairs for (rel, _), body in zip(chunk, found, strict=True)], made_ahead

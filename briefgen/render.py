@@ -171,7 +171,7 @@ def _by_day(spell: Callable[[dt.date | None], str]) -> Callable[[dt.date | None]
 
 
 def _once() -> Callable[..., Any]:
-    """`{% call once(key...) %}…{% endcall %}` renders its body once per build and key.
+    """`{% call once(key...) %}…{% endcall %}` renders its body once per build, process and key.
 
     A dispatch's entry in a listing looks the same on every page that lists it, and
     it is listed on about ten pages; the model is frozen, so the first rendering holds.

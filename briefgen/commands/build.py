@@ -265,7 +265,7 @@ def _with_bodies(config: Config, ahead: Ahead, read: Read) -> Loaded:
     )
     docs_cache = read.docs_cache
     if docs_cache is not None:
-        tag = f"{config.tz}\0{read.registry.digest}"
+        tag = _validation_tag(config, read.registry)
         docs_cache.before_save.append(lambda: _remember(docs_cache, tag, ahead.validated, read.docs))
     return dataclasses.replace(ahead.loaded, site=site, parsed=read.parsed, cached=read.files - read.parsed)
 
@@ -290,7 +290,7 @@ def _model_site(
     validated = {}
     by_path: dict[str, Dispatch] = {}
     changed = []
-    tag = f"{config.tz}\0{read.registry.digest}"
+    tag = _validation_tag(config, read.registry)
     for doc in read.docs:
         if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
             continue  # an excluded draft may be unfinished; `build --drafts` checks it
@@ -319,6 +319,12 @@ def _model_site(
     loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed),
                     structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest())
     return loaded, by_path
+
+
+def _validation_tag(config: Config, registry: Registry) -> str:
+    """What validating a file reads beyond its bytes (the time zone and the registry): a
+    validated dispatch is kept in the cache under it."""
+    return f"{config.tz}\0{registry.digest}"
 
 
 def _validate(doc: LoadedDoc, config: Config, read: Read, tag: str) -> tuple[Dispatch | None, list[Problem]]:
@@ -401,7 +407,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
         read = read_site(config, options.drafts, options.cache, options.progress, options.session, meanwhile=templates.prepare, model_ahead=True)
     loaded = model_site(config, read, options.drafts, options.cache, options.session, save=False)
     read_inputs = read.inputs
-    save = _Once(lambda docs_cache=read.docs_cache: _save_parses(docs_cache, options.session))
+    save = functools.cache(lambda docs_cache=read.docs_cache: _save_parses(docs_cache, options.session))  # once only
     del read  # the parsed files are not needed past the model
     try:
         stages["read+link"] = time.perf_counter() - started
@@ -555,18 +561,6 @@ def _give_early(early: Callable[[dict[str, bytes]], None], env: jinja2.Environme
     except ContentErrors:
         return
     early(pages)
-
-
-class _Once:
-    """A task that runs the first time it is called, and never again."""
-
-    def __init__(self, task: Callable[[], None]) -> None:
-        self.task: Callable[[], None] | None = task
-
-    def __call__(self) -> None:
-        task, self.task = self.task, None
-        if task is not None:
-            task()
 
 
 def _write(

@@ -164,3 +164,15 @@ def test_a_failure_here_stops_the_children_after_their_chunk(tmp_path) -> None:
     _stopped_early(shared, children, tmp_path / "done")
     with pytest.raises(RuntimeError, match="already finished"):
         shared.finish()
+
+
+def test_work_alongside_gives_its_value_and_its_failure_stops_the_children(tmp_path) -> None:
+    shared = parallel.Shared(_slow_and_logged(tmp_path / "done"), list(range(400)), 2)
+    assert shared.alongside(lambda: 42) == 42
+    assert sum(shared.finish()) == 400
+
+    failing = parallel.Shared(_slow_and_logged(tmp_path / "failed"), list(range(400)), 2)
+    children = [pid for pid, _ in failing.children]
+    with pytest.raises(KeyError):
+        failing.alongside(lambda: {}["missing"])
+    _stopped_early(failing, children, tmp_path / "failed")
