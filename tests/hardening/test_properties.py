@@ -197,3 +197,19 @@ def test_actor_links_only_add_anchors_outside_links_code_and_headings(text: str)
         assert before.rfind("<") < before.rfind(">") or "<" not in before, "inside a tag"
         for tag in ("a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"):
             assert len(re.findall(rf"<{tag}[\s>]", before)) == before.count(f"</{tag}>"), tag
+
+
+@given(st.text(alphabet="ab *_`>-#|\r\n\0\t'\"1.", max_size=120))
+@settings(max_examples=400, deadline=None)
+@example("a\r\nb\rc\n\0d")
+def test_bodies_render_as_with_the_librarys_own_normalize_rule(text: str) -> None:
+    """The parser's faster `normalize` rule renders any text, line endings and NULs
+    included, exactly as markdown-it's own rule does."""
+    from markdown_it.rules_core import normalize
+
+    from briefgen import markdown
+
+    ours = markdown.make_parser()
+    theirs = markdown.make_parser()
+    theirs.md.core.ruler.at("normalize", normalize)
+    assert markdown.render(ours, text) == markdown.render(theirs, text)
