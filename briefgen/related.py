@@ -65,16 +65,21 @@ def compute(dispatches: Sequence[Dispatch], limit: int, fork: bool = True) -> di
         found = []
         for i in part:
             scores: dict[int, float] = {}
+            get = scores.get
             for f, pos in places[i]:
                 w = weights[f]
                 for j in postings[f][max(0, pos - WINDOW) : pos + WINDOW + 1]:
-                    scores[j] = scores.get(j, 0.0) + w
+                    scores[j] = get(j, 0.0) + w
             scores.pop(i, None)
             here = ordinals[i]
+            values = [s / (1.0 + abs(ordinals[j] - here) / DECAY_DAYS) for j, s in scores.items()]
+            # Only a value at least the limit-th largest can be among the best: the tuples
+            # that break ties are made for those alone (sorting plain floats is quick).
+            least = sorted(values)[-limit] if len(values) > limit else -math.inf
             # best score first; ties go to the nearer dispatch, then to the later slug
             ranked = [
-                (s / (1.0 + gap / DECAY_DAYS), -gap, ranks[j], j)
-                for j, s in scores.items()
+                (value, -gap, ranks[j], j)
+                for j, value in zip(scores, values) if value >= least
                 for gap in (abs(ordinals[j] - here),)
             ]
             best = heapq.nlargest(limit, ranked)

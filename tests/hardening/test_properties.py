@@ -110,6 +110,42 @@ def test_related_is_deterministic_bounded_and_never_itself(docs, limit, rng):
         assert result == {}
 
 
+def _related_by_ranking_every_candidate(docs: list[Dispatch], limit: int) -> dict[str, tuple[str, ...]]:
+    """The related slugs as the algorithm states them: every dispatch in a window of a
+    shared feature's list is scored, and all of them are ranked."""
+    ordered = sorted(docs, key=lambda d: (d.moment, d.slug))
+    postings: dict[str, list[int]] = {}
+    places = []
+    for i, d in enumerate(ordered):
+        feats = [f"a:{a}" for a in d.actors] + [f"t:{t.key}" for t in d.topics] + ([f"h:{d.thread}"] if d.thread else [])
+        places.append([(f, len(postings.setdefault(f, []))) for f in feats])
+        for f in feats:
+            postings[f].append(i)
+    weights = {f: related._weight(f, len(lst), len(ordered)) for f, lst in postings.items()}
+    rank = {slug: r for r, slug in enumerate(sorted(d.slug for d in ordered))}
+    result = {}
+    for i, d in enumerate(ordered):
+        scores: dict[int, float] = {}
+        for f, pos in places[i]:
+            for j in postings[f][max(0, pos - related.WINDOW) : pos + related.WINDOW + 1]:
+                scores[j] = scores.get(j, 0.0) + weights[f]
+        scores.pop(i, None)
+        gaps = {j: abs((ordered[j].date - d.date).days) for j in scores}
+        ranked = sorted(((s / (1.0 + gaps[j] / related.DECAY_DAYS), -gaps[j], rank[ordered[j].slug], j) for j, s in scores.items()), reverse=True)
+        result[d.slug] = tuple(ordered[j].slug for *_, j in ranked[:limit])
+    return result
+
+
+@PROPS
+@given(corpora, st.integers(1, 8))
+def test_related_ranks_as_if_every_candidate_were_ranked(docs, limit):
+    """Ranking only the candidates whose score can be among the best picks what ranking
+    all of them picks, ties included (same days, same actors)."""
+    found = {slug: tuple(link.slug for link in links) for slug, links in related.compute(docs, limit).items()}
+    expected = _related_by_ranking_every_candidate(docs, limit) if len(docs) > 1 else {}
+    assert found == expected
+
+
 def test_related_work_is_bounded_when_one_actor_is_everywhere():
     """3,000 dispatches all naming one actor: the window keeps it fast (a regression guard, not a timing)."""
     docs = [_dispatch(i, i % 365, ["everyone", random.Random(i).choice("abcdefgh")], [], None) for i in range(3000)]
