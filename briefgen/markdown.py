@@ -163,16 +163,26 @@ def _plain(children: list[Token]) -> str:
     return " ".join("".join(parts).split())  # runs of whitespace as one space, none at the ends
 
 
-_UNLINKED = re.compile(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>|<[^>]*>|&(?:amp|lt|gt|quot);")
-"""What is never linked, in rendered HTML: links, code, headings, every tag itself, and
-the escapes markdown-it writes (an actor named "amp" is not found inside `&amp;`).
-Markdown-it escapes `<` and `>` in text and attributes, so a `<` always starts a tag."""
+_UNLINKED_ELEMENT = re.compile(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>")
+"""Links, code and headings in rendered HTML, where no actor is linked. Markdown-it
+nests none of them in one of its own kind, so an element ends at its first closing tag."""
+
+
+def _in_tag_or_escape(html: str, at: int) -> bool:
+    """Whether `at` is inside a tag or one of the escapes markdown-it writes (`&amp;`
+    `&lt;` `&gt;` `&quot;`: an actor named "amp" is not found there). Markdown-it escapes
+    `<`, `>` and `&` in text and attributes, so a `<` always starts a tag, a `>` ends one
+    and a `&` starts an escape, which its `;` ends: looking back is enough."""
+    if html.rfind("<", 0, at) > html.rfind(">", 0, at):
+        return True
+    escape = html.rfind("&", max(0, at - 5), at)
+    return escape >= 0 and html.find(";", escape, at) < 0
 
 
 def _html_linker(links: ActorLinks) -> Callable[[str, list[str]], str]:
     """Link the first mention of each actor in a rendered body, outside links, code and
     headings. Two regex passes over the HTML find the mentions (the phrases as HTML
-    escapes them) and the places to skip, so no token is visited in Python: 60 % of the
+    escapes them) and the elements to skip, so no token is visited in Python: 60 % of the
     time the same rule took on the token stream. Between two tags the text is one
     token's, or a run of text and soft breaks, so a name wrapped over two lines is found."""
     escaped = {escapeHtml(phrase): target for phrase, target in links.phrases.items()}
@@ -191,20 +201,20 @@ def _html_linker(links: ActorLinks) -> Callable[[str, list[str]], str]:
         return found
 
     def link(html: str, mentions: list[str]) -> str:
-        zones = _UNLINKED.finditer(html)
-        zone_start = zone_end = -1
+        elements = _UNLINKED_ELEMENT.finditer(html)
+        element_start = element_end = -1
         pieces: list[str] = []
         start = 0
         for match in pattern.finditer(html):
-            at = match.start()
-            while zone_end <= at:  # the zones in order, up to the first that ends after this match's start
-                zone = next(zones, None)
-                zone_start, zone_end = zone.span() if zone is not None else (len(html) + 1, len(html) + 2)
-            if zone_start <= at:
-                continue  # inside a tag, a link, code or a heading
             actor_id, href = lookup(match.group())
             if actor_id in mentions:
-                continue
+                continue  # linked already: no need to know where it is
+            at = match.start()
+            while element_end <= at:  # the elements in order, up to the first that ends after this match's start
+                element = next(elements, None)
+                element_start, element_end = element.span() if element is not None else (len(html) + 1, len(html) + 2)
+            if element_start <= at or _in_tag_or_escape(html, at):
+                continue  # inside a link, code, a heading, a tag or an escape
             mentions.append(actor_id)
             pieces += (html[start:at], f'<a href="{escapeHtml(href)}" class="actor-link">', match.group(), "</a>")
             start = match.end()

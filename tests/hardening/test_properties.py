@@ -249,3 +249,33 @@ def test_bodies_render_as_with_the_librarys_own_normalize_rule(text: str) -> Non
     theirs = markdown.make_parser()
     theirs.md.core.ruler.at("normalize", normalize)
     assert markdown.render(ours, text) == markdown.render(theirs, text)
+
+
+@given(st.text(alphabet=MARKDOWN_CHARS, max_size=160))
+@settings(max_examples=400, deadline=None)
+@example("a &amp; b, amp; NATO <x> `NATO` [NATO](y) NATO")
+@example('![NATO](x "Lavrov") Lavrov NATO')
+def test_actor_links_are_where_a_scan_of_every_tag_and_escape_puts_them(text: str) -> None:
+    """The linker looks back from each mention for a tag or an escape around it; it
+    links exactly the mentions that a scan of the whole page, tag by tag, leaves outside
+    links, code, headings, tags and escapes."""
+    import re
+
+    from markdown_it.common.utils import escapeHtml
+
+    from briefgen import markdown
+
+    names = {"NATO": ("nato", "/actors/nato/"), "Lavrov": ("lavrov", "/actors/lavrov/"), "A&": ("ampersand", "/actors/ampersand/"),
+             "amp": ("amp", "/actors/amp/"), "quot": ("quot", "/actors/quot/")}
+    html = markdown.render(markdown.make_parser(), text).html
+    linked = markdown.render(markdown.make_parser(markdown.ActorLinks(names)), text)
+    escaped = {escapeHtml(name): target for name, target in names.items()}
+    pattern = markdown.ActorLinks(escaped).pattern()
+    assert pattern is not None
+    zones = [m.span() for m in re.finditer(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>|<[^>]*>|&(?:amp|lt|gt|quot);", html)]
+    expected = []
+    for match in pattern.finditer(html):
+        actor = escaped[match.group()][0]
+        if actor not in expected and not any(start <= match.start() < end for start, end in zones):
+            expected.append(actor)
+    assert list(linked.mentions) == expected
