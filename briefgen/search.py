@@ -40,7 +40,10 @@ STOP_WORDS = (
     "an and are as at be but by for from has have in is it its of on or that the "
     "this to was were will with"
 ).split()
-_SPLIT = re.compile(r"[\W_]+")
+_STOP = frozenset(STOP_WORDS)
+_WORD = re.compile(r"[^\W_]{2,}")
+"""A word of two or more characters: a run of letters and digits (`_` and anything
+else separate words, as in search.js), found whole, as runs are never cut short."""
 
 
 def _json(value: object) -> bytes:
@@ -71,8 +74,7 @@ def _unaccented(match: re.Match[str]) -> str:
 
 def terms(text: str) -> set[str]:
     """Searchable terms of a text: words of two or more characters, stop words left out."""
-    stop = set(STOP_WORDS)
-    return {w for w in _SPLIT.split(normalise(text)) if len(w) > 1 and w not in stop}
+    return set(_WORD.findall(normalise(text))).difference(_STOP)
 
 
 def bucket_of(term: str, buckets: int) -> int:

@@ -279,3 +279,17 @@ def test_actor_links_are_where_a_scan_of_every_tag_and_escape_puts_them(text: st
         if actor not in expected and not any(start <= match.start() < end for start, end in zones):
             expected.append(actor)
     assert list(linked.mentions) == expected
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80) | st.text(alphabet="ab _-1'é\u0130\u00df.", max_size=40))
+@settings(max_examples=400)
+@example("a bc_de f-gh the The x1 İstanbul")
+def test_search_terms_are_the_words_search_js_splits_out(text: str) -> None:
+    """The terms of a text are its words as search.js splits them (on runs of anything
+    but letters and digits, `_` included), of two or more characters, stop words left out."""
+    import re
+
+    from briefgen.search import STOP_WORDS, normalise, terms
+
+    words = re.split(r"[\W_]+", normalise(text))
+    assert terms(text) == {w for w in words if len(w) > 1 and w not in STOP_WORDS}
