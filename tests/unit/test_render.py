@@ -4,6 +4,7 @@ behave exactly as Jinja's own `Context.call`."""
 from __future__ import annotations
 
 import traceback
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -97,3 +98,56 @@ def test_long_dates_are_spelled_for_their_own_day() -> None:
     assert late == early
     spell = env.filters["long_date"]
     assert (spell(late), spell(early), spell(None)) == ("26 December 2021", "27 December 2021", "")
+
+
+def _once_env(templates: dict[str, str]) -> jinja2.Environment:
+    from briefgen.config import Config
+    from briefgen.render import template_env
+
+    env = template_env(Config(root=Path("/nonexistent")))
+    env.loader = jinja2.DictLoader(templates)
+    return env
+
+
+def test_a_once_fragment_is_rendered_once_per_key_and_reused_as_rendered() -> None:
+    """`{% once %}` renders its body the first time a key is seen, in a loop or at the top
+    level, and gives the same markup for that key after, without escaping it again."""
+    env = _once_env({
+        "t.html": "{% for x in xs %}{% once 'k', x %}<b>{{ x }}{{ count.append(1) or '' }}</b>{% endonce %}{% endfor %}"
+                  "|{% once 'top' %}<i>{{ count|length }}</i>{% endonce %}",
+    })
+    count: list[int] = []
+    template = env.get_template("t.html")
+    assert template.render(xs=["<a>", "b", "<a>"], count=count) == "<b>&lt;a&gt;</b><b>b</b><b>&lt;a&gt;</b>|<i>2</i>"
+    assert template.render(xs=["b", "c"], count=count) == "<b>b</b><b>c</b>|<i>2</i>"  # 'top' is a constant key, looked up each time
+    assert len(count) == 3
+
+
+def test_the_once_tag_and_the_once_call_share_their_fragments() -> None:
+    env = _once_env({
+        "a.html": "{% call once('chip', 1) %}first{% endcall %}{% call once('chip', 1) %}again{% endcall %}",
+        "b.html": "{% once 'chip', 1 %}second{% endonce %}{% once 'chip', 2 %}third{% endonce %}",
+    })
+    assert env.get_template("a.html").render() == "firstfirst"
+    assert env.get_template("b.html").render() == "firstthird"
+
+
+def test_a_fragment_found_by_the_once_tag_is_not_rendered_through_a_call() -> None:
+    """A hit is a look-up: the body is not made into a caller for `once` again."""
+    env = _once_env({"t.html": "{% for x in xs %}{% once 'k', x %}{{ x }}{% endonce %}{% endfor %}"})
+    keys: list[tuple] = []
+    once = env.globals["once"]
+
+    def counted(*key: object, caller: object) -> object:
+        keys.append(key)
+        return once(*key, caller=caller)
+
+    env.globals["once"] = counted
+    assert env.get_template("t.html").render(xs=[1, 2, 1, 1]) == "1211"
+    assert keys == [("k", 1), ("k", 2)]
+
+
+def test_each_environment_renders_its_own_fragments() -> None:
+    templates = {"t.html": "{% once 'k' %}{{ v }}{% endonce %}"}
+    assert _once_env(templates).get_template("t.html").render(v=1) == "1"
+    assert _once_env(templates).get_template("t.html").render(v=2) == "2"
