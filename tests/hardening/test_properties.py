@@ -293,3 +293,32 @@ def test_search_terms_are_the_words_search_js_splits_out(text: str) -> None:
 
     words = re.split(r"[\W_]+", normalise(text))
     assert terms(text) == {w for w in words if len(w) > 1 and w not in STOP_WORDS}
+
+
+class _Shown:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _Html(_Shown):
+    def __html__(self) -> str:
+        return f"<b>{self.text}</b>"
+
+
+@given(st.one_of(st.text(max_size=40), st.integers(), st.none(), st.text(max_size=20).map(_Shown), st.text(max_size=20).map(_Html)))
+@settings(max_examples=300, deadline=None)
+@example("<a href=\"x\">'&'</a>")
+def test_templates_escape_what_they_show_as_markupsafe_does(value: object) -> None:
+    """Templates escape a value with briefgen's quicker escape exactly as MarkupSafe does:
+    strings, numbers, None, objects with `__html__` and without."""
+    import jinja2
+    import markupsafe
+
+    from briefgen.render import SiteEnvironment
+
+    env = SiteEnvironment(loader=jinja2.DictLoader({"t.html": "[{{ v }}]{% set m = v %}{{ m|e }}"}), autoescape=True)
+    shown = markupsafe.escape(value)
+    assert env.get_template("t.html").render(v=value) == f"[{shown}]{shown}"
