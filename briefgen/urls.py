@@ -6,6 +6,7 @@ writer all ask here, so a page is never linked at one address and written at ano
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -41,6 +42,17 @@ PATHS = {
 }
 
 
+UNQUOTED = frozenset(string.ascii_letters + string.digits + "_.-~/")
+"""The characters `quote(key, safe="/")` leaves as they are, all a slug or a date key has."""
+
+
+def quoted(key: str) -> str:
+    """`quote(key, safe="/")`, found unchanged without encoding it first when every
+    character is one quoting keeps (a site of 10,000 dispatches makes 30,000 paths
+    before any other work can start)."""
+    return key if UNQUOTED.issuperset(key) else quote(key, safe="/")
+
+
 @dataclass(frozen=True, slots=True)
 class Urls:
     """URL building for one site configuration."""
@@ -55,7 +67,7 @@ class Urls:
     def path(self, kind: str, key: str | None = None, page: int = 1) -> str:
         """Site-relative path of a page (no leading slash); `page` > 1 adds /page/N/."""
         template = PATHS[kind]
-        path = template.format(key=quote(key, safe="/")) if "{key}" in template else template
+        path = template.format(key=quoted(key)) if "{key}" in template else template
         if page > 1:
             path += f"page/{page}/"
         return path

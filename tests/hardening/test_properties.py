@@ -322,3 +322,15 @@ def test_templates_escape_what_they_show_as_markupsafe_does(value: object) -> No
     env = SiteEnvironment(loader=jinja2.DictLoader({"t.html": "[{{ v }}]{% set m = v %}{{ m|e }}"}), autoescape=True)
     shown = markupsafe.escape(value)
     assert env.get_template("t.html").render(v=value) == f"[{shown}]{shown}"
+
+
+@given(st.text(max_size=30) | st.from_regex(r"[a-z0-9/_.~-]{0,20}", fullmatch=True))
+@settings(max_examples=400)
+@example("2024/12/30")
+@example("a b%2F")
+def test_url_keys_are_quoted_as_urllib_quotes_them(key: str) -> None:
+    from urllib.parse import quote
+
+    from briefgen.urls import quoted
+
+    assert quoted(key) == quote(key, safe="/")
