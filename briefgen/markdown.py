@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -44,19 +44,80 @@ class ActorLinks:
         character before, and itself): a pattern that starts with a plain character lets
         the regex engine skip ahead to the places where a phrase can start, which halves
         the time spent searching bodies."""
+        return _compiled(self._tree()) if self.phrases else None
+
+    def finder(self) -> Callable[[str], Iterator[re.Match[str]]] | None:
+        """The matches of `pattern()` in a text, found sooner: the phrases that start with
+        a lower-case letter ('the Alliance') are searched for apart, by their first letter,
+        or by the letters all of them begin with. In one pattern every `t` of a text set
+        off a try of every branch, a third of the time spent searching bodies."""
         if not self.phrases:
             return None
-        trie: dict = {}
+        tree = self._tree()
+        lower = {unit: child for unit, child in tree.items() if len(unit) == 1 and unit.islower()}
+        rest = {unit: child for unit, child in tree.items() if unit not in lower}
+        patterns = [_compiled(rest)] if rest else []
+        if len(lower) <= MAX_LOWER_PATTERNS:
+            patterns += [_compiled_after(unit, child) for unit, child in sorted(lower.items())]
+        else:
+            patterns.append(_compiled(lower))
+        if len(patterns) == 1:
+            return patterns[0].finditer
+        return lambda text: _merged(patterns, text)
+
+    def _tree(self) -> dict:
+        """The phrases as a prefix tree of pattern units; "" marks where a phrase ends."""
+        tree: dict = {}
         for phrase in self.phrases:
-            node = trie
+            node = tree
             for unit in _loose(phrase):
                 node = node.setdefault(unit, {})
             node[""] = {}
-        branches = [
-            (unit + r"(?<![\w-][\s\S])" if unit != r"\s+" else r"(?<![\w-])" + unit) + _trie_pattern(child)
-            for unit, child in sorted(trie.items())
-        ]
-        return re.compile(rf"(?:{'|'.join(branches)})(?![\w-])")
+        return tree
+
+
+MAX_LOWER_PATTERNS = 3
+"""Letters that phrases start with in lower case, each searched for by a pattern of its
+own; beyond them, one pattern holds all: each match is chosen among every pattern's next."""
+
+
+def _compiled(tree: dict) -> re.Pattern[str]:
+    """`ActorLinks.pattern` of a prefix tree."""
+    branches = [
+        (unit + r"(?<![\w-][\s\S])" if unit != r"\s+" else r"(?<![\w-])" + unit) + _trie_pattern(child)
+        for unit, child in sorted(tree.items())
+    ]
+    return re.compile(rf"(?:{'|'.join(branches)})(?![\w-])")
+
+
+def _compiled_after(first: str, node: dict) -> re.Pattern[str]:
+    """`_compiled({first: node})`, with every plain character all its phrases begin with
+    written before the look behind, so the regex engine searches for them as a string."""
+    units = [first]
+    while len(node) == 1 and (unit := next(iter(node))) and unit not in (r"\s+", "['’]"):
+        units.append(unit)
+        node = node[unit]
+    return re.compile(rf"{''.join(units)}(?<![\w-][\s\S]{{{len(units)}}}){_trie_pattern(node)}(?![\w-])")
+
+
+def _merged(patterns: list[re.Pattern[str]], text: str) -> Iterator[re.Match[str]]:
+    """The matches that one pattern joining these would find, in order. The phrases of
+    two of them never start with the same character, so never at the same place: the
+    leftmost match comes next. A pattern's next match stands until another's takes the
+    text it starts in; then that pattern searches again from where the other ends."""
+    found = [pattern.search(text) for pattern in patterns]
+    at = 0
+    while True:
+        best = None
+        for i, match in enumerate(found):
+            if match is not None and match.start() < at:
+                match = found[i] = patterns[i].search(text, at)  # looks behind `at` as in the whole text
+            if match is not None and (best is None or match.start() < best.start()):
+                best = match
+        if best is None:
+            return
+        yield best
+        at = best.end()
 
 
 def _loose(phrase: str) -> list[str]:
@@ -186,8 +247,8 @@ def _html_linker(links: ActorLinks) -> Callable[[str, list[str]], str]:
     time the same rule took on the token stream. Between two tags the text is one
     token's, or a run of text and soft breaks, so a name wrapped over two lines is found."""
     escaped = {escapeHtml(phrase): target for phrase, target in links.phrases.items()}
-    pattern = ActorLinks(escaped).pattern()
-    assert pattern is not None  # there are phrases
+    mentions_in = ActorLinks(escaped).finder()
+    assert mentions_in is not None  # there are phrases
     targets: dict[str, tuple[str, str]] = {}
     for phrase, target in escaped.items():
         targets.setdefault(phrase_key(phrase), target)
@@ -205,7 +266,7 @@ def _html_linker(links: ActorLinks) -> Callable[[str, list[str]], str]:
         element_start = element_end = -1
         pieces: list[str] = []
         start = 0
-        for match in pattern.finditer(html):
+        for match in mentions_in(html):
             actor_id, href = lookup(match.group())
             if actor_id in mentions:
                 continue  # linked already: no need to know where it is

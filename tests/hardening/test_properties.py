@@ -334,3 +334,23 @@ def test_url_keys_are_quoted_as_urllib_quotes_them(key: str) -> None:
     from briefgen.urls import quoted
 
     assert quoted(key) == quote(key, safe="/")
+
+
+LOOSE_CHARS = "thaeTA .'’-"
+loose_phrases = st.text(alphabet=LOOSE_CHARS + "bcdfg", min_size=1, max_size=8).map(str.strip).filter(bool)
+
+
+@given(st.lists(loose_phrases, min_size=1, max_size=10, unique=True), st.text(alphabet=LOOSE_CHARS + "\nbcdfgx_", max_size=100))
+@settings(max_examples=500, deadline=None)
+@example(["the", "the Alliance", "then", "th’e"], "then the Alliance the, th’e")
+@example(["st", "st. x", "Sx", "x. st"], "x. st. x st Sx")
+@example(["a", "b", "c", "d", "the"], "a b c d the x")
+def test_actor_phrases_found_apart_are_found_as_one_pattern_finds_them(names: list[str], text: str) -> None:
+    """Phrases starting in lower case are searched for by patterns of their own; merged,
+    their matches are exactly those of the one pattern holding every phrase."""
+    from briefgen import markdown
+
+    links = markdown.ActorLinks({name: ("id", "/a/") for name in names})
+    finder, pattern = links.finder(), links.pattern()
+    assert finder is not None and pattern is not None
+    assert [m.span() for m in finder(text)] == [m.span() for m in pattern.finditer(text)]
