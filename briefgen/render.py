@@ -57,6 +57,7 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        cache_size=-1,  # a dict: an LRU cache takes a lock for each of the imports every page makes
         extensions=["jinja2.ext.do", OnceTag],
     )
     env.filters["long_date"] = _by_day(long_date)  # strftime is a tenth of rendering a dispatch page
