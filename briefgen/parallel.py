@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import mmap
 import os
 import pickle
 import signal
@@ -100,6 +101,8 @@ class Shared(Generic[T, R]):
         self.pipes: tuple[int, int] | None = None
         """Read ends: the children's (the front) and this process's (the back, last first)."""
         self.finished = False
+        self.room: mmap.mmap | None = None
+        """Memory shared with the children, for their results (see `_work`)."""
         if len(self.chunks) == 1:
             return
         theirs = len(self.chunks) * (workers - 1) // workers
@@ -109,9 +112,10 @@ class Shared(Generic[T, R]):
         except BaseException:
             os.close(front)
             raise
+        self.room = _shared_memory((workers - 1) * RESULT_ROOM)
         try:
-            for _ in range(workers - 1):
-                self.children.append(_spawn(lambda: self._work(self.pipes, packed=True)))  # type: ignore[arg-type]
+            for child in range(workers - 1):
+                self.children.append(_spawn(lambda child=child: self._work(self.pipes, room=child)))  # type: ignore[arg-type]
         except BaseException:
             self.abandon()
             raise
@@ -125,17 +129,27 @@ class Shared(Generic[T, R]):
             self.abandon()
             raise
 
-    def _work(self, pipes: tuple[int, int], packed: bool = False) -> list[tuple[int, Any]]:
+    def _work(self, pipes: tuple[int, int], room: int | None = None) -> list[tuple[int, Any]]:
         """(chunk number, result) for each chunk this process takes, from the first pipe
-        and then the second. A child pickles each result as soon as it has it (`packed`),
-        while this process still works: sending them all at the end is then a copy, not
-        another pass over every result."""
+        and then the second. A child (given its `room`) pickles each result as soon as it
+        has it, while this process still works, into its room of the shared memory: what
+        it sends at the end is where each result is (or, past its room, the result
+        pickled). Ten thousand bodies sent through a pipe kept the build waiting 0.05 s."""
         done: list[tuple[int, Any]] = []
+        at = end = room * RESULT_ROOM if room is not None else 0
+        end += RESULT_ROOM
         for fd in pipes:
             while token := os.read(fd, 4):
                 i = int.from_bytes(token, "little")
                 result = self.func(self.chunks[i])
-                done.append((i, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL) if packed else result))
+                if room is not None:
+                    packed = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                    if self.room is not None and at + len(packed) <= end:
+                        self.room[at : at + len(packed)] = packed
+                        result, at = (at, at + len(packed)), at + len(packed)
+                    else:
+                        result = packed
+                done.append((i, result))
         return done
 
     def finish(self) -> list[R]:
@@ -153,7 +167,8 @@ class Shared(Generic[T, R]):
             self.abandon()
             raise
         results = self._collect()
-        pairs = [*mine, *((i, pickle.loads(packed)) for done in results for i, packed in done)]
+        with self.room or contextlib.nullcontext(), memoryview(self.room or b"") as room:
+            pairs = [*mine, *((i, pickle.loads(room[sent[0] : sent[1]] if isinstance(sent, tuple) else sent)) for done in results for i, sent in done)]
         return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
 
     def abandon(self) -> None:
@@ -164,6 +179,8 @@ class Shared(Generic[T, R]):
                 pass
         with contextlib.suppress(RuntimeError):
             self._collect()
+        if self.room is not None:
+            self.room.close()
 
     def _collect(self) -> list:
         """Every child's result, once; the pipes are closed and the work is over."""
@@ -174,6 +191,19 @@ class Shared(Generic[T, R]):
             for fd in self.pipes or ():
                 os.close(fd)
             self.pipes = None
+
+
+RESULT_ROOM = 1 << 30
+"""Bytes of shared memory each child may write its results into: reserved, not taken;
+only the pages written to take memory, and results past the room go through the pipe."""
+
+
+def _shared_memory(size: int) -> mmap.mmap | None:
+    """Anonymous memory shared with the children forked after; None where it cannot be had."""
+    try:
+        return mmap.mmap(-1, size)
+    except (OSError, ValueError, OverflowError):
+        return None
 
 
 def _pipe_of(numbers: Iterable[int]) -> int:

@@ -176,3 +176,17 @@ def test_work_alongside_gives_its_value_and_its_failure_stops_the_children(tmp_p
     with pytest.raises(KeyError):
         failing.alongside(lambda: {}["missing"])
     _stopped_early(failing, children, tmp_path / "failed")
+
+
+@pytest.mark.parametrize("room", ["shared", "small", "none"])
+def test_children_results_arrive_whole_through_shared_memory_or_the_pipe(room: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child's results come back in its room of shared memory, or through its pipe once
+    the room is full, or where no memory can be shared: the same results every way."""
+    if room == "small":
+        monkeypatch.setattr(parallel, "RESULT_ROOM", 3000)  # a few chunks' results, not all
+    if room == "none":
+        monkeypatch.setattr(parallel, "_shared_memory", lambda size: None)
+    items = list(range(3000))
+    results = parallel.fork_map(_shared(lambda part: [str(n) * 3 for n in part]), items, 3)
+    assert [found for _, found in results] == [[str(n) * 3 for n in part] for part in parallel.shards(items, parallel.chunk_count(3000, 3))]
+    assert len({pid for pid, _ in results}) > 1
