@@ -37,7 +37,7 @@ def test_parsing_leaves_no_cycles(example: Path) -> None:
     config = load_config(example / "config.yaml", {})
     sources, _ = find_sources(config)
     md = make_parser()
-    files = [(s.rel, s.path.read_bytes()) for s in sources]
+    files = [(s.rel, Path(s.path).read_bytes()) for s in sources]
     files.append(("bad.md", b"---\ntitle: [unclosed\n---\nBody\n"))  # the error path too
     assert len(files) > 10
     assert _cyclic_garbage(lambda: [parse_bytes(rel, data, md) for rel, data in files]) == 0
