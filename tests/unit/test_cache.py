@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+import pytest
 
 from briefgen import cache
 from briefgen.digests import template_reads
@@ -236,3 +237,16 @@ def test_parses_put_later_are_there_when_read_or_saved(tmp_path: Path) -> None:
     reopened = cache.DocCache.open(tmp_path / "saved", "k")
     found = [reopened.get(source, d.digest) for d in docs]
     assert [(f.digest, f.front, f.body) for f in found if f] == [(d.digest, d.front, d.body) for d in docs]
+
+
+@pytest.mark.parametrize("listed", [0, 5, 2999, 3000, 3001, 10_000])
+def test_a_file_is_read_whole_whatever_size_it_was_listed_at(tmp_path: Path, listed: int) -> None:
+    """A file is read as it is now, grown or shrunk since it was listed."""
+    from briefgen.read import read_source
+
+    data = bytes(range(256)) * 11 + b"x" * (3000 - 256 * 11)
+    path = tmp_path / "d.md"
+    path.write_bytes(data)
+    assert read_source(Source(path, "d.md", listed, 1)) == data
+    path.write_bytes(b"")
+    assert read_source(Source(path, "d.md", listed, 1)) == b""
