@@ -39,11 +39,11 @@ class ActorLinks:
 
     def pattern(self) -> re.Pattern[str] | None:
         """Any phrase, whole: neither a word character nor '-' just before or after it.
+        What `finder` finds, in one pattern (the tests compare the two).
 
         Each branch starts with its first character and only then looks behind it (at the
         character before, and itself): a pattern that starts with a plain character lets
-        the regex engine skip ahead to the places where a phrase can start, which halves
-        the time spent searching bodies."""
+        the regex engine skip ahead to the places where a phrase can start."""
         return _compiled(self._tree()) if self.phrases else None
 
     def finder(self) -> Callable[[str], Iterator[re.Match[str]]] | None:
@@ -77,8 +77,9 @@ class ActorLinks:
 
 
 MAX_LOWER_PATTERNS = 3
-"""Letters that phrases start with in lower case, each searched for by a pattern of its
-own; beyond them, one pattern holds all: each match is chosen among every pattern's next."""
+"""Up to this many lower-case first letters get a pattern each; with more, one pattern
+holds all those phrases. Every pattern's next match is compared for each match found,
+so many patterns would cost more than they save."""
 
 
 def _compiled(tree: dict) -> re.Pattern[str]:
@@ -101,8 +102,8 @@ def _compiled_after(first: str, node: dict) -> re.Pattern[str]:
 
 
 def _merged(patterns: list[re.Pattern[str]], text: str) -> Iterator[re.Match[str]]:
-    """The matches that one pattern joining these would find, in order. The phrases of
-    two of them never start with the same character, so never at the same place: the
+    """For patterns whose phrases never start with the same character (so no two match
+    at one place), the matches that one pattern joining them would find, in order: the
     leftmost match comes next. A pattern's next match stands until another's takes the
     text it starts in; then that pattern searches again from where the other ends."""
     found = [pattern.search(text) for pattern in patterns]
@@ -178,9 +179,10 @@ def make_parser(links: ActorLinks | None = None) -> Parser:
 
 def _normalize(state: StateCore) -> None:
     """markdown-it's `normalize` rule, with the same result (CRLF and CR as LF, NUL as
-    U+FFFD), but work only where there is some: the library's substitutes every line
-    ending, a twentieth of the time spent parsing a body, and bodies reach the parser
-    with LF endings (`frontmatter.normalise`) and without NULs (`control_problem`)."""
+    U+FFFD), but rewriting the source only when it holds a CR or a NUL. The library's
+    rule substitutes every line ending, a twentieth of the time spent parsing a body,
+    and bodies reach the parser with LF endings (`frontmatter.normalise`) and without
+    NULs (`control_problem`)."""
     src = state.src
     if "\r" in src:
         src = src.replace("\r\n", "\n").replace("\r", "\n")
@@ -229,14 +231,18 @@ _UNLINKED_ELEMENT = re.compile(r"<(a|code|pre|h[1-6])\b[^>]*>[\s\S]*?</\1>")
 nests none of them in one of its own kind, so an element ends at its first closing tag."""
 
 
+_LONGEST_ESCAPE = len("&quot;")
+
+
 def _in_tag_or_escape(html: str, at: int) -> bool:
     """Whether `at` is inside a tag or one of the escapes markdown-it writes (`&amp;`
-    `&lt;` `&gt;` `&quot;`: an actor named "amp" is not found there). Markdown-it escapes
-    `<`, `>` and `&` in text and attributes, so a `<` always starts a tag, a `>` ends one
-    and a `&` starts an escape, which its `;` ends: looking back is enough."""
+    `&lt;` `&gt;` `&quot;`: an actor named "amp" is not found there; one whose name starts
+    with `&` is, where its escape starts). Markdown-it escapes `<`, `>` and `&` in text
+    and attributes, so a `<` always starts a tag, a `>` ends one and a `&` starts an
+    escape, which its `;` ends: looking back is enough."""
     if html.rfind("<", 0, at) > html.rfind(">", 0, at):
         return True
-    escape = html.rfind("&", max(0, at - 5), at)
+    escape = html.rfind("&", max(0, at - _LONGEST_ESCAPE + 1), at)
     return escape >= 0 and html.find(";", escape, at) < 0
 
 

@@ -115,7 +115,7 @@ class Shared(Generic[T, R]):
         self.room = _shared_memory((workers - 1) * RESULT_ROOM)
         try:
             for child in range(workers - 1):
-                self.children.append(_spawn(lambda child=child: self._work(self.pipes, room=child)))  # type: ignore[arg-type]
+                self.children.append(_spawn(lambda child=child: self._work(self.pipes, slot=child)))  # type: ignore[arg-type]
         except BaseException:
             self.abandon()
             raise
@@ -129,20 +129,21 @@ class Shared(Generic[T, R]):
             self.abandon()
             raise
 
-    def _work(self, pipes: tuple[int, int], room: int | None = None) -> list[tuple[int, Any]]:
+    def _work(self, pipes: tuple[int, int], slot: int | None = None) -> list[tuple[int, Any]]:
         """(chunk number, result) for each chunk this process takes, from the first pipe
-        and then the second. A child (given its `room`) pickles each result as soon as it
-        has it, while this process still works, into its room of the shared memory: what
-        it sends at the end is where each result is (or, past its room, the result
-        pickled). Ten thousand bodies sent through a pipe kept the build waiting 0.05 s."""
+        and then the second. A child (the `slot`-th) pickles each result as soon as it has
+        it, while this process still works, and writes it into its room of the shared
+        memory: it hands back where the result is, a (start, end) pair, or past its room,
+        or with no shared memory, the pickled bytes (see `_unpacked`). Ten thousand bodies
+        sent through a pipe at the end kept the build waiting 0.05 s."""
         done: list[tuple[int, Any]] = []
-        at = end = room * RESULT_ROOM if room is not None else 0
-        end += RESULT_ROOM
+        at = slot * RESULT_ROOM if slot is not None else 0
+        end = at + RESULT_ROOM
         for fd in pipes:
             while token := os.read(fd, 4):
                 i = int.from_bytes(token, "little")
                 result = self.func(self.chunks[i])
-                if room is not None:
+                if slot is not None:
                     packed = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
                     if self.room is not None and at + len(packed) <= end:
                         self.room[at : at + len(packed)] = packed
@@ -166,10 +167,21 @@ class Shared(Generic[T, R]):
         except BaseException:
             self.abandon()
             raise
-        results = self._collect()
-        with self.room or contextlib.nullcontext(), memoryview(self.room or b"") as room:
-            pairs = [*mine, *((i, pickle.loads(room[sent[0] : sent[1]] if isinstance(sent, tuple) else sent)) for done in results for i, sent in done)]
+        try:
+            pairs = [*mine, *((i, self._unpacked(sent)) for done in self._collect() for i, sent in done)]
+        finally:
+            if self.room is not None:
+                self.room.close()
         return [result for _, result in sorted(pairs, key=lambda pair: pair[0])]
+
+    def _unpacked(self, sent: tuple[int, int] | bytes) -> Any:
+        """A child's result from what it handed back (see `_work`): where it is in the
+        shared memory, or the result pickled."""
+        if isinstance(sent, bytes):
+            return pickle.loads(sent)
+        assert self.room is not None
+        with memoryview(self.room) as room:
+            return pickle.loads(room[sent[0] : sent[1]])
 
     def abandon(self) -> None:
         """Take every chunk not yet started, so the children stop after the one they are
@@ -194,8 +206,10 @@ class Shared(Generic[T, R]):
 
 
 RESULT_ROOM = 1 << 30
-"""Bytes of shared memory each child may write its results into: reserved, not taken;
-only the pages written to take memory, and results past the room go through the pipe."""
+"""Bytes of shared memory each child may write its results into: reserved, not taken
+where the kernel overcommits (Linux's default), as only the pages written take memory.
+Results past the room go through the pipe, and all do where no room can be had (a
+kernel that refuses to overcommit, or too little memory)."""
 
 
 def _shared_memory(size: int) -> mmap.mmap | None:

@@ -32,6 +32,7 @@ class Source:
     """A dispatch file found in content/: where it is and its stat, for the cache."""
 
     path: str | os.PathLike[str]
+    """As `find_sources` lists it, a string; anything `open` takes will do."""
     rel: str
     size: int
     mtime_ns: int
@@ -154,17 +155,20 @@ def load_all(
     digests: dict[str, str] = {}
     todo: list[tuple[str, bytes]] = []
     racy = False
-    lookup = cache if cache is not None and cache.entries else None  # with no parse kept, no file is hashed twice
+    # With no parse kept (a first build), looking one up is pointless, and hashing a file
+    # for it would hash it twice: `front_of` hashes what it parses. (`entries` reads the
+    # cache's parses, which a changed file needs anyway.)
+    with_parses = cache if cache is not None and cache.entries else None
     for source in sources:
         known = cache.known_digest(source) if cache else None
-        doc = lookup.get(source, known) if lookup and known else None
+        doc = with_parses.get(source, known) if with_parses and known else None
         if doc is None:
             racy = racy or bool(cache and source.rel in cache.stamps and known is None)
             data = read_source(source)
             if isinstance(data, LoadedDoc):
                 docs[source.rel] = data
                 continue
-            doc = lookup.get(source, content_digest(data)) if lookup else None
+            doc = with_parses.get(source, content_digest(data)) if with_parses else None
             if doc is None:
                 todo.append((source.rel, data))
                 continue

@@ -61,9 +61,6 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
         extensions=["jinja2.ext.do", OnceTag],
     )
     env.filters["long_date"] = _by_day(long_date)  # strftime is a tenth of rendering a dispatch page
-    fragments: dict[tuple[Any, ...], Any] = {}
-    env.globals["once"] = _once(fragments)
-    env.filters[OnceTag.FOUND] = jinja2.pass_context(lambda _context, key: fragments.get(key))
     return env
 
 
@@ -121,10 +118,11 @@ class _Context(jinja2.runtime.Context):
 def _markup_escape() -> Callable[[Any], Markup] | None:
     """`markupsafe.escape`, but a plain string's escape made into Markup by `str.__new__`:
     `Markup(...)` runs `Markup.__new__`, in Python, for every value a page shows (30
-    a dispatch page), and that was a twentieth of the time spent rendering pages. None
-    when this MarkupSafe has no `_escape_inner` (before 3.0): its own escape is used."""
+    a dispatch page), and that was a twentieth of the time spent rendering pages. It
+    takes MarkupSafe's private `_escape_inner` (its C or its Python escaping, whichever
+    it uses); None when that is not there (before 3.0): MarkupSafe's escape is used."""
     try:
-        from markupsafe._speedups import _escape_inner
+        from markupsafe import _escape_inner
     except ImportError:
         return None
     make = str.__new__
@@ -239,10 +237,18 @@ class OnceTag(jinja2.ext.Extension):
     or not: three hundred thousand times in a site of 10,000 dispatches, a tenth of the
     time spent rendering pages. This tag looks the key up first and, only when it is new,
     renders the body through `once`. The look-up is a filter that takes the context: Jinja
-    would otherwise run it once while compiling, for a key that is a constant."""
+    would otherwise run it once while compiling, for a key that is a constant. For a new
+    key, the key's expressions are evaluated twice: for the look-up, then for `once`.
+    The tag gives its environment both `once` and the look-up, over one set of fragments."""
 
     tags = {"once"}
     FOUND = "_once_found"
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        fragments: dict[tuple[Any, ...], Any] = {}
+        environment.globals["once"] = _once(fragments)
+        environment.filters[self.FOUND] = jinja2.pass_context(lambda _context, key: fragments.get(key))
 
     def parse(self, parser: jinja2.parser.Parser) -> list[nodes.Node]:
         lineno = next(parser.stream).lineno

@@ -190,3 +190,18 @@ def test_children_results_arrive_whole_through_shared_memory_or_the_pipe(room: s
     results = parallel.fork_map(_shared(lambda part: [str(n) * 3 for n in part]), items, 3)
     assert [found for _, found in results] == [[str(n) * 3 for n in part] for part in parallel.shards(items, parallel.chunk_count(3000, 3))]
     assert len({pid for pid, _ in results}) > 1
+
+
+def test_the_shared_memory_is_let_go_when_a_child_fails() -> None:
+    parent = os.getpid()
+
+    def fails_in_a_child(part: Sequence[int]) -> list[int]:
+        if os.getpid() != parent:
+            raise ValueError("broken")
+        return list(part)
+
+    shared = parallel.Shared(_shared(fails_in_a_child), list(range(1000)), 2)
+    assert shared.room is not None and not shared.room.closed
+    with pytest.raises(RuntimeError, match="broken"):
+        shared.finish()
+    assert shared.room.closed
