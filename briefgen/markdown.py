@@ -95,7 +95,7 @@ def _compiled_after(first: str, node: dict) -> re.Pattern[str]:
     """`_compiled({first: node})`, with every plain character all its phrases begin with
     written before the look behind, so the regex engine searches for them as a string."""
     units = [first]
-    while len(node) == 1 and (unit := next(iter(node))) and unit not in (r"\s+", "['’]"):
+    while len(node) == 1 and (unit := next(iter(node))) not in ("", r"\s+", "['’]"):  # a plain character, not a phrase's end
         units.append(unit)
         node = node[unit]
     return re.compile(rf"{''.join(units)}(?<![\w-][\s\S]{{{len(units)}}}){_trie_pattern(node)}(?![\w-])")

@@ -145,11 +145,11 @@ class Shared(Generic[T, R]):
                 result = self.func(self.chunks[i])
                 if slot is not None:
                     packed = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                    result = packed
                     if self.room is not None and at + len(packed) <= end:
                         self.room[at : at + len(packed)] = packed
-                        result, at = (at, at + len(packed)), at + len(packed)
-                    else:
-                        result = packed
+                        result = (at, at + len(packed))
+                        at += len(packed)
                 done.append((i, result))
         return done
 
