@@ -30,7 +30,7 @@ from jinja2.defaults import DEFAULT_NAMESPACE
 
 from briefgen.model import Group, Site
 from briefgen.pages import PageSpec
-from briefgen.render import recent_threads
+from briefgen.render import SiteEnvironment, recent_threads
 
 PURE = frozenset(DEFAULT_NAMESPACE) | {
     "config", "url", "absolute", "asset", "kind", "title", "self", "caller", "loop", "varargs", "kwargs",
@@ -66,17 +66,23 @@ def _hash(*parts: object) -> str:
 def template_reads(env: jinja2.Environment) -> dict[str, frozenset[str]]:
     """For each template, the outside names it and the templates it uses read.
 
-    Jinja's analysis counts a name that is a global of the environment as declared, so
-    the templates are read in a copy of `env` whose only globals are Jinja's own: the
-    site's globals (`site`, `url`, `top_actors` …) are exactly what must be seen."""
+    A template `env` has compiled (a `SiteEnvironment`'s `compiled`) is not parsed again:
+    its code generation noted the names it looks up. Any other is parsed and analysed by
+    Jinja in a copy of `env` whose only globals are Jinja's own, as Jinja's analysis
+    counts a global of the environment as declared: the site's globals (`site`, `url`,
+    `top_actors` …) are exactly what must be seen."""
     bare = env.overlay()
     bare.globals = dict(DEFAULT_NAMESPACE)
+    compiled = env.compiled if isinstance(env, SiteEnvironment) else {}
     direct: dict[str, set[str]] = {}
     uses: dict[str, set[str]] = {}
     for name in env.list_templates(extensions=["html", "xml"]):
-        source = env.loader.get_source(env, name)[0] if env.loader else ""
-        tree = bare.parse(source)
-        direct[name] = _reads(tree)
+        if name in compiled:
+            tree, looked_up = compiled[name]
+        else:
+            tree = bare.parse(env.loader.get_source(env, name)[0] if env.loader else "")
+            looked_up = meta.find_undeclared_variables(tree)
+        direct[name] = _reads(tree, looked_up)
         referenced = set(meta.find_referenced_templates(tree))
         if None in referenced:
             direct[name].add("?dynamic-template")
@@ -95,9 +101,10 @@ def template_reads(env: jinja2.Environment) -> dict[str, frozenset[str]]:
     return closed
 
 
-def _reads(tree: nodes.Template) -> set[str]:
-    """Undeclared names, with `site` narrowed to the attributes read from it."""
-    names = set(meta.find_undeclared_variables(tree)) - _declared(tree)
+def _reads(tree: nodes.Template, looked_up: set[str]) -> set[str]:
+    """The names looked up but not declared (Jinja's own globals aside), with `site`
+    narrowed to the attributes read from it."""
+    names = looked_up - _declared(tree) - DEFAULT_NAMESPACE.keys()
     if "site" in names:
         names.discard("site")
         site_names = sum(1 for n in tree.find_all(nodes.Name) if n.name == "site")

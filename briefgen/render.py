@@ -10,12 +10,14 @@ import datetime as dt
 import traceback
 import types
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, NamedTuple, Sequence, TypeVar
 
 import jinja2
 import jinja2.ext
 import markupsafe
 from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from markupsafe import Markup
 
 from briefgen import parallel
@@ -149,8 +151,29 @@ class _Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, globals)
 
 
+class _LookUpsNoted(CodeGenerator):
+    """Code generation that notes, in `SiteEnvironment.compiled`, the names a template
+    looks up when it runs: what `jinja2.meta.find_undeclared_variables` finds by
+    generating the code a second time."""
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        noted = self.environment.compiled.get(self.name) if isinstance(self.environment, SiteEnvironment) else None
+        if noted is not None:
+            noted.looked_up.update(param for action, param in frame.symbols.loads.values() if action == VAR_LOAD_RESOLVE)
+
+
+class Compiled(NamedTuple):
+    """A template as it was compiled: its syntax tree, and the names it looks up when it
+    runs (those of Jinja's own globals too)."""
+
+    tree: nodes.Template
+    looked_up: set[str]
+
+
 class SiteEnvironment(jinja2.Environment):
-    """An environment whose templates' globals become plain dicts once the site is added.
+    """An environment whose templates' globals become plain dicts once the site is added,
+    and which keeps what it learnt compiling each template (`compiled`).
 
     Jinja gives each template a ChainMap over the environment's globals, so they can still
     change after it is compiled; every page then pays for walking that chain, twice per
@@ -161,6 +184,28 @@ class SiteEnvironment(jinja2.Environment):
     sealed = False
     context_class = _Context
     template_class = _Template
+    code_generator_class = _LookUpsNoted
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.compiled: dict[str, Compiled] = {}
+        """Each template compiled from source, by name: what the digests must know of
+        it (`digests.template_reads`) without parsing it again."""
+
+    def compile(self, source: str | nodes.Template, name: str | None = None, filename: str | None = None,  # type: ignore[override]
+                raw: bool = False, defer_init: bool = False) -> Any:
+        if not isinstance(source, str) or name is None or raw:
+            return super().compile(source, name, filename, raw, defer_init)
+        tree = self.parse(source, name, filename)
+        self.compiled[name] = Compiled(tree, set())
+        try:
+            return super().compile(tree, name, filename, raw, defer_init)
+        except jinja2.TemplateSyntaxError:
+            del self.compiled[name]
+            self.handle_exception(source=source)  # as Jinja's own compile reports it
+        except BaseException:
+            del self.compiled[name]
+            raise
 
     def seal(self) -> None:
         """Give each template compiled so far (all of them: `check_templates` compiles

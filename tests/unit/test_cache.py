@@ -250,3 +250,40 @@ def test_a_file_is_read_whole_whatever_size_it_was_listed_at(tmp_path: Path, lis
     assert read_source(Source(path, "d.md", listed, 1)) == data
     path.write_bytes(b"")
     assert read_source(Source(path, "d.md", listed, 1)) == b""
+
+
+LOOK_UPS = {
+    "base.html": "{% set shown = site.title %}{{ config.title }}{% block content %}{{ shown }}{% endblock %}",
+    "page.html": '{% extends "base.html" %}{% import "m.html" as m %}{% block content %}'
+                 "{% for d in site.dispatches if d.kept %}{{ loop.index }}{{ m.f(d, url) }}{% endfor %}"
+                 '{% once "k", kind %}{{ title }}{% endonce %}{% include "inc.html" %}{{ range(3)|list }}{% endblock %}',
+    "m.html": "{% macro f(s, u) %}{{ s }}{{ u('x') }}{{ only_in_macro }}{% endmacro %}",
+    "inc.html": "{% with a = site.sources %}{{ a }}{{ outer }}{% endwith %}{{ lipsum(1) }}",
+}
+
+
+@pytest.mark.parametrize("site", ["theme", "example", "tricky"])
+def test_reads_noted_while_compiling_are_jinjas_own(tmp_path: Path, site: str) -> None:
+    """A compiled template's reads come from its compilation, not from a second parse
+    and analysis by Jinja: both give the same, for the theme, the example site's own
+    templates and a set that binds names in every way Jinja has."""
+    from briefgen import render
+    from briefgen.config import load_config
+
+    def env() -> render.SiteEnvironment:
+        if site == "tricky":
+            return render.SiteEnvironment(loader=jinja2.DictLoader(LOOK_UPS), extensions=["jinja2.ext.do", render.OnceTag])
+        root = Path(__file__).parents[2] if site == "example" else tmp_path
+        if site == "theme":
+            (tmp_path / "config.yaml").write_text("title: T\n")
+        return render.template_env(load_config(root / "config.yaml", {}))
+
+    analysed, compiled = env(), env()
+    for name in compiled.list_templates(extensions=["html", "xml"]):
+        compiled.get_template(name)
+    assert set(compiled.compiled) == set(compiled.list_templates(extensions=["html", "xml"]))
+    assert not analysed.compiled
+    assert template_reads(compiled) == template_reads(analysed)
+    if site == "tricky":
+        assert template_reads(compiled)["page.html"] >= {"site.dispatches", "site.sources", "site.title", "url", "config",
+                                                         "kind", "title", "outer", "only_in_macro"}
