@@ -176,6 +176,24 @@ def test_atom_feed_is_well_formed(mini: Path) -> None:
     assert titles == ["Russia publishes draft security treaties"]  # named in actors, not only mentioned
 
 
+def test_markup_characters_in_names_reach_feeds_and_opml_as_written(copy_site) -> None:
+    """Names and titles holding XML's special characters are escaped in the feeds and the
+    OPML, in text and in attributes, and read back as written."""
+    root = copy_site("mini")
+    name, topic, title = """AT&T <"Bell"> d'Or""", "arms & <control>", 'Talks on "arms" & <more>'
+    with (root / "content/actors.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"att:\n  name: {json.dumps(name)}\n  kind: organization\n")
+    (root / "content/att.md").write_text(dispatch(title=json.dumps(title), actors="[att]", topics=json.dumps([topic])), encoding="utf-8")
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+    feed = ET.fromstring(page(root, "/actors/att/feed.xml"))
+    [entry] = feed.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == title
+    assert {c.get("term") for c in entry.findall(f"{ATOM}category")} == {topic, name}
+    outlines = {o.get("text"): o for o in ET.fromstring(page(root, "/actors.opml")).iter("outline")}
+    assert outlines[name].get("title") == name and outlines[name].get("htmlUrl").endswith("/actors/att/")
+
+
 def test_events_calendar(mini: Path) -> None:
     raw = (mini / "site/events.ics").read_bytes()
     text = raw.decode()
