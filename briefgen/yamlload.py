@@ -167,15 +167,23 @@ def _size(node: yaml.Node, depth: int, sizes: dict[int, int], line_offset: int) 
     known = sizes.get(id(node))
     if known is not None:
         return known
-    if depth > MAX_DEPTH:
-        raise YamlError(node.start_mark.line + 1 + line_offset, f"malformed YAML: nested more than {MAX_DEPTH} levels deep")
+    _check_depth(node, depth, line_offset)
     sizes[id(node)] = 1  # a self-referencing alias counts once
     total = 1
     if isinstance(node, yaml.MappingNode):
         _check_duplicate_keys(node, line_offset)
-        total += sum(_size(k, depth + 1, sizes, line_offset) + _size(v, depth + 1, sizes, line_offset) for k, v in node.value)
+        children = [part for pair in node.value for part in pair]
     elif isinstance(node, yaml.SequenceNode):
-        total += sum(_size(v, depth + 1, sizes, line_offset) for v in node.value)
+        children = node.value
+    else:
+        children = []
+    for child in children:
+        if type(child) is not yaml.ScalarNode:
+            total += _size(child, depth + 1, sizes, line_offset)
+        else:  # one value, and most nodes are scalars: no call, unless it is too deep
+            if depth >= MAX_DEPTH:
+                _check_depth(child, depth + 1, line_offset)
+            total += 1
     if total > MAX_NODES:
         raise YamlError(
             node.start_mark.line + 1 + line_offset,
@@ -183,6 +191,11 @@ def _size(node: yaml.Node, depth: int, sizes: dict[int, int], line_offset: int) 
         )
     sizes[id(node)] = total
     return total
+
+
+def _check_depth(node: yaml.Node, depth: int, line_offset: int) -> None:
+    if depth > MAX_DEPTH:
+        raise YamlError(node.start_mark.line + 1 + line_offset, f"malformed YAML: nested more than {MAX_DEPTH} levels deep")
 
 
 def _check_duplicate_keys(node: yaml.MappingNode, line_offset: int) -> None:

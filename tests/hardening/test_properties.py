@@ -6,7 +6,7 @@ import datetime as dt
 import random
 
 import yaml
-from hypothesis import example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from briefgen import related
@@ -356,3 +356,72 @@ def test_actor_phrases_found_apart_are_found_as_one_pattern_finds_them(names: li
     finder, pattern = links.finder(), links.pattern()
     assert finder is not None and pattern is not None
     assert [m.span() for m in finder(text)] == [m.span() for m in pattern.finditer(text)]
+
+
+def _size_of_every_node(node: yaml.Node, depth: int, sizes: dict[int, int]) -> int:
+    """The check of nesting, duplicate keys and expansion as it was first written: every
+    node visited, scalars too. `yamlload` skips the call for a scalar; both must agree."""
+    from briefgen.yamlload import MAX_DEPTH, MAX_NODES, YamlError, _check_duplicate_keys
+
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if depth > MAX_DEPTH:
+        raise YamlError(node.start_mark.line + 1, f"malformed YAML: nested more than {MAX_DEPTH} levels deep")
+    sizes[id(node)] = 1
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        _check_duplicate_keys(node, 0)
+        total += sum(_size_of_every_node(k, depth + 1, sizes) + _size_of_every_node(v, depth + 1, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total += sum(_size_of_every_node(v, depth + 1, sizes) for v in node.value)
+    if total > MAX_NODES:
+        raise YamlError(node.start_mark.line + 1, f"YAML expands to over {MAX_NODES} values (an alias bomb?)")
+    sizes[id(node)] = total
+    return total
+
+
+@st.composite
+def nested_yaml(draw: st.DrawFn) -> str:
+    """Flow collections nested around the depth limit, one per line, with scalars beside
+    them, repeated keys and anchors used again by aliases (some of them bombs)."""
+    anchors: list[str] = []
+
+    def value(level: int) -> str:
+        if level == 0:
+            if anchors and draw(st.booleans()):
+                return "*" + draw(st.sampled_from(anchors))
+            return draw(st.sampled_from(["x", "1", "k", "'y'"]))
+        inner = [value(level - 1)] + [value(0) for _ in range(draw(st.integers(0, 1)))]
+        if draw(st.booleans()):
+            keys = ["k", "k" if draw(st.integers(0, 99)) == 0 else "j"]
+            text = "{" + ",\n".join(f"{k}: {v}" for k, v in zip(keys, inner)) + "}"
+        else:
+            text = "[" + ",\n".join(inner) + "]"
+        if draw(st.integers(0, 4)) == 0:
+            anchors.append(f"a{len(anchors)}")
+            text = f"&{anchors[-1]} {text}"
+        return text
+
+    bomb = "b: &b0 [" + ",".join(["x"] * 60) + "]\nc: &c0 [" + ",".join(["*b0"] * 60) + "]\nd: [" + ",".join(["*c0"] * 60) + "]\n"
+    return (bomb if draw(st.integers(0, 3)) == 0 else "") + "a: " + value(draw(st.integers(95, 101))) + "\n"
+
+
+@given(nested_yaml())
+@settings(max_examples=200, deadline=None)
+def test_yaml_is_refused_where_a_check_of_every_node_refuses_it(text: str) -> None:
+    from briefgen import yamlload
+
+    def outcome(check: object) -> object:
+        loader = yamlload._FastLoader(text)  # composes at any depth: the check alone refuses it
+        try:
+            node = loader.get_single_node()
+            return check(node) or "accepted"  # type: ignore[operator]
+        except (yamlload.YamlError, yaml.YAMLError) as exc:
+            return (type(exc).__name__, getattr(exc, "line", None), getattr(exc, "message", str(exc)))
+        finally:
+            loader.dispose()
+
+    found = outcome(lambda node: yamlload._check_node(node, 0))
+    event(found if isinstance(found, str) else found[2].split(" (")[0][:30])
+    assert found == outcome(lambda node: _size_of_every_node(node, 1, {}) and None)
