@@ -105,20 +105,21 @@ def _merged(patterns: list[re.Pattern[str]], text: str) -> Iterator[re.Match[str
     """For patterns whose phrases never start with the same character (so no two match
     at one place), the matches that one pattern joining them would find, in order: the
     leftmost match comes next. A pattern's next match stands until another's takes the
-    text it starts in; then that pattern searches again from where the other ends."""
-    found = [pattern.search(text) for pattern in patterns]
+    text it starts in; then that pattern searches again from where the other ends. Once
+    a single pattern finds anything more (in most texts, from the start), its own
+    iterator gives the rest."""
+    pending = [(match, pattern) for pattern in patterns if (match := pattern.search(text)) is not None]
     at = 0
-    while True:
-        best = None
-        for i, match in enumerate(found):
-            if match is not None and match.start() < at:
-                match = found[i] = patterns[i].search(text, at)  # looks behind `at` as in the whole text
-            if match is not None and (best is None or match.start() < best.start()):
-                best = match
-        if best is None:
-            return
-        yield best
-        at = best.end()
+    while len(pending) > 1:
+        pending = [(match if match.start() >= at else pattern.search(text, at), pattern) for match, pattern in pending]
+        pending = [(match, pattern) for match, pattern in pending if match is not None]
+        if len(pending) > 1:
+            best = min((match for match, _ in pending), key=re.Match.start)
+            yield best
+            at = best.end()
+    for match, pattern in pending:  # the last pattern with matches; its match starts at or after `at`
+        yield match
+        yield from pattern.finditer(text, match.end())
 
 
 def _loose(phrase: str) -> list[str]:

@@ -347,6 +347,7 @@ loose_phrases = st.text(alphabet=LOOSE_CHARS + "bcdfg", min_size=1, max_size=8).
 @example(["the", "the Alliance", "then", "th’e"], "then the Alliance the, th’e")
 @example(["st", "st. x", "Sx", "x. st"], "x. st. x st Sx")
 @example(["a", "b", "c", "d", "the"], "a b c d the x")
+@example(["Tea Bag", "Bag", "the x"], "Tea Bag, Bag")  # a phrase inside a match is not found again
 def test_actor_phrases_found_apart_are_found_as_one_pattern_finds_them(names: list[str], text: str) -> None:
     """Phrases starting in lower case are searched for by patterns of their own; merged,
     their matches are exactly those of the one pattern holding every phrase."""
