@@ -194,6 +194,8 @@ class SiteEnvironment(jinja2.Environment):
 
     def compile(self, source: str | nodes.Template, name: str | None = None, filename: str | None = None,  # type: ignore[override]
                 raw: bool = False, defer_init: bool = False) -> Any:
+        """Jinja's compile, keeping a named template's syntax tree and the names its code
+        looks up in `compiled`."""
         if not isinstance(source, str) or name is None or raw:
             return super().compile(source, name, filename, raw, defer_init)
         tree = self.parse(source, name, filename)
