@@ -202,10 +202,7 @@ class SiteEnvironment(jinja2.Environment):
         self.compiled[name] = Compiled(tree, set())
         try:
             return super().compile(tree, name, filename, raw, defer_init)
-        except jinja2.TemplateSyntaxError:
-            del self.compiled[name]
-            self.handle_exception(source=source)  # as Jinja's own compile reports it
-        except BaseException:
+        except BaseException:  # Jinja's compile has already located a template error
             del self.compiled[name]
             raise
 

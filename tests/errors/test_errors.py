@@ -64,6 +64,10 @@ CASES = {
         ["content/actors.yaml:3: actor 'other': 'alliance' already names actor 'nato'"],
     ),
     "broken template": ({"templates/dispatch.html": "{% if %}"}, ["templates/dispatch.html:1: template error"]),
+    "template refused while compiling": (  # parsed, then refused by Jinja's code generation
+        {"templates/dispatch.html": '{% extends "base.html" %}\n{% block content %}x{% endblock %}\n{% block content %}y{% endblock %}\n'},
+        ["templates/dispatch.html:3: template error: block 'content' defined twice"],
+    ),
     "template failing while rendering": (
         {"templates/dispatch.html": '{% extends "base.html" %}\n{% block content %}\n{{ d.title }}{{ d.no_such_field.deeper }}\n{% endblock %}\n'},
         ["templates/dispatch.html:3: template error while rendering /dispatches/good/: UndefinedError"],
