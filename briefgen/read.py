@@ -193,8 +193,9 @@ def load_all(
     return [docs[s.rel] for s in sources], len(todo), made_ahead
 
 
-PARSE_PER_WORKER = 200
-"""Below this many files per process, forking costs more than it saves."""
+PARSE_PER_WORKER = 50
+"""Below this many files per process, forking costs more than it saves. (At 200 a cold
+build of 200 dispatches ran in one process: 0.82 s, against 0.54 s in two.)"""
 
 
 def _parse_many(

@@ -364,7 +364,7 @@ def _problem(config: Config, filename: str, line: int | None, message: str) -> P
     return Problem(shown, line, message)
 
 
-RENDER_PER_WORKER = 400
+RENDER_PER_WORKER = 100
 """Below this many pages per process, forking costs more than it saves."""
 
 
