@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from itertools import combinations
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -164,7 +165,8 @@ def _actor_stats(ordered: Sequence[Dispatch], actors: Mapping[str, Actor]) -> di
     stats = {}
     for actor_id in actors:
         mine = named.get(actor_id, [])
-        co = sorted(pairs.get(actor_id, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:CO_ACTORS_SHOWN]
+        # by name, then (a stable sort) by count, most first: by (-count, name) without a key per pair
+        co = sorted(sorted(pairs.get(actor_id, {}).items()), key=itemgetter(1), reverse=True)[:CO_ACTORS_SHOWN]
         months = Counter(month[d.slug] for d in mine)
         stats[actor_id] = ActorStats(
             dispatches=tuple(d.slug for d in mine),
