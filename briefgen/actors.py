@@ -6,7 +6,6 @@ equals; anything else becomes an implicit actor with an ASCII id from its slug.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from briefgen.errors import Problem
-from briefgen.fields import FieldError, nonempty, slug, text, text_list
+from briefgen.fields import FieldError, nonempty, slug, text, text_list, with_actors
 from briefgen.model import Actor, Dispatch
 from briefgen.slugs import is_slug, slugify
 from briefgen.yamlload import YamlError, parse
@@ -174,7 +173,7 @@ def resolve(
         if found is not None and found[0] is d:
             done = found[1]
         else:
-            done = dataclasses.replace(d, actors=tuple(dict.fromkeys(ids)))
+            done = with_actors(d, tuple(dict.fromkeys(ids)))
         fresh[id(d)] = (d, done)
         resolved.append(done)
     if known is not None:

@@ -217,9 +217,19 @@ def with_body(d: Dispatch, body: Rendered) -> Dispatch:
     return Dispatch(*values)
 
 
+def with_actors(d: Dispatch, actors: tuple[str, ...]) -> Dispatch:
+    """The dispatch with its actors resolved to these ids: made field by field, as
+    `with_body` makes its copy, since resolving copies every dispatch on every build."""
+    values = list(_FIELD_VALUES(d))
+    values[_ACTORS_AT] = actors
+    return Dispatch(*values)
+
+
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Dispatch))
 _FIELD_VALUES = operator.attrgetter(*_FIELD_NAMES)
-_BODY_AT, _MENTIONS_AT, _WORDS_AT, _SUMMARY_AT = (_FIELD_NAMES.index(n) for n in ("body_html", "mentions", "words", "summary"))
+_BODY_AT, _MENTIONS_AT, _WORDS_AT, _SUMMARY_AT, _ACTORS_AT = (
+    _FIELD_NAMES.index(n) for n in ("body_html", "mentions", "words", "summary", "actors")
+)
 
 
 PENDING = Rendered(html="", first_paragraph="", mentions=(), words=0)

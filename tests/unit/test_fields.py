@@ -77,3 +77,34 @@ def test_events_have_stable_uids():
     assert first == again and first[0].date == dt.date(2022, 1, 12)
     with pytest.raises(FieldError, match="item 1"):
         events([{"title": "no date"}], "a", BRUSSELS)
+
+
+def test_copies_with_actors_or_a_body_change_that_field_and_keep_every_other() -> None:
+    """`with_actors` and `with_body` build their copies field by field, in order: a field
+    added to Dispatch, or moved, must still be carried over."""
+    import dataclasses
+
+    from briefgen.fields import PENDING, to_dispatch, with_actors, with_body
+    from briefgen.markdown import Rendered
+    from briefgen.read import LoadedDoc, front_of
+
+    text = """---
+title: Talks in Geneva
+date: 2022-01-10T09:00:00
+actors: [NATO, Russia]
+topics: [Security]
+thread: nato-russia-talks
+related: [earlier-talks]
+location: Geneva
+source: {name: Wire, url: "https://example.org/a"}
+events: [{date: 2022-01-12, title: Council meets}]
+former_slugs: [old-talks]
+mood: tense
+---
+"""
+    front = front_of("content/talks.md", text.encode())
+    d, problems = to_dispatch(LoadedDoc(front.rel, front.digest, front.front, PENDING), BRUSSELS, "registry")
+    assert problems == [] and d is not None
+    assert with_actors(d, ("nato", "russia")) == dataclasses.replace(d, actors=("nato", "russia"))
+    body = Rendered(html="<p>First.</p>", first_paragraph="First.", mentions=("nato",), words=1)
+    assert with_body(d, body) == dataclasses.replace(d, body_html="<p>First.</p>", mentions=("nato",), words=1, summary="First.")
