@@ -86,12 +86,16 @@ def read_blob(path: Path, key: str) -> Any:
     """The value stored under key, or None when the file is missing, foreign, stale or corrupt."""
     try:
         data = path.read_bytes()
-        head, stored_key, checksum, payload = data.split(b"\n", 3)
-        if head + b"\n" != MAGIC or stored_key.decode() != f"{FORMAT}:{key}":
+        key_at = data.index(b"\n") + 1
+        checksum_at = data.index(b"\n", key_at) + 1
+        payload_at = data.index(b"\n", checksum_at) + 1
+        if data[:key_at] != MAGIC or data[key_at : checksum_at - 1].decode() != f"{FORMAT}:{key}":
             return None
-        if int(checksum) != zlib.crc32(payload):
-            return None
-        return marshal.loads(payload)
+        with memoryview(data) as view:  # not a copy: the parses are 57 MB at 10,000 dispatches
+            payload = view[payload_at:]
+            if int(data[checksum_at : payload_at - 1]) != zlib.crc32(payload):
+                return None
+            return marshal.loads(payload)
     except (OSError, ValueError, EOFError, TypeError, UnicodeDecodeError):
         return None
 

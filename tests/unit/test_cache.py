@@ -35,6 +35,11 @@ def test_corrupt_or_foreign_blob_is_ignored(tmp_path: Path) -> None:
     path.write_bytes(b"\x80\x04garbage")
     assert cache.read_blob(path, "k") is None
     assert cache.read_blob(tmp_path / "missing.bin", "k") is None
+    cache.write_blob(path, "another key", {"a": "b"})
+    assert cache.read_blob(path, "k") is None
+    cache.write_blob(path, "k", {"a": "b"})
+    path.write_bytes(path.read_bytes().replace(cache.MAGIC, b"another-tool\n", 1))
+    assert cache.read_blob(path, "k") is None
 
 
 def test_fresh_stamp_is_not_trusted(tmp_path: Path) -> None:
