@@ -100,6 +100,11 @@ class BuildResult:
     rendered: int = 0
     """HTML pages rendered; the rest were unchanged and taken from the previous output."""
     reused: int = 0
+    held: tuple = field(default=(), repr=False, compare=False)
+    """What the build made (the model, the parses, the pages' digests), kept alive by the
+    result: `briefgen build` ends the program while it holds the result, and so never
+    frees them object by object (0.17 s of a 1.8 s one-edit build at 10,000 dispatches,
+    3 s of a cold build at 100,000). Anything else frees them with the result."""
 
     def summary(self) -> str:
         return (
@@ -402,7 +407,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
         _save_parses(read.docs_cache, options.session)  # the stamps of files touched but not changed
         with build_lock(config):
             write.clean_stale(output, write.trash_for(config.cache_dir, output))  # a killed build's leftovers go, even when nothing changed
-        return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
+        return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, held=(read, previous))
     if not read.complete:  # the files are as they were, but config, templates or static/ are not
         read = read_site(config, options.drafts, options.cache, options.progress, options.session, meanwhile=templates.prepare, model_ahead=True)
     loaded = model_site(config, read, options.drafts, options.cache, options.session, save=False)
@@ -424,6 +429,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     return BuildResult(
         len(loaded.site.dispatches), len(loaded.site.actors), count, seconds, output, stages,
         parsed=loaded.parsed, cached=loaded.cached, rendered=len(plan.pages), reused=plan.reused_pages,
+        held=(loaded, work, plan, previous, templates, save),
     )
 
 
@@ -678,6 +684,9 @@ def main(args) -> int:
         if progress:
             progress.clear()
     print(result.summary())
+    end = getattr(args, "end", None)
+    if end is not None:
+        end(0)  # the program ends here, holding the result: what the build made is never freed
     return 0
 
 

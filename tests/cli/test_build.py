@@ -306,6 +306,32 @@ def test_the_program_reports_and_exits_as_the_function_does(copy_site) -> None:
     assert program("build", "--no-such-flag").returncode == 2
 
 
+def test_the_program_ends_inside_build_while_the_result_holds_the_model(copy_site, capsys) -> None:
+    """`briefgen build` ends the program once its summary is out, before what the build
+    made is freed: the result holds the model, and `args.end` is called while it does."""
+    from briefgen import cli
+    from briefgen.commands.build import BuildOptions, Loaded, build
+    from briefgen.config import load_config
+
+    root = copy_site("mini")
+    ended = []
+
+    class Ended(Exception):
+        pass
+
+    def end(code: int) -> None:
+        ended.append((code, capsys.readouterr().out))
+        raise Ended
+
+    args = cli._parser().parse_args(["build", "--config", str(root / "config.yaml")])
+    args.end = end
+    with pytest.raises(Ended):
+        cli._run(args)
+    assert len(ended) == 1 and ended[0][0] == 0 and ended[0][1].startswith("built 4 dispatches")
+    result = build(load_config(root / "config.yaml"), BuildOptions(cache=False))
+    assert [len(h.site.dispatches) for h in result.held if isinstance(h, Loaded)] == [4]
+
+
 def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("build", cwd=tmp_path)
     assert result.code == 1
