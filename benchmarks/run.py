@@ -105,12 +105,10 @@ def edited_file(site: Path) -> Path:
     return files[len(files) // 2]
 
 
-def edit_one(site: Path, round_: int) -> Path:
-    """Append a sentence to one dispatch's body (a typical correction)."""
-    path = edited_file(site)
+def edit_one(path: Path, round_: int) -> None:
+    """Append a sentence to a dispatch's body (a typical correction)."""
     with path.open("a", encoding="utf-8") as f:
         f.write(f"\nCorrection {round_}: an earlier version misstated the date.\n")
-    return path
 
 
 def same_tree(a: Path, b: Path) -> bool:
@@ -141,9 +139,9 @@ class BriefgenRounds:
         clean(site)
         self.results["cold"].append(measure(build_cmd(), site, env))
         self.results["no-change"].append(measure(build_cmd(), site, env))
-        edit_one(site, 2 * i)
+        edit_one(self.edited, 2 * i)
         self.results["one-edit"].append(measure(build_cmd(), site, env))
-        edit_one(site, 2 * i + 1)
+        edit_one(self.edited, 2 * i + 1)
         self.results["next-edit"].append(measure(build_cmd(), site, env))
         self.rounds += 1
 

@@ -91,8 +91,7 @@ def read_blob(path: Path, key: str) -> Any:
         payload_at = data.index(b"\n", checksum_at) + 1
         if data[:key_at] != MAGIC or data[key_at : checksum_at - 1].decode() != f"{FORMAT}:{key}":
             return None
-        with memoryview(data) as view:  # not a copy: the parses are 57 MB at 10,000 dispatches
-            payload = view[payload_at:]
+        with memoryview(data)[payload_at:] as payload:  # not a copy: the parses are 57 MB at 10,000 dispatches
             if int(data[checksum_at : payload_at - 1]) != zlib.crc32(payload):
                 return None
             return marshal.loads(payload)

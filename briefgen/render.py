@@ -158,7 +158,7 @@ class _LookUpsNoted(CodeGenerator):
 
     def enter_frame(self, frame: Frame) -> None:
         super().enter_frame(frame)
-        noted = self.environment.compiled.get(self.name) if isinstance(self.environment, SiteEnvironment) else None
+        noted = self.environment.compiled.get(self.name)  # type: ignore[attr-defined]  # only a SiteEnvironment uses this class
         if noted is not None:
             noted.looked_up.update(param for action, param in frame.symbols.loads.values() if action == VAR_LOAD_RESOLVE)
 
