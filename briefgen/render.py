@@ -130,8 +130,13 @@ def _markup_escape() -> Callable[[Any], Markup] | None:
     make = str.__new__
 
     def escape(value: Any) -> Markup:
-        if type(value) is str:
+        kind = type(value)
+        if kind is str:
             return make(Markup, _escape_inner(value))
+        if kind is Markup:  # safe already: MarkupSafe would make an equal copy
+            return value
+        if kind is int:  # digits and a sign: nothing to escape
+            return make(Markup, str(value))
         return markupsafe.escape(value)
 
     return escape

@@ -7,9 +7,11 @@ import traceback
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import pytest
+from markupsafe import Markup
 
-from briefgen.render import SiteEnvironment
+from briefgen.render import _ESCAPE, SiteEnvironment
 
 
 def _render(source: str, **globals_: object) -> str:
@@ -151,3 +153,26 @@ def test_each_environment_renders_its_own_fragments() -> None:
     templates = {"t.html": "{% once 'k' %}{{ v }}{% endonce %}"}
     assert _once_env(templates).get_template("t.html").render(v=1) == "1"
     assert _once_env(templates).get_template("t.html").render(v=2) == "2"
+
+
+class _Shown:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+@pytest.mark.parametrize("value", [
+    "a <b> & 'c' \"d\"", "", Markup("<i>kept</i>"), Markup(""), 0, -42, 10**30, True, None, 2.5, _Shown(),
+    type("Text", (str,), {})("<s>"), type("Tagged", (Markup,), {})("<u>"),
+])
+def test_the_page_escape_gives_what_markupsafe_gives(value: object) -> None:
+    """Every value a template shows goes through `_ESCAPE`: its short ways must escape
+    exactly as MarkupSafe does, and give Markup."""
+    assert _ESCAPE is not None
+    escaped = _ESCAPE(value)
+    assert escaped == markupsafe.escape(value)
+    assert isinstance(escaped, Markup)
+
+
+def test_values_shown_in_a_page_are_escaped_and_safe_values_kept() -> None:
+    page = _render("{{ a }}|{{ b }}|{{ n }}|{{ yes }}", a="<x>", b=Markup("<y>"), n=7, yes=True)
+    assert page == "&lt;x&gt;|<y>|7|True"
