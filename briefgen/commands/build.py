@@ -504,7 +504,7 @@ def _work(
         _give_early(options.early, env, config, [s for s in specs if s.path in wanted])
     session = options.session
     digester = Digester(site, reads, global_part)
-    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)
+    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None, structure)
     job_digests = functools.cache(lambda: {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs()) for j in jobs})
     return Work(site, env, specs, lambda previous: _page_digests(digester, specs, structure, previous), jobs, job_digests)
 

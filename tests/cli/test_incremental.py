@@ -181,6 +181,28 @@ def test_a_body_edit_keeps_the_files_it_does_not_reach(copy_site) -> None:
     assert "A late correction to the record." in edited_actor_feed.read_text()
 
 
+def test_a_new_first_paragraph_reaches_the_search_index_when_it_is_the_summary(copy_site) -> None:
+    """A dispatch with no summary is listed and searched by its first paragraph: a body
+    edit there remakes the search index, and still leaves the files made from front
+    matter alone (the sitemap, the actor graph) as they were."""
+    root = copy_site("example")
+    path = root / "content/nato-russia/nato-sends-written-proposals-to-russia.md"
+    text = path.read_text(encoding="utf-8")
+    without = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("summary:"))
+    assert without != text
+    path.write_text(without, encoding="utf-8")
+    _build(root)
+    site = root / "site"
+    kept = [site / "sitemap.xml", site / "data/graph.json"]
+    inodes = {p: p.stat().st_ino for p in kept}
+    head, fence, body = without.partition("\n---\n")
+    path.write_text(head + fence + "An opening written later, for the index.\n\n" + body, encoding="utf-8")
+    _build(root)
+    assert "An opening written later, for the index." in "".join(p.read_text(encoding="utf-8") for p in (site / "search-index").glob("docs-*.json"))
+    assert {p: p.stat().st_ino for p in kept} == inodes
+    assert tree_bytes(site) == _clean_build(root)
+
+
 def _spares(root: Path) -> list[Path]:
     """Finished spares: one still being linked is a `.tmp` folder until it is complete."""
     return [p for p in (root / ".briefgen-cache").glob("spare-*") if not p.name.endswith(".tmp")]
