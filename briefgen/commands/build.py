@@ -62,6 +62,15 @@ class BuildOptions:
     """Given the pages of the dispatches whose files changed since the session's last build
     (output path → bytes) as soon as they are rendered, before the rest of the site: a
     preview serves the page being edited at once. Not called for larger batches."""
+    one_off: bool = False
+    """The output is thrown away once read (deploy's): parses and templates still come from
+    the cache, but no record or spare is kept for it. Kept, they would only crowd out
+    those of the sites that are built again (the cache keeps a few outputs' records)."""
+
+    @property
+    def keeps_output(self) -> bool:
+        """Whether the output's record and spare are used and kept for its next build."""
+        return self.cache and not self.one_off
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,7 +402,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     output = (options.output or config.output_dir).resolve()
     write.check_output(config, output)
     stages: dict[str, float] = {}
-    previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.cache else {}
+    previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.keeps_output else {}
     if previous.get(MARKER_KEY) != reuse.marker_id(output):
         previous = {}  # digests of another output, or of a build that never swapped in
     last = previous.get(READ_KEY)
@@ -422,7 +431,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
             count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs}, save)
     finally:
         save()  # the parses are kept even when rendering fails
-    if options.cache:
+    if options.keeps_output:
         reuse.spare_ahead(config, output, count)
     seconds = time.perf_counter() - started
     stages["render+write"] = seconds - sum(stages.values())
@@ -581,7 +590,7 @@ def _write(
     reuse.clear_unfinished(config, output)
     folder: Path | None = None
     try:
-        folder, have = reuse.open_spare(config, output) if options.cache else (reuse.fresh(output), {})
+        folder, have = reuse.open_spare(config, output) if options.keeps_output else (reuse.fresh(output), {})
         static = write.static_files(config)
         digests: dict[str, object] = {}
         meanwhile: Callable[[], None] | None = None
@@ -602,7 +611,7 @@ def _write(
         count = written + plan.reused_pages + plan.reused_files
         counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
         record = {**digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
-        reuse.mark(config, output, folder, record if options.cache else None)
+        reuse.mark(config, output, folder, record if options.keeps_output else None)
         old = write.swap_in(folder, output)
     except OSError as exc:
         reuse.drop(config, output, folder)
@@ -610,7 +619,7 @@ def _write(
     except BaseException:
         reuse.drop(config, output, folder)
         raise
-    reuse.keep_spare(config, output, old, previous if options.cache else {})
+    reuse.keep_spare(config, output, old, previous if options.keeps_output else {})
     return count, plan
 
 

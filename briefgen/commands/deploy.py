@@ -190,7 +190,7 @@ def deploy(config: Config, options: DeployOptions) -> DeployResult:
     check_target(repo, options)
     with tempfile.TemporaryDirectory(prefix="briefgen-deploy-") as tmp:
         output = Path(tmp) / "site"
-        build(config, BuildOptions(drafts=False, output=output))
+        build(config, BuildOptions(drafts=False, output=output, one_off=True))
         files = prepare(output)
         tree = write_tree(repo, output, files, Path(tmp) / "index")
     parent, local = parent_of(repo, options)
