@@ -320,18 +320,18 @@ def _model_site(
     if session is not None:
         session.dispatches = validated  # only this build's: the memo never outgrows the site
     resolved, actors = resolve(dispatches, read.registry, session.resolved if session is not None else None)
+    listed = repr((str(config.tz), drafts, read.registry.digest, [(d.rel, d.front.digest if d.front else d.digest) for d in read.docs]))
+    structure = hashlib.blake2b(listed.encode(), digest_size=16).hexdigest()
     if cache:
         remembered = session.value if session is not None else None
-        scored = related_memo(config.cache_dir, code_fingerprint(), remembered, fork)
+        scored = related_memo(config.cache_dir, code_fingerprint(), remembered, fork, structure)
     else:
         scored = functools.partial(related.compute, fork=fork)
     site, found = link(resolved, actors, config.related_limit, read.today, scored)
     problems += found
     if problems:
         raise ContentErrors(problems)
-    structure = repr((str(config.tz), drafts, read.registry.digest, [(d.rel, d.front.digest if d.front else d.digest) for d in read.docs]))
-    loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed),
-                    structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest())
+    loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed), structure=structure)
     return loaded, by_path
 
 
