@@ -224,10 +224,10 @@ def jobs(
     `Loaded.structure`): a file made from that alone takes it, with the day, as its
     inputs, instead of listing them (a tenth of a second of an edit's rebuild at 10,000
     dispatches, for a sitemap and an index that a body edit leaves as they were)."""
-    day = f"{structure}|{site.today}" if structure else ""
+    skeleton = f"{structure}|{site.today}" if structure else ""
 
-    def beyond_bodies(listed: Callable[[], str]) -> Callable[[], str]:
-        return (lambda: day) if day else listed
+    def from_skeleton(listed: Callable[[], str]) -> Callable[[], str]:
+        return (lambda: skeleton) if skeleton else listed
     feeds = [(config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
@@ -241,14 +241,14 @@ def jobs(
     out = [_feed_job(config, urls, site, docs, entry, *feed) for feed in shown]
     single: dict[str, tuple[Callable[[], bytes], Callable[[], str]]] = {
         "events_ics": (lambda: icalendar(config, urls, site), lambda: repr(site.events) + docs(e.dispatch for e in site.events)),
-        "sitemap": (lambda: sitemap(urls, site, html_paths), beyond_bodies(lambda: repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches])))),
-        "data_actors": (lambda: actors_json(urls, site), beyond_bodies(lambda: repr([(a, len(s.dispatches), s.first, s.last, s.members) for a, s in site.actor_stats.items()]))),
-        "data_graph": (lambda: graph_json(site), beyond_bodies(lambda: repr([d.actors for d in site.dispatches]))),
-        "opml": (lambda: opml(config, urls, site), beyond_bodies(lambda: ",".join(a for a, s in site.actor_stats.items() if s.dispatches))),
+        "sitemap": (lambda: sitemap(urls, site, html_paths), from_skeleton(lambda: repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches])))),
+        "data_actors": (lambda: actors_json(urls, site), from_skeleton(lambda: repr([(a, len(s.dispatches), s.first, s.last, s.members) for a, s in site.actor_stats.items()]))),
+        "data_graph": (lambda: graph_json(site), from_skeleton(lambda: repr([d.actors for d in site.dispatches]))),
+        "opml": (lambda: opml(config, urls, site), from_skeleton(lambda: ",".join(a for a, s in site.actor_stats.items() if s.dispatches))),
     }
     for kind, (make, inputs) in single.items():
         out.append(FileJob(kind, inputs, lambda make=make, kind=kind: [(urls.path(kind), make())]))
-    out.append(FileJob("search", lambda: search.inputs(site, day), lambda: list(search.index_files(urls, site, terms))))
+    out.append(FileJob("search", lambda: search.inputs(site, skeleton), lambda: list(search.index_files(urls, site, terms))))
     if config.cname:
         out.append(FileJob("CNAME", lambda: "", lambda: [("CNAME", (config.cname + "\n").encode())]))
     return out
