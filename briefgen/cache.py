@@ -361,18 +361,14 @@ def template_reads_memo(folder: Path, key: str, compute: Callable[[], dict[str, 
 
 def related_memo(
     folder: Path, key: str, remembered: Callable[[str, str, Callable[[], Any]], Any] | None = None, fork: bool = True,
-    structure: str = "",
 ) -> Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]]:
     """`related.compute`, remembered in `related.bin` for the last set of inputs: an edit
     that leaves every dispatch's date, actors, topics and thread alone (most edits are to
     a body or a title) keeps the related links, and they cost a second at 10,000 dispatches.
-    `remembered` (a session's `value`) keeps them in memory too; `fork` as for `related.compute`.
-    `structure`, a hash of all the dispatches are but their bodies (`Loaded.structure`),
-    stands for the features they are scored by, when given: listing those again took
-    0.04 s of an edit's rebuild at 10,000 dispatches."""
+    `remembered` (a session's `value`) keeps them in memory too; `fork` as for `related.compute`."""
 
     def compute(ordered: Sequence[Dispatch], limit: int) -> Mapping[str, tuple[RelatedLink, ...]]:
-        features = structure or "\n".join(  # ids and keys are slugs, so neither separator occurs in them
+        features = "\n".join(  # ids and keys are slugs, so neither separator occurs in them
             f"{d.slug}\x1f{d.moment.isoformat()}\x1f{d.date}\x1f{'|'.join(d.actors)}\x1f{'|'.join(t.key for t in d.topics)}\x1f{d.thread}"
             for d in ordered
         )

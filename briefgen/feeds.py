@@ -216,18 +216,10 @@ class FileJob:
 
 def jobs(
     config: Config, urls: Urls, site: Site, html_paths: Sequence[str],
-    docs: Callable[[Iterable[str]], str], terms: dict | None = None, structure: str = "",
+    docs: Callable[[Iterable[str]], str], terms: dict | None = None,
 ) -> list[FileJob]:
     """Every non-HTML output file, as jobs. `docs` names dispatches by slug and content
-    (the page digests' `Digester.docs`); `terms` remembers search terms between builds.
-    `structure`, when known, is a hash of all the site is but its bodies (see
-    `Loaded.structure`): a file made from that alone takes it, with the day, as its
-    inputs, instead of listing them (a tenth of a second of an edit's rebuild at 10,000
-    dispatches, for a sitemap and an index that a body edit leaves as they were)."""
-    skeleton = f"{structure}|{site.today}" if structure else ""
-
-    def from_skeleton(listed: Callable[[], str]) -> Callable[[], str]:
-        return (lambda: skeleton) if skeleton else listed
+    (the page digests' `Digester.docs`); `terms` remembers search terms between builds."""
     feeds = [(config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
@@ -241,14 +233,14 @@ def jobs(
     out = [_feed_job(config, urls, site, docs, entry, *feed) for feed in shown]
     single: dict[str, tuple[Callable[[], bytes], Callable[[], str]]] = {
         "events_ics": (lambda: icalendar(config, urls, site), lambda: repr(site.events) + docs(e.dispatch for e in site.events)),
-        "sitemap": (lambda: sitemap(urls, site, html_paths), from_skeleton(lambda: repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches])))),
-        "data_actors": (lambda: actors_json(urls, site), from_skeleton(lambda: repr([(a, len(s.dispatches), s.first, s.last, s.members) for a, s in site.actor_stats.items()]))),
-        "data_graph": (lambda: graph_json(site), from_skeleton(lambda: repr([d.actors for d in site.dispatches]))),
-        "opml": (lambda: opml(config, urls, site), from_skeleton(lambda: ",".join(a for a, s in site.actor_stats.items() if s.dispatches))),
+        "sitemap": (lambda: sitemap(urls, site, html_paths), lambda: repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches]))),
+        "data_actors": (lambda: actors_json(urls, site), lambda: repr([(a, len(s.dispatches), s.first, s.last, s.members) for a, s in site.actor_stats.items()])),
+        "data_graph": (lambda: graph_json(site), lambda: repr([d.actors for d in site.dispatches])),
+        "opml": (lambda: opml(config, urls, site), lambda: ",".join(a for a, s in site.actor_stats.items() if s.dispatches)),
     }
     for kind, (make, inputs) in single.items():
         out.append(FileJob(kind, inputs, lambda make=make, kind=kind: [(urls.path(kind), make())]))
-    out.append(FileJob("search", lambda: search.inputs(site, skeleton), lambda: list(search.index_files(urls, site, terms))))
+    out.append(FileJob("search", lambda: search.inputs(site), lambda: list(search.index_files(urls, site, terms))))
     if config.cname:
         out.append(FileJob("CNAME", lambda: "", lambda: [("CNAME", (config.cname + "\n").encode())]))
     return out

@@ -139,12 +139,9 @@ def _postings(site: Site, known: dict | None = None) -> dict[str, array[int]]:
     return postings
 
 
-def inputs(site: Site, skeleton: str = "") -> str:
+def inputs(site: Site) -> str:
     """Every dispatch field the index holds, in site order; actor and topic names come
-    from the registry and the groups. Given the site's skeleton, all it is but its bodies
-    (see `feeds.jobs`), only what a body adds: the summaries taken from first paragraphs."""
-    if skeleton:
-        return "\x1e".join([skeleton, *(d.summary for d in site.dispatches if not d.summary_given)])
+    from the registry and the groups. A body edit leaves this, and the index, unchanged."""
     return "\x1e".join(
         f"{d.slug}\x1f{d.title}\x1f{d.summary}\x1f{d.location}\x1f{d.source.name if d.source else ''}\x1f"
         f"{','.join(d.actors)}\x1f{','.join(t.key for t in d.topics)}\x1f{d.date.isoformat()}"

@@ -320,18 +320,18 @@ def _model_site(
     if session is not None:
         session.dispatches = validated  # only this build's: the memo never outgrows the site
     resolved, actors = resolve(dispatches, read.registry, session.resolved if session is not None else None)
-    listed = repr((str(config.tz), drafts, read.registry.digest, [(d.rel, d.front.digest if d.front else d.digest) for d in read.docs]))
-    structure = hashlib.blake2b(listed.encode(), digest_size=16).hexdigest()
     if cache:
         remembered = session.value if session is not None else None
-        scored = related_memo(config.cache_dir, code_fingerprint(), remembered, fork, structure)
+        scored = related_memo(config.cache_dir, code_fingerprint(), remembered, fork)
     else:
         scored = functools.partial(related.compute, fork=fork)
     site, found = link(resolved, actors, config.related_limit, read.today, scored)
     problems += found
     if problems:
         raise ContentErrors(problems)
-    loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed), structure=structure)
+    structure = repr((str(config.tz), drafts, read.registry.digest, [(d.rel, d.front.digest if d.front else d.digest) for d in read.docs]))
+    loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed),
+                    structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest())
     return loaded, by_path
 
 
@@ -513,7 +513,7 @@ def _work(
         _give_early(options.early, env, config, [s for s in specs if s.path in wanted])
     session = options.session
     digester = Digester(site, reads, global_part)
-    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None, structure)
+    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)
     job_digests = functools.cache(lambda: {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs()) for j in jobs})
     return Work(site, env, specs, lambda previous: _page_digests(digester, specs, structure, previous), jobs, job_digests)
 

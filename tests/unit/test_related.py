@@ -83,24 +83,6 @@ def test_remembered_results_equal_fresh_ones_and_follow_changed_inputs(tmp_path)
     assert related_memo(tmp_path, "k")(moved, 2) == related.compute(moved, 2)
 
 
-def test_a_given_structure_stands_for_the_features_scored(tmp_path, monkeypatch):
-    """With the site's structure given, the links kept under it are used as they are; a
-    new structure, or another limit, scores again."""
-    from briefgen.cache import related_memo
-
-    docs = [d(f"s{i}", i, ["x", f"a{i % 3}"], ["t"]) for i in range(20)]
-    moved = docs[:-1] + [d("s19", 2, ["y"])]
-    assert related_memo(tmp_path, "k", structure="one")(docs, 4) == related.compute(docs, 4)
-    scored: list[int] = []
-    real = related.compute
-    monkeypatch.setattr(related, "compute", lambda ds, limit, fork=True: scored.append(limit) or real(ds, limit, fork))
-    assert related_memo(tmp_path, "k", structure="one")(moved, 4) == real(docs, 4)  # kept: the structure says nothing moved
-    assert scored == []
-    assert related_memo(tmp_path, "k", structure="two")(moved, 4) == real(moved, 4)
-    assert related_memo(tmp_path, "k", structure="two")(moved, 3) == real(moved, 3)
-    assert scored == [4, 3]
-
-
 def test_a_corrupt_or_foreign_related_cache_is_recomputed(tmp_path):
     from briefgen.cache import RELATED_FILE, read_blob, related_memo, write_blob
 
