@@ -120,9 +120,11 @@ class _Context(jinja2.runtime.Context):
 def _markup_escape() -> Callable[[Any], Markup] | None:
     """`markupsafe.escape`, but a plain string's escape made into Markup by `str.__new__`:
     `Markup(...)` runs `Markup.__new__`, in Python, for every value a page shows (30
-    a dispatch page), and that was a twentieth of the time spent rendering pages. It
-    takes MarkupSafe's private `_escape_inner` (its C or its Python escaping, whichever
-    it uses); None when that is not there (before 3.0): MarkupSafe's escape is used."""
+    a dispatch page), and that was a twentieth of the time spent rendering pages. Markup
+    comes back as it is and a whole number as its digits, where MarkupSafe would copy
+    them through `Markup(...)` too. It takes MarkupSafe's private `_escape_inner` (its C
+    or its Python escaping, whichever it uses); None when that is not there (before 3.0):
+    MarkupSafe's escape is used."""
     try:
         from markupsafe import _escape_inner
     except ImportError:
