@@ -600,18 +600,21 @@ def _write(
         else:  # nothing to reuse: every page is made, and the digests, only recorded, meanwhile
             plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0)
             def meanwhile() -> None:
-                digests.update(work.page_digests(previous))
-                work.job_digests()
+                if options.keeps_output:
+                    digests.update(work.page_digests(previous))
+                    work.job_digests()
                 aside()
         written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs, meanwhile)
-        digests = digests or work.page_digests(previous)  # rendering in one process leaves no meanwhile
-        job_digests = work.job_digests()
-        files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
         write.copy_static(static, folder)
         count = written + plan.reused_pages + plan.reused_files
-        counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
-        record = {**digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
-        reuse.mark(config, output, folder, record if options.keeps_output else None)
+        record = None
+        if options.keeps_output:  # the digests serve only the record the next build reuses
+            digests = digests or work.page_digests(previous)  # rendering in one process leaves no meanwhile
+            job_digests = work.job_digests()
+            files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
+            counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
+            record = {**digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
+        reuse.mark(config, output, folder, record)
         old = write.swap_in(folder, output)
     except OSError as exc:
         reuse.drop(config, output, folder)

@@ -111,6 +111,26 @@ def test_cached_build_is_byte_identical_to_an_uncached_one(copy_site) -> None:
     assert tree_bytes(root / "again") == tree_bytes(root / "site") == _clean_build(root)
 
 
+def test_a_build_that_keeps_no_record_digests_nothing(copy_site, monkeypatch) -> None:
+    """Page and file digests serve only the record the next build into the same folder
+    reuses: a build without the cache, or a one-off build (deploy's), makes none, and
+    still makes the same site."""
+    from briefgen.digests import Digester
+
+    root = copy_site("example")
+    digested: list[str] = []
+    for name in ("digest_and_shown", "inputs_digest"):
+        real = getattr(Digester, name)
+        monkeypatch.setattr(Digester, name, lambda self, *a, real=real, name=name: digested.append(name) or real(self, *a))
+    _build(root, output=root / "uncached", cache=False)
+    _build(root, output=root / "one-off", one_off=True)
+    assert digested == []
+    assert tree_bytes(root / "uncached") == tree_bytes(root / "one-off")
+    _build(root)
+    assert {"digest_and_shown", "inputs_digest"} <= set(digested)
+    assert tree_bytes(root / "site") == tree_bytes(root / "one-off")
+
+
 def test_no_change_rebuild_parses_and_renders_nothing(copy_site) -> None:
     root = copy_site("example")
     first = _build(root)
