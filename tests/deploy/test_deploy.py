@@ -274,16 +274,22 @@ def test_usage_errors_exit_2(project: Path) -> None:
     assert run_cli("deploy", "--no-such-option", cwd=project).code == 2
 
 
-def test_a_deploy_leaves_no_record_or_spare_of_its_throwaway_build(project: Path) -> None:
+def test_a_deploy_leaves_no_record_or_spare_of_its_throwaway_build(project: Path, monkeypatch) -> None:
     """The cache keeps the records (and spares) of a few outputs, so the sites built again
     rebuild only what changed: the temporary folders deploys build into must not take
     their places. The parses are still shared: a deploy after a build parses nothing."""
+    from briefgen import read
+
     assert run_cli("build", cwd=project).code == 0
     cache = project / ".briefgen-cache"
     kept = sorted(p.name for p in cache.iterdir() if p.name.startswith(("pages-", "spare-")))
     assert kept
     parses = {p.name: p.stat().st_mtime_ns for p in cache.glob("docs-*.bin")}
+    parsed: list[str] = []
+    real_body_of = read.body_of
+    monkeypatch.setattr(read, "body_of", lambda rel, *a: parsed.append(rel) or real_body_of(rel, *a))
     for _ in range(2):
         assert run_cli("deploy", "--no-push", cwd=project).code == 0
+    assert parsed == []
     assert sorted(p.name for p in cache.iterdir() if p.name.startswith(("pages-", "spare-"))) == kept
     assert {p.name: p.stat().st_mtime_ns for p in cache.glob("docs-*.bin")} == parses
