@@ -4,19 +4,13 @@ import datetime as dt
 
 from briefgen.actors import EMPTY_REGISTRY, resolve
 from briefgen.link import CO_ACTORS_SHOWN, link
-from briefgen.model import Dispatch
-
-
-def dispatch(slug: str, *actors: str) -> Dispatch:
-    day = dt.date(2021, 12, 1)
-    return Dispatch(slug=slug, title=slug, date=day, moment=dt.datetime(2021, 12, 1, tzinfo=dt.timezone.utc),
-                    path=f"content/{slug}.md", actors=actors)
+from tests.unit.dispatches import dispatch
 
 
 def test_co_actors_are_the_most_shared_first_then_by_id_and_at_most_the_shown_number() -> None:
     others = [f"actor-{c}" for c in "nmlkjihgfedcba"]  # more than are shown, listed against the id order
-    dispatches = [dispatch(f"d{i}", "nato", *others) for i in range(2)]
-    dispatches += [dispatch("d-extra", "nato", "actor-z"), dispatch("d-extra-2", "nato", "actor-z"), dispatch("d-extra-3", "nato", "actor-z")]
+    dispatches = [dispatch(f"d{i}", actors=["nato", *others]) for i in range(2)]
+    dispatches += [dispatch(f"d-extra-{i}", actors=["nato", "actor-z"]) for i in range(3)]
     resolved, actors = resolve(dispatches, EMPTY_REGISTRY)
     site, problems = link(resolved, actors, 0, dt.date(2022, 1, 1))
     assert problems == []

@@ -1,15 +1,7 @@
 """related.compute: rare actors weigh more, nearness counts, bounded and deterministic."""
 
-import datetime as dt
-
-from briefgen.model import Dispatch, Label
 from briefgen import related
-
-
-def d(slug, day, actors=(), topics=(), thread=None):
-    date = dt.date(2022, 1, 1) + dt.timedelta(days=day)
-    return Dispatch(slug=slug, title=slug, date=date, moment=dt.datetime.combine(date, dt.time(), dt.timezone.utc),
-                    path=slug, actors=tuple(actors), topics=tuple(Label(t, t) for t in topics), thread=thread)
+from tests.unit.dispatches import dispatch as d
 
 
 def test_rare_actor_beats_ubiquitous_one():
