@@ -212,21 +212,21 @@ def _co_edges(site: Site, actor_id: str, ids: Sequence[str]) -> list[tuple[int, 
     return [(i, j, n) for (i, j), n in sorted(pairs.items())]
 
 
-def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
-    """Template globals that draw the pictures from the read-only site."""
-    days: dict[str, dict[int, int]] = {}
-    for k, v in site.dates.items():
-        if len(k) == 10:
-            days.setdefault(k[:7], {})[int(k[8:])] = len(v)
-    peak_day = max((n for month in days.values() for n in month.values()), default=0)
-    drawn: dict[tuple[str, str], Markup] = {}
+def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], Any]], Any]) -> dict[str, Callable[..., Any]]:
+    """Template globals that draw the pictures from the site as templates see it (see
+    `reads.ReadSite`). `derived` makes a value once per build and notes what it read on
+    every page using it: a month or an actor recurs on many pages."""
+
+    def day_counts() -> tuple[dict[str, dict[int, int]], int]:
+        """Dispatches per day, by month, and the busiest day's count (calendars are shaded against it)."""
+        days: dict[str, dict[int, int]] = {}
+        for k, v in site.dates.items():
+            if len(k) == 10:
+                days.setdefault(k[:7], {})[int(k[8:])] = len(v)
+        return days, max((n for month in days.values() for n in month.values()), default=0)
 
     def memo(name: str, key: str, draw: Callable[[], Markup]) -> Markup:
-        """Each picture is drawn once per build: a month or an actor recurs on many pages."""
-        found = drawn.get((name, key))
-        if found is None:
-            found = drawn[(name, key)] = draw()
-        return found
+        return derived((name, key), draw)
 
     def mentions_sparkline(actor_id: str) -> Markup:
         stats, actor = site.actor_stats[actor_id], site.actors[actor_id]
@@ -235,7 +235,12 @@ def chart_globals(site: Site, urls: Urls) -> dict[str, Callable[..., Any]]:
     def month_grid(month_key: str) -> Markup:
         year, month = int(month_key[:4]), int(month_key[5:7])
         href = lambda d: urls.href("date", f"{month_key}/{d:02d}")  # noqa: E731
-        return memo("month", month_key, lambda: month_calendar(year, month, days.get(month_key, {}), href, peak_day))
+
+        def draw() -> Markup:
+            days, peak = derived("day_counts", day_counts)
+            return month_calendar(year, month, days.get(month_key, {}), href, peak)
+
+        return memo("month", month_key, draw)
 
     def months_of(year: str) -> list[str]:
         """Every month of a year from its first to its last dispatch, quiet months too."""

@@ -17,7 +17,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from briefgen import write
 from briefgen.cache import code_fingerprint, load_pages, save_pages
@@ -49,6 +49,8 @@ class Plan:
     """Record entries of the jobs whose files were reused."""
     reused_pages: int
     reused_files: int
+    entries: dict[str, object]
+    """Record entries of the pages that were reused."""
 
 
 def recorded_files(record: Record) -> set[str]:
@@ -69,26 +71,27 @@ def fill(
     output: Path,
     previous: Record,
     specs: Iterable[PageSpec],
-    digests: Mapping[str, str],
+    unchanged: Callable[[Record, str], bool],
     jobs: Iterable[FileJob],
     job_digests: Mapping[str, str],
     static: Iterable[str],
 ) -> Plan:
     """Make `folder` (which holds what `have` records; {} for a fresh one) hold every page
-    and job file whose digest is unchanged, taking it from `output` (which holds what
+    that a record says is `unchanged` and every job file whose digest is unchanged, taking it from `output` (which holds what
     `previous` records) where `folder` lacks it; remove every other file it holds."""
     old, new = os.fspath(output), os.fspath(folder)
     made: set[str] = set()
     fresh = not have  # an empty folder: nothing in it to unlink before linking
     stale = recorded_files(have) - set(static)
     todo: list[PageSpec] = []
-    reused = 0
+    entries: dict[str, object] = {}
     for spec in specs:
         rel = Urls.output(spec.path)
         stale.discard(rel)
-        want = digests[rel]
-        if have.get(rel) == want or previous.get(rel) == want and _link(old, new, rel, made, fresh):
-            reused += 1
+        if unchanged(have, rel):
+            entries[rel] = have[rel]
+        elif unchanged(previous, rel) and _link(old, new, rel, made, fresh):
+            entries[rel] = previous[rel]
         else:
             _remove(new, rel)
             todo.append(spec)
@@ -107,7 +110,7 @@ def fill(
         stale.difference_update(kept[key][1])
     for rel in stale:  # pages and files of the folder's site that this one lacks or makes anew
         _remove(new, rel, prune=True)
-    return Plan(todo, todo_jobs, kept, reused, sum(len(paths) for _, paths in kept.values()))
+    return Plan(todo, todo_jobs, kept, len(entries), sum(len(paths) for _, paths in kept.values()), entries)
 
 
 def _entry(value: object) -> tuple[str, tuple[str, ...]] | None:

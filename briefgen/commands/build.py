@@ -24,9 +24,8 @@ import jinja2
 
 from briefgen import feeds, pages, parallel, related, render, reuse, write
 from briefgen.actors import Registry, load_registry, parse_registry, resolve
-from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo, template_reads_memo
+from briefgen.cache import DocCache, code_fingerprint, load_pages, related_memo
 from briefgen.config import Config
-from briefgen.digests import WHOLE, Digester, template_reads
 from briefgen.errors import ContentErrors, Problem
 from briefgen.fields import PENDING, to_dispatch, with_body
 from briefgen.link import link
@@ -34,6 +33,7 @@ from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Dispatch, Site
 from briefgen.pages import PageSpec
+from briefgen.reads import Freshness
 from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
 from briefgen.reuse import FILE_KEY, MARKER_KEY, STATIC_KEY
 from briefgen.session import Session
@@ -85,10 +85,6 @@ class Loaded:
     changed: tuple[str, ...] = ()
     """Slugs of the dispatches whose files changed since the session's last build, even
     one that failed (none on its first, or without a session)."""
-    structure: str = ""
-    """A hash of every file's path and front matter, the registry, the time zone and
-    `drafts`: all a dispatch is but its body. Equal structures make the same pages, each
-    showing the same dispatches."""
 
 
 EARLY_LIMIT = 10
@@ -329,9 +325,7 @@ def _model_site(
     problems += found
     if problems:
         raise ContentErrors(problems)
-    structure = repr((str(config.tz), drafts, read.registry.digest, [(d.rel, d.front.digest if d.front else d.digest) for d in read.docs]))
-    loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed),
-                    structure=hashlib.blake2b(structure.encode(), digest_size=16).hexdigest())
+    loaded = Loaded(site, read.registry, parsed=read.parsed, cached=read.files - read.parsed, changed=tuple(changed))
     return loaded, by_path
 
 
@@ -407,7 +401,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
         previous = {}  # digests of another output, or of a build that never swapped in
     last = previous.get(READ_KEY)
     global_part = _global_part(config)
-    templates = _templates(config, options, global_part)
+    templates = _templates(config, options)
     read = read_site(config, options.drafts, options.cache, options.progress, options.session,
                      last if isinstance(last, str) else None, meanwhile=templates.prepare, model_ahead=True)
     inputs = _inputs(config, read, global_part)
@@ -425,7 +419,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     del read  # the parsed files are not needed past the model
     try:
         stages["read+link"] = time.perf_counter() - started
-        work = _work(config, options, loaded.site, global_part, templates, loaded.changed, loaded.structure)
+        work = _work(config, options, loaded.site, templates, loaded.changed)
         stages["digest"] = time.perf_counter() - started - sum(stages.values())
         with build_lock(config):  # a concurrent build must not clean or swap under this one
             count, plan = _write(config, options, output, previous, work, {INPUTS_KEY: inputs, READ_KEY: read_inputs}, save)
@@ -444,15 +438,15 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
 
 @dataclass(frozen=True, slots=True)
 class Work:
-    """Everything the site is made of, each page and file with the digest of its inputs."""
+    """Everything the site is made of: its pages and files, with what decides which of
+    them a folder already holds."""
 
     site: Site
-    env: jinja2.Environment
+    env: render.SiteEnvironment
     specs: list[PageSpec]
-    page_digests: Callable[[dict], dict[str, object]]
-    """Given the last build's record: each page's digest by output path, and under `\\0`
-    keys what the next build needs to digest fewer (see `_page_digests`). Made when
-    needed (see `_write`)."""
+    freshness: Callable[[], Freshness]
+    """Which pages are unchanged: made once when first asked for (in a cold build,
+    while other processes render), as it fingerprints every page's view."""
     jobs: list[feeds.FileJob]
     job_digests: Callable[[], dict[str, str]]
     """Each file job's digest, made once when first asked for (in a cold build, while
@@ -461,111 +455,72 @@ class Work:
 
 @dataclass
 class Templates:
-    """The build's templates, compiled, checked and read (what each template reads, for
-    the digests) before the site exists when a core is free: while files are parsed."""
+    """The build's templates, compiled and checked before the site exists when a core is
+    free: while files are parsed."""
 
     config: Config
-    env: jinja2.Environment
-    reads: Callable[[jinja2.Environment], dict[str, frozenset[str]]]
-    outcome: tuple[Exception | None, dict[str, frozenset[str]] | None] | None = None
+    env: render.SiteEnvironment
+    problem: Exception | None = None
+    prepared: bool = False
 
     def prepare(self) -> None:
-        """Compile and read every template, once; a problem is kept for `checked` to raise."""
-        if self.outcome is None:
+        """Compile every template, once; a problem is kept for `checked` to raise."""
+        if not self.prepared:
+            self.prepared = True
             try:
                 render.check_templates(self.env, self.config)
-                self.outcome = (None, self.reads(self.env))
             except Exception as exc:  # raised where a build reports template problems
-                self.outcome = (exc, None)
+                self.problem = exc
 
-    def checked(self) -> dict[str, frozenset[str]]:
-        """What each template reads; raises the templates' problems, if any."""
+    def checked(self) -> render.SiteEnvironment:
+        """The environment; raises the templates' problems, if any."""
         self.prepare()
-        assert self.outcome is not None
-        problem, reads = self.outcome
-        if problem is not None:
-            raise problem
-        assert reads is not None
-        return reads
+        if self.problem is not None:
+            raise self.problem
+        return self.env
 
 
-def _templates(config: Config, options: BuildOptions, global_part: str) -> Templates:
-    env = render.template_env(config, _bytecode(config) if options.cache else None)
-    session = options.session
-    if session is not None:
-        return Templates(config, env, lambda env: session.value("reads", global_part, lambda: template_reads(env)))
-    if options.cache:
-        return Templates(config, env, lambda env: template_reads_memo(config.cache_dir, global_part, lambda: template_reads(env)))
-    return Templates(config, env, template_reads)
+def _templates(config: Config, options: BuildOptions) -> Templates:
+    return Templates(config, render.template_env(config, _bytecode(config) if options.cache else None))
 
 
 def _work(
-    config: Config, options: BuildOptions, site: Site, global_part: str, templates: Templates,
-    changed: Sequence[str] = (), structure: str = "",
+    config: Config, options: BuildOptions, site: Site, templates: Templates, changed: Sequence[str] = (),
 ) -> Work:
     urls = Urls.of(config)
-    env = render.add_site(templates.env, config, site, urls)
-    reads = templates.checked()
+    env = render.add_site(templates.checked(), config, site, urls)
     specs = list(pages.all_pages(site, urls, config.per_page))
     _check_unique(specs)
     if options.early is not None and 0 < len(changed) <= EARLY_LIMIT:
         wanted = {urls.path("dispatch", slug) for slug in changed}
         _give_early(options.early, env, config, [s for s in specs if s.path in wanted])
     session = options.session
-    digester = Digester(site, reads, global_part)
-    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], digester.docs, session.terms if session else None)
-    job_digests = functools.cache(lambda: {FILE_KEY + j.name: digester.inputs_digest(j.name, j.inputs()) for j in jobs})
-    return Work(site, env, specs, lambda previous: _page_digests(digester, specs, structure, previous), jobs, job_digests)
+    fixed = _code_and_config(config)
+    assert env.recorder is not None
+    recorder = env.recorder
+    freshness = functools.cache(lambda: Freshness(recorder, {
+        Urls.output(s.path): recorder.view((fixed, s.path, s.template, s.context)) for s in specs
+    }))
+    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], _docs(site), session.terms if session else None)
+    names = hashlib.blake2b(f"{fixed}\0{_actors_and_groups(site)}".encode(), digest_size=16).hexdigest()
+    job_digests = functools.cache(lambda: {FILE_KEY + j.name: _hash(names, "file", j.name, j.inputs()) for j in jobs})
+    return Work(site, env, specs, freshness, jobs, job_digests)
 
 
-STRUCTURE_KEY = "\0structure"
-TOKENS_KEY = "\0tokens"
-SHOWN_KEY = "\0shown"
-PARTS_KEY = "\0parts"
-FEW_CHANGED = 50
-"""Above this many dispatches with new content, every page is digested: checking each
-page's list for each of them would cost more."""
+def _hash(*parts: str) -> str:
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def _page_digests(digester: Digester, specs: Sequence[PageSpec], structure: str, previous: dict) -> dict[str, object]:
-    """Each page's digest by output path, and for the next build: the structure, each
-    dispatch's content token and the dispatches each page and shared part shows.
-
-    When the last build into this output had the same structure (every file's path and
-    front matter, the registry, config, templates, code and day), only bodies changed:
-    a page showing none of the changed dispatches keeps its recorded digest. Digesting
-    every page was a sixth of a one-edit build at 10,000 dispatches."""
-    known = bool(structure)  # without one (a caller that has no read files), every page is digested
-    structure = hashlib.blake2b(f"{structure}|{digester.global_part}|{digester.site.today}".encode(), digest_size=16).hexdigest()
-    tokens = digester.tokens
-    kept: dict[str, object] = {STRUCTURE_KEY: structure, TOKENS_KEY: tokens}
-    before = {key: previous.get(key) for key in (TOKENS_KEY, SHOWN_KEY, PARTS_KEY)}
-    if known and previous.get(STRUCTURE_KEY) == structure and all(isinstance(v, dict) for v in before.values()):
-        marks = [f"\x1e{digester.numbers[slug]}\x1e" for slug, token in tokens.items() if before[TOKENS_KEY].get(slug) != token]
-        parts = before[PARTS_KEY]
-        marks += [f"\x1e{name}\x1e" for name, shown in parts.items() if any(m in shown for m in marks)]
-        digests = _digests_since(digester, specs, previous, before[SHOWN_KEY], marks) if len(marks) <= FEW_CHANGED else None
-        if digests is not None:
-            return {**digests, **kept, SHOWN_KEY: before[SHOWN_KEY], PARTS_KEY: parts}
-    digests, shown = {}, {}
-    for spec in specs:
-        path = Urls.output(spec.path)
-        digests[path], shown[path] = digester.digest_and_shown(spec)
-    return {**digests, **kept, SHOWN_KEY: shown, PARTS_KEY: digester.parts_shown}
+def _docs(site: Site) -> Callable[[Iterable[str | None]], str]:
+    """Dispatches named by slug and content, for the file jobs' inputs."""
+    by_slug = site.by_slug
+    return lambda slugs: "\x1e".join(f"{s}\x1f{by_slug[s].digest}" if s in by_slug else s for s in slugs if s)
 
 
-def _digests_since(digester: Digester, specs: Sequence[PageSpec], previous: dict, shown_before: dict, marks: list[str]) -> dict[str, str] | None:
-    """Page digests when only the contents of the dispatches in `marks` changed: the pages
-    that show one are digested, the others keep their digest. None when the record lacks
-    a page."""
-    digests = {}
-    for spec in specs:
-        path = Urls.output(spec.path)
-        shown, before = shown_before.get(path), previous.get(path)
-        if not isinstance(shown, str) or not isinstance(before, str):
-            return None
-        digests[path] = digester.digest(spec) if shown == WHOLE or any(m in shown for m in marks) else before
-    return digests
+def _actors_and_groups(site: Site) -> str:
+    """Every actor record and group name: any file may show any of them by name."""
+    names = tuple((k, g.name) for groups in (site.topics, site.threads, site.sources) for k, g in groups.items())
+    return repr((tuple(site.actors.values()), names))
 
 
 def _give_early(early: Callable[[dict[str, bytes]], None], env: jinja2.Environment, config: Config, specs: list[PageSpec]) -> None:
@@ -592,28 +547,27 @@ def _write(
     try:
         folder, have = reuse.open_spare(config, output) if options.keeps_output else (reuse.fresh(output), {})
         static = write.static_files(config)
-        digests: dict[str, object] = {}
         meanwhile: Callable[[], None] | None = None
-        if previous or have:  # the digests say what can be reused
-            digests = work.page_digests(previous)
-            plan = reuse.fill(folder, have, output, previous, work.specs, digests, work.jobs, work.job_digests(), [rel for _, rel in static])
-        else:  # nothing to reuse: every page is made, and the digests, only recorded, meanwhile
-            plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0)
+        if previous or have:  # the records say what can be reused
+            plan = reuse.fill(folder, have, output, previous, work.specs, work.freshness().unchanged, work.jobs, work.job_digests(), [rel for _, rel in static])
+        else:  # nothing to reuse: every page is made, and what the record needs, meanwhile
+            plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0, {})
             def meanwhile() -> None:
                 if options.keeps_output:
-                    digests.update(work.page_digests(previous))
+                    work.freshness()
                     work.job_digests()
                 aside()
-        written, made = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs, meanwhile)
+        rendered = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs, meanwhile)
         write.copy_static(static, folder)
-        count = written + plan.reused_pages + plan.reused_files
+        count = rendered.written + plan.reused_pages + plan.reused_files
         record = None
-        if options.keeps_output:  # the digests serve only the record the next build reuses
-            digests = digests or work.page_digests(previous)  # rendering in one process leaves no meanwhile
+        if options.keeps_output:  # what the next build needs to reuse this one's pages and files
+            fresh = work.freshness()
+            entries = {**plan.entries, **{rel: (fresh.views[rel], keys) for rel, keys in rendered.reads.items()}}
             job_digests = work.job_digests()
-            files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in made.items()}}
+            files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in rendered.made.items()}}
             counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
-            record = {**digests, **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
+            record = {**fresh.record(entries), **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
         reuse.mark(config, output, folder, record)
         old = write.swap_in(folder, output)
     except OSError as exc:
@@ -658,9 +612,14 @@ def _check_unique(specs: list[PageSpec]) -> None:
         seen.add(spec.path)
 
 
+def _code_and_config(config: Config) -> str:
+    """What every page and file depends on: briefgen's code and the site's config."""
+    return hashlib.blake2b(repr((code_fingerprint(), config)).encode(), digest_size=16).hexdigest()
+
+
 def _global_part(config: Config) -> str:
-    """What every page depends on: briefgen's code and theme, config, the site's templates."""
-    h = hashlib.blake2b(repr((code_fingerprint(), config)).encode(), digest_size=16)
+    """What the whole output is made from beyond the content: code, config, the site's templates."""
+    h = hashlib.blake2b(_code_and_config(config).encode(), digest_size=16)
     if config.templates_dir.is_dir():
         for path in sorted(p for p in config.templates_dir.rglob("*") if p.is_file()):
             h.update(path.relative_to(config.templates_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

@@ -112,22 +112,22 @@ def test_cached_build_is_byte_identical_to_an_uncached_one(copy_site) -> None:
 
 
 def test_a_build_that_keeps_no_record_digests_nothing(copy_site, monkeypatch) -> None:
-    """Page and file digests serve only the record the next build into the same folder
-    reuses: a build without the cache, or a one-off build (deploy's), makes none, and
-    still makes the same site."""
-    from briefgen.digests import Digester
+    """Page views' fingerprints and the record of what pages read serve only the next
+    build into the same folder: a build without the cache, or a one-off build (deploy's),
+    makes none, and still makes the same site."""
+    from briefgen.reads import Freshness, Recorder
 
     root = copy_site("example")
     digested: list[str] = []
-    for name in ("digest_and_shown", "inputs_digest"):
-        real = getattr(Digester, name)
-        monkeypatch.setattr(Digester, name, lambda self, *a, real=real, name=name: digested.append(name) or real(self, *a))
+    for owner, name in ((Recorder, "view"), (Freshness, "record")):
+        real = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda self, *a, real=real, name=name: digested.append(name) or real(self, *a))
     _build(root, output=root / "uncached", cache=False)
     _build(root, output=root / "one-off", one_off=True)
     assert digested == []
     assert tree_bytes(root / "uncached") == tree_bytes(root / "one-off")
     _build(root)
-    assert {"digest_and_shown", "inputs_digest"} <= set(digested)
+    assert {"view", "record"} <= set(digested)
     assert tree_bytes(root / "site") == tree_bytes(root / "one-off")
 
 
@@ -431,8 +431,9 @@ def test_an_edit_off_an_actors_first_page_still_reaches_it(make_site, old: str, 
 
 
 def test_a_body_edit_off_an_actors_first_page_leaves_it_alone(make_site) -> None:
-    """A body is shown only on pages that list the dispatch: an actor's other pages are
-    kept (the same file, linked), however many pages the actor has."""
+    """A listing shows a dispatch's summary, its first paragraph: an edit to it remakes
+    the actor page listing the dispatch, and only that one, however many pages the actor
+    has; an edit further down the body, which no listing shows, remakes neither."""
     from tests.conftest import dispatch
 
     files = {"config.yaml": "title: T\nper_page: 2\n"}
@@ -445,28 +446,35 @@ def test_a_body_edit_off_an_actors_first_page_leaves_it_alone(make_site) -> None
     oldest = root / "content/d2.md"
     oldest.write_text(oldest.read_text(encoding="utf-8") + "\nA late correction.\n", encoding="utf-8")
     _build(root)
+    assert {p: p.stat().st_ino for p in inodes} == inodes
+    assert tree_bytes(root / "site") == _clean_build(root)
+    oldest.write_text(oldest.read_text(encoding="utf-8").replace("Body text.", "A new first paragraph."), encoding="utf-8")
+    _build(root)
     assert first_page.stat().st_ino == inodes[first_page]
     assert second_page.stat().st_ino != inodes[second_page]
+    assert "A new first paragraph." in second_page.read_text(encoding="utf-8")
     assert tree_bytes(root / "site") == _clean_build(root)
 
 
-def test_a_body_edit_reaches_pages_through_the_parts_they_share(make_site) -> None:
-    """A topic's pages all cover its span, from its newest dispatch: after an edit to that
-    dispatch's body alone, the second page, which does not list it, is digested and made
-    again too (the digests say so; the shortcut for body edits must agree)."""
+def test_a_count_an_override_shows_follows_a_new_dispatch(make_site) -> None:
+    """A site's own template shows each topic's size, which the theme does not: a new
+    dispatch in the topic remakes every page showing it, as a clean build makes them."""
     from tests.conftest import dispatch
 
-    files = {"config.yaml": "title: T\nper_page: 2\n"}
+    theme = (Path(__file__).parents[2] / "briefgen/theme/dispatch.html").read_text(encoding="utf-8")
+    marker = '<dt>Actors</dt>'
+    assert marker in theme
+    override = theme.replace(marker, '{% for t in d.topics %}<span class="size">{{ t.name }}: {{ site.topics[t.key].dispatches|length }}</span>{% endfor %}' + marker)
+    files = {"config.yaml": "title: T\nrelated_limit: 0\n", "templates/dispatch.html": override}
     for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
-        files[f"content/d{i}.md"] = dispatch(title=f"D{i}", date=day, topics="[security]")
+        files[f"content/d{i}.md"] = dispatch(title=f"D{i}", date=day, topics="[ukraine]")
     root = make_site(files)
     _build(root)
-    second_page = root / "site/topics/security/page/2/index.html"
-    inode = second_page.stat().st_ino
-    newest = root / "content/d0.md"
-    newest.write_text(newest.read_text(encoding="utf-8") + "\nA late correction.\n", encoding="utf-8")
+    page = root / "site/dispatches/d1/index.html"
+    assert "ukraine: 3" in page.read_text(encoding="utf-8")
+    (root / "content/d3.md").write_text(dispatch(title="D3", date="2021-10-01", topics="[ukraine]"), encoding="utf-8")
     _build(root)
-    assert second_page.stat().st_ino != inode
+    assert "ukraine: 4" in page.read_text(encoding="utf-8")
     assert tree_bytes(root / "site") == _clean_build(root)
 
 

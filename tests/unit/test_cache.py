@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import jinja2
 import pytest
 
 from briefgen import cache
-from briefgen.digests import template_reads
 from briefgen.read import Source
 
 
@@ -50,58 +48,6 @@ def test_fresh_stamp_is_not_trusted(tmp_path: Path) -> None:
     assert docs.known_digest(old) == "da"
     assert docs.known_digest(fresh) is None  # modified within the racy window: hash it again
     assert docs.known_digest(Source(old.path, "a.md", 11, 1_000)) is None
-
-
-def test_a_template_reading_the_whole_site_is_seen() -> None:
-    env = jinja2.Environment(loader=jinja2.DictLoader({
-        "base.html": "{{ config.title }}{% block content %}{% endblock %}",
-        "page.html": '{% extends "base.html" %}{% from "m.html" import f %}{% block content %}{{ f(site) }}{{ site.dates|length }}{% endblock %}',
-        "m.html": "{% macro f(s) %}{{ s }}{% endmacro %}",
-    }))
-    reads = template_reads(env)
-    assert {"site.*", "site.dates", "config"} <= reads["page.html"]
-    assert "f" not in reads["page.html"]  # imported, so bound
-
-
-def test_reads_are_seen_when_the_names_are_globals_of_the_environment() -> None:
-    """Jinja counts an environment's globals as declared; the build's environment has
-    `site` and `url` as globals, and what a template reads of them must still be seen."""
-    env = jinja2.Environment(loader=jinja2.DictLoader({"page.html": "{{ url('x') }}{{ site.sources|length }}"}))
-    env.globals.update(site=object(), url=lambda *a: "")
-    assert {"url", "site.sources"} <= template_reads(env)["page.html"]
-    assert "site" in env.globals  # the environment itself is left as it was
-
-
-def test_every_theme_page_kind_is_covered_by_its_digest(tmp_path: Path) -> None:
-    """The built-in theme reads nothing its page kind's digest leaves out: no theme page
-    falls back to a digest of the whole site, and none can go stale."""
-    from briefgen import render
-    from briefgen.config import load_config
-    from briefgen.digests import COVERED, KINDS
-
-    (tmp_path / "config.yaml").write_text("title: T\n")
-    reads = template_reads(render.template_env(load_config(tmp_path / "config.yaml", {})))
-    templates = {"dispatch": "dispatch.html", "actor": "actor.html", "date": "date.html", "topic": "topic.html",
-                 "source": "source.html", "thread": "thread.html", "home": "home.html", "redirect": "redirect.html",
-                 "search": "search.html", "not_found": "404.html"}
-    assert set(templates) == set(KINDS)
-    for kind, template in templates.items():
-        assert reads[template] <= COVERED[kind], f"{template} reads {sorted(reads[template] - COVERED[kind])}"
-
-
-def test_template_reads_are_kept_under_their_key(tmp_path: Path) -> None:
-    calls = []
-
-    def compute() -> dict[str, frozenset[str]]:
-        calls.append(1)
-        return {"page.html": frozenset({"site.dates", "config"})}
-
-    first = cache.template_reads_memo(tmp_path, "k1", compute)
-    assert cache.template_reads_memo(tmp_path, "k1", compute) == first and len(calls) == 1
-    cache.template_reads_memo(tmp_path, "k2", compute)  # templates changed: computed again
-    assert len(calls) == 2
-    (tmp_path / cache.READS_FILE).write_bytes(b"garbage")
-    assert cache.template_reads_memo(tmp_path, "k2", compute) == first and len(calls) == 3
 
 
 def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: Path) -> None:
@@ -149,52 +95,6 @@ def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: 
     for i, text in enumerate(texts):
         doc = parse_bytes(f"d{i}.md", text.encode(), make_parser())
         assert repr(reopened.validated(doc, "tag", tz)) == repr(to_dispatch(doc, tz, "registry")[0])
-
-
-def test_a_page_shows_the_dispatches_of_the_parts_it_shares(tmp_path: Path) -> None:
-    """A topic's second page lists only its oldest dispatch but covers the topic's span,
-    from the newest: it shows the oldest and the topic's shared part, which shows both,
-    the second time too. Pages of a site's own template that reads anything show every dispatch."""
-    from briefgen.commands.build import BuildOptions, _global_part, _templates, _work, load_site
-    from briefgen.config import load_config
-    from briefgen.digests import WHOLE, Digester
-    from tests.conftest import dispatch, write_site
-
-    files = {"config.yaml": "title: T\nper_page: 2\n"}
-    for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
-        files[f"content/d{i}.md"] = dispatch(date=day, topics="[security]")
-    root = write_site(tmp_path, files)
-    config = load_config(root / "config.yaml", {})
-    options, global_part = BuildOptions(cache=False), _global_part(config)
-    templates = _templates(config, options, global_part)
-    work = _work(config, options, load_site(config).site, global_part, templates)
-    digester = Digester(work.site, templates.checked(), global_part)
-    second = next(s for s in work.specs if s.path == "topics/security/page/2/")
-    for _ in range(2):  # the second time the shared part is remembered
-        assert set(digester.digest_and_shown(second)[1].strip("\x1e").split("\x1e")) == {digester.numbers["d2"], "@topic/security"}
-    assert set(digester.parts_shown["@topic/security"].strip("\x1e").split("\x1e")) == {digester.numbers["d0"], digester.numbers["d2"]}
-    reads = {**templates.checked(), "topic.html": frozenset({"site.*"})}
-    assert Digester(work.site, reads, global_part).digest_and_shown(second)[1] == WHOLE
-
-
-def test_without_a_structure_every_page_is_digested(tmp_path: Path) -> None:
-    """A caller that gives no structure (it has no read files to make one from) never
-    takes the shortcut for body edits: two such records would look alike."""
-    from briefgen.commands.build import BuildOptions, _global_part, _page_digests, _templates, _work, load_site
-    from briefgen.config import load_config
-    from briefgen.digests import Digester
-    from tests.conftest import dispatch, write_site
-
-    root = write_site(tmp_path, {"config.yaml": "title: T\n", "content/d0.md": dispatch(title="D0")})
-    config = load_config(root / "config.yaml", {})
-    options, global_part = BuildOptions(cache=False), _global_part(config)
-    templates = _templates(config, options, global_part)
-    work = _work(config, options, load_site(config).site, global_part, templates)
-    digester = Digester(work.site, templates.checked(), global_part)
-    first = _page_digests(digester, work.specs, "", {})
-    stale = {**first, "index.html": "stale"}
-    assert _page_digests(digester, work.specs, "", stale)["index.html"] == first["index.html"]
-    assert _page_digests(digester, work.specs, "s", {**_page_digests(digester, work.specs, "s", {}), "index.html": "kept"})["index.html"] == "kept"
 
 
 def test_the_code_fingerprint_skips_a_file_that_vanishes_while_it_is_taken(monkeypatch) -> None:
@@ -266,29 +166,3 @@ LOOK_UPS = {
     "inc.html": "{% with a = site.sources %}{{ a }}{{ outer }}{% endwith %}{{ lipsum(1) }}",
 }
 
-
-@pytest.mark.parametrize("site", ["theme", "example", "tricky"])
-def test_reads_noted_while_compiling_are_jinjas_own(tmp_path: Path, site: str) -> None:
-    """A compiled template's reads come from its compilation, not from a second parse
-    and analysis by Jinja: both give the same, for the theme, the example site's own
-    templates and a set that binds names in every way Jinja has."""
-    from briefgen import render
-    from briefgen.config import load_config
-
-    def env() -> render.SiteEnvironment:
-        if site == "tricky":
-            return render.SiteEnvironment(loader=jinja2.DictLoader(LOOK_UPS), extensions=["jinja2.ext.do", render.OnceTag])
-        root = Path(__file__).parents[2] if site == "example" else tmp_path
-        if site == "theme":
-            (tmp_path / "config.yaml").write_text("title: T\n")
-        return render.template_env(load_config(root / "config.yaml", {}))
-
-    analysed, compiled = env(), env()
-    for name in compiled.list_templates(extensions=["html", "xml"]):
-        compiled.get_template(name)
-    assert set(compiled.compiled) == set(compiled.list_templates(extensions=["html", "xml"]))
-    assert not analysed.compiled
-    assert template_reads(compiled) == template_reads(analysed)
-    if site == "tricky":
-        assert template_reads(compiled)["page.html"] >= {"site.dispatches", "site.sources", "site.title", "url", "config",
-                                                         "kind", "title", "outer", "only_in_macro"}

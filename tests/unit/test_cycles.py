@@ -11,7 +11,7 @@ from typing import Callable
 import pytest
 
 from briefgen import render
-from briefgen.commands.build import BuildOptions, _global_part, _templates, _work, load_site
+from briefgen.commands.build import BuildOptions, _templates, _work, load_site
 from briefgen.config import load_config
 from briefgen.markdown import make_parser
 from briefgen.read import find_sources, parse_bytes
@@ -45,14 +45,14 @@ def test_parsing_leaves_no_cycles(example: Path) -> None:
 
 def test_rendering_pages_and_files_leaves_no_cycles(example: Path) -> None:
     config = load_config(example / "config.yaml", {})
-    options, global_part = BuildOptions(cache=False), _global_part(config)
-    work = _work(config, options, load_site(config).site, global_part, _templates(config, options, global_part))
+    options = BuildOptions(cache=False)
+    work = _work(config, options, load_site(config).site, _templates(config, options))
     specs = list(work.specs)
     assert len(specs) > 50 and work.jobs
 
     def make_everything() -> None:
         for spec in specs:
-            render.render_page(work.env, spec, config)
+            render.render_read(work.env, spec, config)
         for job in work.jobs:
             job.make()
 

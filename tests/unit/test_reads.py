@@ -1,0 +1,102 @@
+"""What a page reads: fingerprints of model values, the site as templates see it, and
+the record that says which pages are unchanged."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from types import MappingProxyType
+
+import jinja2
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from briefgen.model import Group
+from briefgen.reads import MISSING, READS_KEY, Freshness, ReadSite, Recorder, fingerprint
+
+
+@dataclasses.dataclass(frozen=True)
+class Tiny:
+    dispatches: tuple
+    threads: MappingProxyType
+    today: dt.date = dt.date(2024, 1, 2)
+
+
+def _site(**threads: tuple[str, ...]) -> Tiny:
+    groups = {k: Group(k, k.title(), v) for k, v in threads.items()}
+    return Tiny(tuple(x for v in threads.values() for x in v), MappingProxyType(groups))
+
+
+values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text() | st.dates(),
+    lambda inner: st.lists(inner, max_size=3).map(tuple) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(values, values)
+def test_values_fingerprint_alike_exactly_when_they_are_equal(a: object, b: object) -> None:
+    """Equal values, one fingerprint; different values (1 and '1', a tuple and its text),
+    different ones."""
+    same = type(a) is type(b) and a == b and repr(a) == repr(b)
+    assert (fingerprint(a) == fingerprint(b)) == same
+
+
+def test_a_record_is_fingerprinted_by_every_field() -> None:
+    assert fingerprint(Group("a", "A", ("x",))) != fingerprint(Group("a", "A", ("y",)))
+    assert fingerprint(Group("a", "A", ("x",))) == fingerprint(Group("a", "A", ("x",)))
+
+
+def test_a_value_of_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(TypeError):
+        fingerprint(object())
+
+
+def _read(site: object, source: str) -> tuple[str, set[str]]:
+    recorder = Recorder(site, lambda name: MISSING)
+    env = jinja2.Environment(autoescape=True)
+    with recorder.page() as reads:
+        out = env.from_string(source).render(site=ReadSite(recorder))
+    return out, reads
+
+
+def test_reading_one_field_of_one_thread_notes_just_that() -> None:
+    out, reads = _read(_site(a=("x", "y"), b=("z",)), "{{ site.threads['a'].dispatches|length }}")
+    assert out == "2"
+    assert reads == {"threads\x1fa", "threads\x1fa\x1fdispatches"}
+
+
+def test_listing_counting_and_missing_entries_are_noted() -> None:
+    out, reads = _read(_site(a=("x",)), "{{ site.threads|length }}{% if 'q' in site.threads %}!{% endif %}{{ site.today }}")
+    assert out == "12024-01-02"
+    assert reads == {"threads\x1f\x1e", "threads\x1fq", "today"}
+
+
+def test_a_record_shown_whole_is_noted_whole() -> None:
+    _, reads = _read(_site(a=("x",)), "{{ site.threads['a'] }}")
+    assert "threads\x1fa\x1f*" in reads
+
+
+def test_a_value_made_once_notes_its_reads_on_every_page_using_it() -> None:
+    recorder = Recorder(_site(a=("x",)), lambda name: MISSING)
+    seen = ReadSite(recorder)
+    for _ in range(2):
+        with recorder.page() as reads:
+            assert recorder.derived("count", lambda: len(seen.threads)) == 1
+        assert reads == {"threads\x1f\x1e"}
+
+
+def _freshness(site: Tiny, views: dict[str, str]) -> Freshness:
+    return Freshness(Recorder(site, lambda name: MISSING), views)
+
+
+def test_a_page_is_unchanged_while_what_it_read_is() -> None:
+    before = _freshness(_site(a=("x",), b=("y",)), {"p": "v"})
+    record = before.record({"p": ("v", ("threads\x1fa\x1fdispatches",))})
+    assert set(record[READS_KEY]) == {"threads\x1fa\x1fdispatches"}
+    assert _freshness(_site(a=("x",), b=("y", "z")), {"p": "v"}).unchanged(record, "p")
+    assert not _freshness(_site(a=("x", "w"), b=("y",)), {"p": "v"}).unchanged(record, "p")
+    assert not _freshness(_site(a=("x",), b=("y",)), {"p": "other view"}).unchanged(record, "p")
+    assert not _freshness(_site(b=("y",)), {"p": "v"}).unchanged(record, "p")  # the thread is gone
+    assert not _freshness(_site(a=("x",)), {"p": "v"}).unchanged({}, "p")
