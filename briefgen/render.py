@@ -226,11 +226,11 @@ def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> byte
 
 
 def render_read(env: "SiteEnvironment", spec: PageSpec, config: Config) -> tuple[bytes, tuple[str, ...]]:
-    """Render one page, and the keys of everything it read (see `reads`), in order."""
+    """Render one page, and the keys of everything it read (see `reads`)."""
     assert env.recorder is not None, "add_site gives the environment its recorder"
     with env.recorder.page() as keys:
         page = render_page(env, spec, config)
-    return page, tuple(sorted(keys))
+    return page, tuple(keys)
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
