@@ -9,8 +9,12 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from yaml import SequenceNode
+
 from briefgen.errors import ContentErrors, Problem
 from briefgen.frontmatter import control_problem
+from briefgen.model import Facet, taxonomy
+from briefgen.slugs import is_slug
 from briefgen.yamlload import YamlError, parse
 
 CONFIG_NAME = "config.yaml"
@@ -36,6 +40,8 @@ class Config:
     language: str = "en"
     cname: str | None = None
     autolink_actors: bool = True
+    taxonomies: tuple[Facet, ...] = ()
+    """Facets the site declares beside topics, threads and sources, in config order."""
 
     @property
     def cache_dir(self) -> Path:
@@ -128,6 +134,33 @@ def _cname(v: Any) -> str | None:
     return host
 
 
+class ItemError(ValueError):
+    """A list setting's item is wrong: `index` says which, for its line."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def _taxonomies(v: Any) -> tuple[Facet, ...]:
+    """Names of taxonomies: slugs that no URL or front-matter key of briefgen's own uses,
+    since each becomes a front-matter key and the folder `/NAME/`."""
+    from briefgen.fields import KNOWN  # fields reads files, which needs this module
+    from briefgen.urls import taken_segments
+
+    taken = taken_segments() | KNOWN
+    names = v if isinstance(v, list) else [v]
+    for i, name in enumerate(names):
+        what = f"item {i + 1}"
+        if not isinstance(name, str) or not is_slug(name):
+            raise ItemError(f"{what}: {name!r} is not a slug: use lower-case letters, digits and '-' only", i)
+        if name in taken:
+            raise ItemError(f"{what}: '{name}' is taken by briefgen's own URLs or front-matter keys", i)
+        if name in names[:i]:
+            raise ItemError(f"{what}: '{name}' is declared twice", i)
+    return tuple(taxonomy(name) for name in names)
+
+
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "title": _nonempty,
     "base_url": _base_url,
@@ -143,6 +176,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "language": _nonempty,
     "cname": _cname,
     "autolink_actors": _flag,
+    "taxonomies": _taxonomies,
 }
 FOLDERS = ("content_dir", "templates_dir", "static_dir", "output_dir")
 
@@ -166,6 +200,9 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> Config:
     if not isinstance(data, dict):
         raise ContentErrors([Problem(shown, 1, "must be a mapping of settings (key: value)")])
     lines = parsed.key_lines()
+    for key, node in parsed.children().items():  # items of list settings, as `key.N`
+        if isinstance(node, SequenceNode):
+            lines.update({f"{key}.{i}": item.start_mark.line + 1 for i, item in enumerate(node.value)})
     values, problems = _check(data, lines, shown)
     for key, value in (overrides or {}).items():
         if value is not None:
@@ -192,6 +229,8 @@ def _check(data: dict, lines: dict[str, int], shown: str) -> tuple[dict[str, Any
             continue
         try:
             values[str(key)] = check(value)
+        except ItemError as exc:
+            problems.append(Problem(shown, lines.get(f"{key}.{exc.index}", line), f"'{key}' {exc}"))
         except ValueError as exc:
             problems.append(Problem(shown, line, f"'{key}' {exc}"))
     return values, problems

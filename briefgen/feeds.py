@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 
 from briefgen import search
 from briefgen.config import Config
-from briefgen.model import Dispatch, Site
+from briefgen.model import Dispatch, Facet, Site, facet_of
 from briefgen.urls import Urls
 
 
@@ -76,12 +76,13 @@ def entries(config: Config, urls: Urls, site: Site, uses: Counter[str]) -> Calla
     feed may be made in another one, and the entry is then kept until this one ends."""
     made: dict[str, bytes] = {}
     left = dict(uses)
+    taxonomies = site.taxonomies
 
     def entry(d: Dispatch) -> bytes:
         more = left[d.slug] = left.get(d.slug, 0) - 1
         found = made.pop(d.slug, None) if more <= 0 else made.get(d.slug)
         if found is None:
-            found = _entry(config, urls, site, d).encode("utf-8")
+            found = _entry(config, urls, site, d, taxonomies).encode("utf-8")
             if more > 0:
                 made[d.slug] = found
         return found
@@ -89,11 +90,15 @@ def entries(config: Config, urls: Urls, site: Site, uses: Counter[str]) -> Calla
     return entry
 
 
-def _entry(config: Config, urls: Urls, site: Site, d: Dispatch) -> str:
+def _entry(config: Config, urls: Urls, site: Site, d: Dispatch, taxonomies: Sequence[Facet] = ()) -> str:
     path = urls.path("dispatch", d.slug)
     cats = "".join(f"<category term={_attr(t.name)}/>" for t in d.topics)
     scheme = _attr(urls.absolute("actors"))
     names = "".join(f"<category term={_attr(site.actors[a].name)} scheme={scheme}/>" for a in d.actors)
+    names += "".join(
+        f"<category term={_attr(t.name)} scheme={_attr(urls.absolute('taxonomy', f.ref()))}/>"
+        for f in taxonomies for t in d.labels(f.field)
+    )
     return (
         f"<entry><id>{_urn(config, path)}</id><title>{_text(d.title)}</title>"
         f"<updated>{_stamp(d.moment)}</updated><published>{_stamp(d.moment)}</published>"
@@ -224,10 +229,10 @@ def jobs(
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
             feeds.append((f"{config.title}: {site.actors[actor_id].name}", "actor_feed", actor_id, "actor", stats.dispatches))
-    for kind, groups in (("topic", site.topics), ("thread", site.threads)):
-        for g in groups.values():
+    for facet in map(facet_of, site.facets):
+        for g in site.facets[facet.key].values() if facet.feed_kind else ():
             newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
-            feeds.append((f"{config.title}: {g.name}", f"{kind}_feed", g.key, kind, newest))
+            feeds.append((f"{config.title}: {g.name}", facet.feed_kind, facet.ref(g.key), facet.kind, newest))
     shown = [(title, kind, key, page, list(slugs[: config.feed_limit])) for title, kind, key, page, slugs in feeds]
     entry = entries(config, urls, site, Counter(slug for *_, slugs in shown for slug in slugs))
     out = [_feed_job(config, urls, site, docs, entry, *feed) for feed in shown]
@@ -253,4 +258,4 @@ def _feed_job(
     """The feed of `page`, showing these dispatches."""
     path = urls.path(kind, key)
     make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown, entry))]  # noqa: E731
-    return FileJob(path, lambda: docs(shown), make)  # an entry shows only what its file holds
+    return FileJob(path, lambda: f"{title}\x1f{docs(shown)}", make)  # an entry shows only what its file holds

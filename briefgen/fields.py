@@ -75,6 +75,15 @@ def text_list(value: Any, item: Callable[[Any], str] = nonempty) -> tuple[str, .
     return tuple(dict.fromkeys(out))
 
 
+def labels(value: Any) -> tuple[Label, ...]:
+    """Names of topics or taxonomy terms (a single name is a one-item list), each with
+    its slug; two spellings of one slug are one term, the first spelling kept."""
+    found: dict[str, Label] = {}
+    for name in text_list(value):
+        found.setdefault(slugify(name), Label(slugify(name), name))
+    return tuple(found.values())
+
+
 def parse_moment(value: Any, tz: ZoneInfo) -> tuple[dt.date, dt.datetime]:
     """`YYYY-MM-DD` or an ISO 8601 date-time → (day as written, aware moment)."""
     raw = text(value, "must be a date like 2021-12-26 or an ISO 8601 date-time")
@@ -170,10 +179,9 @@ def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tupl
     actors = field("actors", text_list, required=True)
     if actors == ():
         problems.append(Problem(doc.rel, line("actors"), "'actors' must name at least one actor"))
-    topics = field("topics", text_list, ())
     summary = field("summary", text, "")
     built = dict(
-        topics=tuple(Label(slugify(t), t) for t in topics),
+        topics=field("topics", labels, ()),
         thread=field("thread", slug),
         related=field("related", lambda v: text_list(v, slug), ()),
         location=field("location", text) or None,

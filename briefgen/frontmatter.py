@@ -95,12 +95,8 @@ def parse_front(yaml_text: str) -> FrontMatter:
         data = {}
     if not isinstance(data, dict):
         raise FrontMatterError(2, "front matter must be a mapping of fields (key: value)")
-    items = {}
-    nodes = parsed.children()
-    for key in ("actors", "related", "topics", "events", "former_slugs"):
-        node = nodes.get(key)
-        if isinstance(node, SequenceNode):
-            items[key] = tuple(n.start_mark.line + 2 for n in node.value)
+    # every list's item lines: which keys hold lists of names (taxonomies) is config's to say
+    items = {str(key): tuple(n.start_mark.line + 2 for n in node.value) for key, node in parsed.children().items() if isinstance(node, SequenceNode)}
     return FrontMatter(
         data={str(k): v for k, v in data.items()},
         key_lines=parsed.key_lines(),

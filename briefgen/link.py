@@ -15,7 +15,10 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from briefgen import related as related_mod
 from briefgen.errors import Problem
-from briefgen.model import Actor, ActorStats, Dispatch, Group, Links, Redirect, RelatedLink, Site
+from briefgen.fields import FieldError, labels
+from briefgen.model import (
+    BUILT_IN, SOURCES, THREADS, TOPICS, Actor, ActorStats, Dispatch, Facet, Group, Label, Links, Redirect, RelatedLink, Site,
+)
 
 CO_ACTORS_SHOWN = 12
 
@@ -26,27 +29,29 @@ def link(
     related_limit: int,
     today: dt.date,
     related: Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]] = related_mod.compute,
+    taxonomies: Sequence[Facet] = (),
 ) -> tuple[Site, list[Problem]]:
     """Index and cross-link everything; problems are returned, never raised. `related`
-    computes related dispatches (a caller may remember its results between builds)."""
+    computes related dispatches (a caller may remember its results between builds);
+    `taxonomies` are the facets config.yaml declares beside the built-in ones."""
     by_slug, problems = _unique_slugs(dispatches)
     ordered = tuple(sorted(by_slug.values(), key=lambda d: (d.moment, d.slug), reverse=True))
     explicit, more = _explicit_related(ordered, by_slug)
     problems += more
     redirects, more = _redirects(ordered, actors, by_slug)
     problems += more
+    declared, more = _taxonomy_terms(ordered, taxonomies)
+    problems += more
     spellings = _spellings(actors)
-    threads = _groups(ordered, lambda d: [(d.thread, thread_name(d.thread, spellings))] if d.thread else [], oldest_first=True)
-    links = _links(ordered, explicit, threads, related(ordered, related_limit))
+    facets = {f.key: _groups(ordered, _terms(f, spellings, declared), f.oldest_first) for f in (*BUILT_IN, *taxonomies)}
+    links = _links(ordered, explicit, facets[THREADS.key], related(ordered, related_limit))
     site = Site(
         dispatches=ordered,
         by_slug=MappingProxyType(by_slug),
         actors=MappingProxyType(dict(sorted(actors.items()))),
         actor_stats=MappingProxyType(_actor_stats(ordered, actors)),
         links=MappingProxyType(links),
-        topics=_groups(ordered, lambda d: [(t.key, t.name) for t in d.topics]),
-        threads=threads,
-        sources=_groups(ordered, lambda d: [(d.source.key, d.source.name)] if d.source else []),
+        facets=MappingProxyType(facets),
         dates=MappingProxyType(_dates(ordered)),
         events=tuple(sorted((e for d in ordered for e in d.events), key=lambda e: (e.date, e.title, e.dispatch))),
         redirects=redirects,
@@ -126,6 +131,36 @@ def _links(ordered, explicit, threads: Mapping[str, Group], computed) -> dict[st
             computed=computed.get(d.slug, ()),
         )
     return links
+
+
+def _terms(facet: Facet, spellings: Mapping[str, str], declared: Mapping[str, Mapping[str, tuple[Label, ...]]]) -> Callable[[Dispatch], Iterable[tuple[str, str]]]:
+    """The (slug, name) pairs a dispatch has in a facet."""
+    if facet is THREADS:
+        return lambda d: [(d.thread, thread_name(d.thread, spellings))] if d.thread else []
+    if facet is SOURCES:
+        return lambda d: [(d.source.key, d.source.name)] if d.source else []
+    if facet is TOPICS:
+        return lambda d: [(t.key, t.name) for t in d.topics]
+    terms = declared[facet.key]
+    return lambda d: [(t.key, t.name) for t in terms.get(d.slug, ())]
+
+
+def _taxonomy_terms(ordered: Sequence[Dispatch], taxonomies: Sequence[Facet]) -> tuple[dict[str, dict[str, tuple[Label, ...]]], list[Problem]]:
+    """Each taxonomy's terms by dispatch slug. They are read from `extra` (the file does
+    not say which keys are taxonomies; config.yaml does), so they are checked here, as
+    `topics` is when the file is read."""
+    found: dict[str, dict[str, tuple[Label, ...]]] = {f.key: {} for f in taxonomies}
+    problems = []
+    for facet in taxonomies:
+        for d in ordered:
+            if d.extra.get(facet.field) is None:
+                continue
+            try:
+                found[facet.key][d.slug] = labels(d.extra[facet.field])
+            except FieldError as exc:
+                at = d.line_of.get(f"{facet.field}.{exc.index}") if exc.index is not None else None
+                problems.append(Problem(d.path, at or d.line_of.get(facet.field), f"'{facet.field}' {exc}"))
+    return found, problems
 
 
 def _groups(ordered: Sequence[Dispatch], keys, oldest_first: bool = False) -> Mapping[str, Group]:

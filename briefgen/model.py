@@ -15,10 +15,68 @@ EMPTY: Mapping = MappingProxyType({})
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    """A named grouping key: a topic, thread or source, with its URL slug."""
+    """A named grouping key: a topic, thread, source or taxonomy term, with its URL slug."""
 
     key: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """One way of grouping dispatches: topics, threads, sources, or a taxonomy config.yaml
+    declares. Every facet gets the same pages (`/KEY/`, `/KEY/TERM/`) from one producer;
+    only what differs between them is said here."""
+
+    key: str
+    """The first URL segment, and the facet's key in `Site.facets`."""
+    field: str
+    """The front-matter key its terms are read from."""
+    title: str
+    index_kind: str
+    """The page kind (and URL kind) of `/KEY/`."""
+    kind: str
+    """The page kind (and URL kind) of `/KEY/TERM/`."""
+    feed_kind: str | None
+    """The URL kind of `/KEY/TERM/feed.xml`; None for a facet without feeds."""
+    paged: bool = True
+    oldest_first: bool = False
+    """Terms list their dispatches in date order (a thread's story), not newest first."""
+    declared: bool = False
+    """Declared in config.yaml: its URL kinds are shared by every taxonomy, so its URL
+    keys carry the taxonomy (`regions/europe`), and its templates are the generic ones."""
+
+    def ref(self, term: str | None = None) -> str | None:
+        """The key `Urls` takes for the facet's index (no term) or a term's pages."""
+        if not self.declared:
+            return term
+        return self.key if term is None else f"{self.key}/{term}"
+
+    @property
+    def index_template(self) -> str:
+        return "taxonomy.html" if self.declared else f"{self.key}.html"
+
+    @property
+    def template(self) -> str:
+        return "term.html" if self.declared else f"{self.kind}.html"
+
+
+TOPICS = Facet("topics", "topics", "Topics", "topics", "topic", "topic_feed")
+THREADS = Facet("threads", "thread", "Threads", "threads", "thread", "thread_feed", paged=False, oldest_first=True)
+SOURCES = Facet("sources", "source", "Sources", "sources", "source", None)
+BUILT_IN: tuple[Facet, ...] = (TOPICS, THREADS, SOURCES)
+
+
+def taxonomy(name: str) -> Facet:
+    """The facet of a taxonomy config.yaml declares: its terms are a front-matter list
+    under its own name, made into slugs as topics are."""
+    title = name.replace("-", " ").capitalize()
+    return Facet(name, name, title, "taxonomy", "term", "term_feed", declared=True)
+
+
+def facet_of(key: str) -> Facet:
+    """The facet whose terms are `Site.facets[key]`: a built-in one, or a declared taxonomy
+    (config.yaml may not declare a built-in facet's key)."""
+    return next((f for f in BUILT_IN if f.key == key), None) or taxonomy(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +122,17 @@ class Dispatch:
     words: int = 0
     digest: str = ""
     line_of: Mapping[str, int] = field(default_factory=lambda: EMPTY)
+
+    def labels(self, key: str) -> tuple[Label, ...]:
+        """The terms under a front-matter list key (`topics`, or a declared taxonomy's, which
+        `link` has checked), as labels; a taxonomy's stay in `extra`, as config.yaml, not
+        the file, says which keys are taxonomies."""
+        if key == "topics":
+            return self.topics
+        from briefgen.fields import labels  # fields builds on this module
+
+        value = self.extra.get(key)
+        return () if value is None else labels(value)
 
     @property
     def year(self) -> str:
@@ -121,7 +190,8 @@ class Links:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A topic, thread or source with its dispatches (newest first, threads oldest first)."""
+    """A term of a facet (a topic, thread, source …) with its dispatches (newest first,
+    threads oldest first)."""
 
     key: str
     name: str
@@ -160,10 +230,27 @@ class Site:
     actors: Mapping[str, Actor]
     actor_stats: Mapping[str, ActorStats]
     links: Mapping[str, Links]
-    topics: Mapping[str, Group]
-    threads: Mapping[str, Group]
-    sources: Mapping[str, Group]
+    facets: Mapping[str, Mapping[str, Group]]
+    """Each facet's terms by slug, under the facet's key: built-in facets first, then the
+    declared taxonomies in config order."""
     dates: Mapping[str, tuple[str, ...]]
     events: tuple[Event, ...]
     redirects: tuple[Redirect, ...] = ()
     today: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def topics(self) -> Mapping[str, Group]:
+        return self.facets[TOPICS.key]
+
+    @property
+    def threads(self) -> Mapping[str, Group]:
+        return self.facets[THREADS.key]
+
+    @property
+    def sources(self) -> Mapping[str, Group]:
+        return self.facets[SOURCES.key]
+
+    @property
+    def taxonomies(self) -> tuple[Facet, ...]:
+        """The facets config.yaml declares, in its order."""
+        return tuple(f for f in map(facet_of, self.facets) if f.declared)

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from briefgen.model import Site
+from briefgen.model import Site, facet_of
 from briefgen.urls import Urls
 
 
@@ -118,21 +118,20 @@ def _title_of(key: str) -> str:
     return f"{when.day} {when.strftime('%B %Y')}"
 
 
-def _grouping(kind: str, index_title: str, attr: str, paged: bool) -> Callable[[Site, Urls, int], Iterable[PageSpec]]:
-    """Producer for a topic-like grouping: an index page and a page per group."""
-
-    def produce(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
-        groups = getattr(site, attr)
-        yield PageSpec(urls.path(attr), f"{attr}.html", {"kind": attr, "title": index_title, "groups": groups})
+def facets(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    """Every facet's index and the pages of each of its terms: topics, threads, sources
+    and the taxonomies config.yaml declares are one kind of grouping."""
+    for key, groups in site.facets.items():
+        facet = facet_of(key)
+        index = {"kind": facet.index_kind, "title": facet.title, "groups": groups, "facet": facet}
+        yield PageSpec(urls.path(facet.index_kind, facet.ref()), facet.index_template, index)
         for group in groups.values():
-            base = {"group": group, "kind": kind, "title": group.name}
-            if not paged:
-                yield PageSpec(urls.path(kind, group.key), f"{kind}.html", {**base, "items": group.dispatches, "pager": None})
+            base = {"group": group, "kind": facet.kind, "title": group.name, "facet": facet}
+            if not facet.paged:
+                yield PageSpec(urls.path(facet.kind, facet.ref(group.key)), facet.template, {**base, "items": group.dispatches, "pager": None})
                 continue
-            for path, items, pager in paginate(urls, kind, group.key, group.dispatches, per_page):
-                yield PageSpec(path, f"{kind}.html", {**base, "items": items, "pager": pager})
-
-    return produce
+            for path, items, pager in paginate(urls, facet.kind, facet.ref(group.key), group.dispatches, per_page):
+                yield PageSpec(path, facet.template, {**base, "items": items, "pager": pager})
 
 
 def events(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
@@ -157,9 +156,7 @@ PRODUCERS: tuple[Callable[[Site, Urls, int], Iterable[PageSpec]], ...] = (
     dispatches,
     actors,
     dates,
-    _grouping("topic", "Topics", "topics", paged=True),
-    _grouping("thread", "Threads", "threads", paged=False),
-    _grouping("source", "Sources", "sources", paged=True),
+    facets,
     events,
     fixed,
     redirects,

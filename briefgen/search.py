@@ -7,13 +7,14 @@ only when a query needs them:
 - `terms-B.json`: term → ids of the dispatches containing it (delta-coded), in
   buckets by the term's first two characters, so a prefix search reads one bucket;
 - `facets-C.json`: per dispatch of chunk C (FACET_CHUNK long), its year, actor and
-  topic numbers, enough to count facets over every match;
+  topic numbers, then its term numbers in each declared taxonomy (in the entry file's
+  order), enough to count facets over every match;
 - `docs-C.json`: per dispatch of chunk C (DOC_CHUNK long), what a result shows, so a
   page of results reads only a few small files.
 
 A dispatch's terms are the words of its title, summary, place and source, plus the
-names and aliases of its actors, its topics and its year, so searching by alias,
-topic or year works with the same lookup. Ids follow the site order, newest first.
+names and aliases of its actors, its topics, its taxonomy terms and its year, so
+searching by alias, topic, term or year works with the same lookup. Ids follow the site order, newest first.
 The page's script (theme/static/search.js) tokenises exactly as `terms` does here.
 """
 
@@ -28,7 +29,7 @@ from array import array
 from collections import defaultdict
 from typing import Callable, Iterable, Sequence
 
-from briefgen.model import Dispatch, Site
+from briefgen.model import Dispatch, Facet, Site
 from briefgen.urls import Urls
 
 FORMAT = 2
@@ -85,11 +86,12 @@ def bucket_of(term: str, buckets: int) -> int:
     return h % buckets
 
 
-def _doc_terms(d: Dispatch, named: Callable[[str, str], set[str]]) -> set[str]:
-    """A dispatch's terms; `named` gives those of an actor's names or a topic's name,
-    which recur in thousands of dispatches."""
+def _doc_terms(d: Dispatch, named: Callable[[str, str], set[str]], taxonomies: Sequence[Facet] = ()) -> set[str]:
+    """A dispatch's terms; `named` gives those of an actor's names or a topic's or
+    taxonomy term's name, which recur in thousands of dispatches."""
     parts = [d.title, d.summary, d.location or "", d.source.name if d.source else "", d.year]
-    return terms(" ".join(parts)).union(*(named("actor", a) for a in d.actors), *(named("topic", t.name) for t in d.topics))
+    labels = [*d.topics, *(t for f in taxonomies for t in d.labels(f.field))]
+    return terms(" ".join(parts)).union(*(named("actor", a) for a in d.actors), *(named("topic", t.name) for t in labels))
 
 
 def _namer(site: Site) -> Callable[[str, str], set[str]]:
@@ -124,13 +126,15 @@ def _postings(site: Site, known: dict | None = None) -> dict[str, array[int]]:
     postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
     fresh: dict = {}
     named = _namer(site)
+    taxonomies = site.taxonomies
+    fields = tuple(f.field for f in taxonomies)  # which keys are terms is config's, not the file's
     for i, d in enumerate(site.dispatches):
         if known is None:
-            found = _doc_terms(d, named)
+            found = _doc_terms(d, named, taxonomies)
         else:
-            key = (d.digest, tuple(site.actors[a].name for a in d.actors))
+            key = (d.digest, tuple(site.actors[a].name for a in d.actors), fields)
             found = known.get(key)
-            fresh[key] = found = found if found is not None else _doc_terms(d, named)
+            fresh[key] = found = found if found is not None else _doc_terms(d, named, taxonomies)
         for term in found:
             postings[term].append(i)
     if known is not None:
@@ -141,12 +145,16 @@ def _postings(site: Site, known: dict | None = None) -> dict[str, array[int]]:
 
 def inputs(site: Site) -> str:
     """Every dispatch field the index holds, in site order; actor and topic names come
-    from the registry and the groups. A body edit leaves this, and the index, unchanged."""
+    from the registry and the groups, taxonomy terms' names are here (the groups of the
+    built-in facets only are named for every output). A body edit leaves this, and the
+    index, unchanged."""
+    taxonomies = site.taxonomies
     return "\x1e".join(
         f"{d.slug}\x1f{d.title}\x1f{d.summary}\x1f{d.location}\x1f{d.source.name if d.source else ''}\x1f"
         f"{','.join(d.actors)}\x1f{','.join(t.key for t in d.topics)}\x1f{d.date.isoformat()}"
+        + "".join(f"\x1f{f.key}:{d.labels(f.field)!r}" for f in taxonomies)
         for d in site.dispatches
-    )
+    ) + "".join(f"\x1d{f.key}:{[(k, g.name) for k, g in site.facets[f.key].items()]!r}" for f in taxonomies)
 
 
 def index_files(urls: Urls, site: Site, known: dict | None = None) -> Iterable[tuple[str, bytes]]:
@@ -157,6 +165,8 @@ def index_files(urls: Urls, site: Site, known: dict | None = None) -> Iterable[t
     actor_no = {a: i for i, a in enumerate(actor_ids)}
     topic_keys = list(site.topics)
     topic_no = {t: i for i, t in enumerate(topic_keys)}
+    taxonomies = site.taxonomies
+    term_no = {f.key: {t: i for i, t in enumerate(site.facets[f.key])} for f in taxonomies}
     postings = _postings(site, known)
     buckets = _bucket_count(postings)
     entry = {
@@ -170,6 +180,8 @@ def index_files(urls: Urls, site: Site, known: dict | None = None) -> Iterable[t
         "actors": [[a, site.actors[a].name, *site.actors[a].aliases] for a in actor_ids],
         "topics": [[t, site.topics[t].name] for t in topic_keys],
     }
+    if taxonomies:  # absent, not empty, for a site without: its index stays as it was
+        entry["taxonomies"] = [[f.key, f.title, [[t, g.name] for t, g in site.facets[f.key].items()]] for f in taxonomies]
     yield entry_path, _json(entry)
     split: list[list[str]] = [[] for _ in range(buckets)]
     for term in sorted(postings):
@@ -177,7 +189,11 @@ def index_files(urls: Urls, site: Site, known: dict | None = None) -> Iterable[t
     for b, bucket in enumerate(split):  # one bucket's ids as Python ints at a time
         yield f"{folder}terms-{b}.json", _json({term: _delta(postings[term]) for term in bucket})
     for c in range(0, len(site.dispatches), FACET_CHUNK):
-        facets = [[d.date.year, [actor_no[a] for a in d.actors], [topic_no[t.key] for t in d.topics]] for d in site.dispatches[c : c + FACET_CHUNK]]
+        facets = [
+            [d.date.year, [actor_no[a] for a in d.actors], [topic_no[t.key] for t in d.topics],
+             *([term_no[f.key][t.key] for t in d.labels(f.field)] for f in taxonomies)]
+            for d in site.dispatches[c : c + FACET_CHUNK]
+        ]
         yield f"{folder}facets-{c // FACET_CHUNK}.json", _json(facets)
     for c in range(0, max(len(site.dispatches), 1), DOC_CHUNK):
         shown = [[urls.href("dispatch", d.slug), d.title, d.date.isoformat(), d.location or "", d.summary] for d in site.dispatches[c : c + DOC_CHUNK]]

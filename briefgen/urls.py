@@ -28,6 +28,9 @@ PATHS = {
     "thread_feed": "threads/{key}/feed.xml",
     "sources": "sources/",
     "source": "sources/{key}/",
+    "taxonomy": "{key}/",
+    "term": "{key}/",
+    "term_feed": "{key}/feed.xml",
     "events": "events/",
     "events_ics": "events.ics",
     "feed": "feed.xml",
@@ -40,6 +43,17 @@ PATHS = {
     "opml": "actors.opml",
     "asset": "assets/{key}",
 }
+
+
+PAGED = "page"
+"""The URL segment of a listing's further pages (`/page/2/`)."""
+
+
+def taken_segments() -> frozenset[str]:
+    """First URL segments the site uses whatever its content: a taxonomy (whose pages are
+    `/KEY/` and `/KEY/TERM/`) may not take one, nor the folder of the search index's parts."""
+    fixed = {template.split("/", 1)[0] for template in PATHS.values() if template and not template.startswith("{")}
+    return frozenset(fixed | {PATHS["search_index"].rsplit(".", 1)[0], PAGED})
 
 
 UNQUOTED = frozenset(string.ascii_letters + string.digits + "_.-~/")
@@ -69,7 +83,7 @@ class Urls:
         template = PATHS[kind]
         path = template.format(key=quoted(key)) if "{key}" in template else template
         if page > 1:
-            path += f"page/{page}/"
+            path += f"{PAGED}/{page}/"
         return path
 
     def href(self, kind: str, key: str | None = None, page: int = 1) -> str:

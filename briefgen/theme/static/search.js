@@ -80,10 +80,14 @@
     return node;
   }
 
+  // A dispatch's facets: year, actors, topics, then its terms in each declared taxonomy.
+  function taxonomies() { return entry.taxonomies || []; }
+
   function keep(f) {
     return (filters.year === undefined || f[0] === filters.year) &&
       (filters.actor === undefined || f[1].indexOf(filters.actor) !== -1) &&
-      (filters.topic === undefined || f[2].indexOf(filters.topic) !== -1);
+      (filters.topic === undefined || f[2].indexOf(filters.topic) !== -1) &&
+      taxonomies().every(function (_, i) { var on = filters["taxonomy-" + i]; return on === undefined || f[3 + i].indexOf(on) !== -1; });
   }
 
   function facetGroup(name, label, counts, nameOf, limit) {
@@ -107,17 +111,25 @@
 
   function showFacets(facetOf) {
     var counts = { year: {}, actor: {}, topic: {} };
+    taxonomies().forEach(function (_, i) { counts["taxonomy-" + i] = {}; });
     found.forEach(function (id) {
       var f = facetOf(id);
       if (!keep(f)) return;
       counts.year[f[0]] = (counts.year[f[0]] || 0) + 1;
       f[1].forEach(function (a) { counts.actor[a] = (counts.actor[a] || 0) + 1; });
       f[2].forEach(function (t) { counts.topic[t] = (counts.topic[t] || 0) + 1; });
+      taxonomies().forEach(function (_, i) {
+        var c = counts["taxonomy-" + i];
+        f[3 + i].forEach(function (t) { c[t] = (c[t] || 0) + 1; });
+      });
     });
     facetBox.textContent = "";
     facetGroup("year", "Year", counts.year, String, 12);
     facetGroup("actor", "Actor", counts.actor, function (a) { return entry.actors[a][1]; }, 8);
     facetGroup("topic", "Topic", counts.topic, function (t) { return entry.topics[t][1]; }, 8);
+    taxonomies().forEach(function (tax, i) {
+      facetGroup("taxonomy-" + i, tax[1], counts["taxonomy-" + i], function (t) { return tax[2][t][1]; }, 8);
+    });
   }
 
   function showPage(ids) {
