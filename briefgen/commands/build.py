@@ -321,7 +321,7 @@ def _model_site(
         scored = related_memo(config.cache_dir, code_fingerprint(), remembered, fork)
     else:
         scored = functools.partial(related.compute, fork=fork)
-    site, found = link(resolved, actors, config.related_limit, read.today, scored)
+    site, found = link(resolved, actors, config.related_limit, read.today, scored, taxonomies=config.taxonomies)
     problems += found
     if problems:
         raise ContentErrors(problems)
