@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Callable, TypeVar
 
@@ -162,6 +162,10 @@ class Recorder:
                 if step == KEYS:
                     return _hash(list(value))
                 value = value.get(step, MISSING)
+            elif type(value) is tuple:
+                if step == KEYS:
+                    return str(len(value))
+                value = value[int(step)] if step.isdigit() and int(step) < len(value) else MISSING
             elif _is_record(value):
                 if step == WHOLE:
                     return self.view(value)
@@ -215,6 +219,8 @@ def _handed_out(recorder: Recorder, path: str, value: Any) -> Any:
         return ReadMapping(recorder, path, value)
     if _is_record(value):
         return ReadRecord(recorder, path, value)
+    if type(value) is tuple and value and _is_record(value[0]):
+        return ReadSequence(recorder, path, value)
     recorder.note(path)
     return value
 
@@ -253,6 +259,40 @@ class ReadRecord:
 
     def __str__(self) -> str:
         return str(self._whole())
+
+
+class ReadSequence(Sequence):
+    """A tuple of records of the site (every dispatch, in order), each handed out as a
+    `ReadRecord` under its place: listing titles does not depend on bodies. Its length is
+    noted under `KEYS`."""
+
+    __slots__ = ("_recorder", "_path", "_data")
+
+    def __init__(self, recorder: Recorder, path: str, data: tuple[Any, ...]) -> None:
+        self._recorder = recorder
+        self._path = path
+        self._data = data
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._data)))]
+        if not isinstance(index, int):
+            raise TypeError(f"site.{self._path} is indexed by whole numbers")
+        if index < 0:
+            index += len(self._data)
+        if not 0 <= index < len(self._data):
+            self._recorder.note(f"{self._path}{SEP}{KEYS}")
+            raise IndexError(index)
+        return _handed_out(self._recorder, f"{self._path}{SEP}{index}", self._data[index])
+
+    def __len__(self) -> int:
+        self._recorder.note(f"{self._path}{SEP}{KEYS}")
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._recorder.note(f"{self._path}{SEP}{KEYS}")
+        for index, item in enumerate(self._data):
+            yield _handed_out(self._recorder, f"{self._path}{SEP}{index}", item)
 
 
 class ReadMapping(Mapping):

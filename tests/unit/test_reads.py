@@ -100,3 +100,14 @@ def test_a_page_is_unchanged_while_what_it_read_is() -> None:
     assert not _freshness(_site(a=("x",), b=("y",)), {"p": "other view"}).unchanged(record, "p")
     assert not _freshness(_site(b=("y",)), {"p": "v"}).unchanged(record, "p")  # the thread is gone
     assert not _freshness(_site(a=("x",)), {"p": "v"}).unchanged({}, "p")
+
+
+def test_reading_one_dispatch_of_the_list_notes_its_place_and_field() -> None:
+    site = _site(a=("x", "y"))
+    site = dataclasses.replace(site, dispatches=tuple(site.threads.values()))
+    out, reads = _read(site, "{% for g in site.dispatches %}{{ g.name }}{% endfor %}|{{ site.dispatches[0].key }}")
+    assert out == "A|a"
+    assert reads == {"dispatches\x1f\x1e", "dispatches\x1f0\x1fname", "dispatches\x1f0\x1fkey"}
+    recorder = Recorder(site, lambda name: MISSING)
+    assert recorder.digest("dispatches\x1f0\x1fname") != recorder.digest("dispatches\x1f0\x1fkey")
+    assert recorder.digest("dispatches\x1f1\x1fname") == MISSING
