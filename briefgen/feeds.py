@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from briefgen import search
 from briefgen.config import Config
@@ -68,24 +68,14 @@ def atom(
     return b"\n".join([head, *(entry(d) for d in shown), b"</feed>\n"])
 
 
-def entries(config: Config, urls: Urls, site: Site, uses: Counter[str]) -> Callable[[Dispatch], bytes]:
-    """A dispatch's Atom entry, made and encoded once per process: the feeds of a
-    10,000-dispatch site hold 17,000 entries of 7,500 dispatches, each with its whole body.
-    `uses` counts the feeds showing each dispatch. A process keeps an entry until the
-    last feed showing it is made; when feeds are shared out over processes, that last
-    feed may be made in another one, and the entry is then kept until this one ends."""
-    made: dict[str, bytes] = {}
-    left = dict(uses)
+def entries(config: Config, urls: Urls, site: Site, derived: Callable[[Any, Callable[[], bytes]], bytes]) -> Callable[[Dispatch], bytes]:
+    """A dispatch's Atom entry, made and encoded once per build and process (`derived`
+    notes what it read on every feed showing it): the feeds of a 10,000-dispatch site
+    hold 17,000 entries of 7,500 dispatches, each with its whole body."""
     taxonomies = site.taxonomies
 
     def entry(d: Dispatch) -> bytes:
-        more = left[d.slug] = left.get(d.slug, 0) - 1
-        found = made.pop(d.slug, None) if more <= 0 else made.get(d.slug)
-        if found is None:
-            found = _entry(config, urls, site, d, taxonomies).encode("utf-8")
-            if more > 0:
-                made[d.slug] = found
-        return found
+        return derived(("entry", d.slug), lambda: _entry(config, urls, site, d, taxonomies).encode("utf-8"))
 
     return entry
 
@@ -207,24 +197,23 @@ def opml(config: Config, urls: Urls, site: Site) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class FileJob:
-    """Files made together: a name, what they are made from, and how to make them.
-
-    `inputs` is every value the files depend on beyond config, code and the names of
-    actors and groups (which the caller adds): equal inputs make equal files."""
+    """Files made together: a name, what decides them beyond what they read of the site
+    (their `view`: which dispatches a feed shows, which pages the sitemap lists), and how
+    to make them. Like a page, a job reads the site through `reads.ReadSite`, and is made
+    again when its view or anything it read changes."""
 
     name: str
-    inputs: Callable[[], str]
-    """Made when the file's digest is needed: a cold build records it while other
-    processes render, and 1,300 feeds' inputs took a tenth of a second."""
+    view: object
     make: Callable[[], list[tuple[str, bytes]]]
 
 
 def jobs(
-    config: Config, urls: Urls, site: Site, html_paths: Sequence[str],
-    docs: Callable[[Iterable[str]], str], terms: dict | None = None,
+    config: Config, urls: Urls, site: Site, seen: Site, html_paths: Sequence[str],
+    derived: Callable[[Any, Callable[[], Any]], Any], terms: dict | None = None,
 ) -> list[FileJob]:
-    """Every non-HTML output file, as jobs. `docs` names dispatches by slug and content
-    (the page digests' `Digester.docs`); `terms` remembers search terms between builds."""
+    """Every non-HTML output file, as jobs: which there are comes from `site`; each job
+    reads `seen` (the site with its reads noted). `derived` makes a value shared by
+    several jobs once; `terms` remembers search terms between builds."""
     feeds = [(config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
@@ -233,29 +222,28 @@ def jobs(
         for g in site.facets[facet.key].values() if facet.feed_kind else ():
             newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
             feeds.append((f"{config.title}: {g.name}", facet.feed_kind, facet.ref(g.key), facet.kind, newest))
-    shown = [(title, kind, key, page, list(slugs[: config.feed_limit])) for title, kind, key, page, slugs in feeds]
-    entry = entries(config, urls, site, Counter(slug for *_, slugs in shown for slug in slugs))
-    out = [_feed_job(config, urls, site, docs, entry, *feed) for feed in shown]
-    single: dict[str, tuple[Callable[[], bytes], Callable[[], str]]] = {
-        "events_ics": (lambda: icalendar(config, urls, site), lambda: repr(site.events) + docs(e.dispatch for e in site.events)),
-        "sitemap": (lambda: sitemap(urls, site, html_paths), lambda: repr((list(html_paths), site.redirects, [(d.slug, d.date) for d in site.dispatches]))),
-        "data_actors": (lambda: actors_json(urls, site), lambda: repr([(a, len(s.dispatches), s.first, s.last, s.members) for a, s in site.actor_stats.items()])),
-        "data_graph": (lambda: graph_json(site), lambda: repr([d.actors for d in site.dispatches])),
-        "opml": (lambda: opml(config, urls, site), lambda: ",".join(a for a, s in site.actor_stats.items() if s.dispatches)),
+    entry = entries(config, urls, seen, derived)
+    out = [_feed_job(config, urls, seen, entry, title, kind, key, page, tuple(slugs[: config.feed_limit])) for title, kind, key, page, slugs in feeds]
+    single: dict[str, tuple[Callable[[], bytes], object]] = {
+        "events_ics": (lambda: icalendar(config, urls, seen), ()),
+        "sitemap": (lambda: sitemap(urls, seen, html_paths), tuple(html_paths)),
+        "data_actors": (lambda: actors_json(urls, seen), ()),
+        "data_graph": (lambda: graph_json(seen), ()),
+        "opml": (lambda: opml(config, urls, seen), ()),
     }
-    for kind, (make, inputs) in single.items():
-        out.append(FileJob(kind, inputs, lambda make=make, kind=kind: [(urls.path(kind), make())]))
-    out.append(FileJob("search", lambda: search.inputs(site), lambda: list(search.index_files(urls, site, terms))))
+    for kind, (make, view) in single.items():
+        out.append(FileJob(kind, view, lambda make=make, kind=kind: [(urls.path(kind), make())]))
+    out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, terms))))
     if config.cname:
-        out.append(FileJob("CNAME", lambda: "", lambda: [("CNAME", (config.cname + "\n").encode())]))
+        out.append(FileJob("CNAME", (), lambda: [("CNAME", (config.cname + "\n").encode())]))
     return out
 
 
 def _feed_job(
-    config: Config, urls: Urls, site: Site, docs: Callable[[Iterable[str]], str], entry: Callable[[Dispatch], bytes],
-    title: str, kind: str, key: str | None, page: str, shown: Sequence[str],
+    config: Config, urls: Urls, site: Site, entry: Callable[[Dispatch], bytes],
+    title: str, kind: str, key: str | None, page: str, shown: tuple[str, ...],
 ) -> FileJob:
     """The feed of `page`, showing these dispatches."""
     path = urls.path(kind, key)
     make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown, entry))]  # noqa: E731
-    return FileJob(path, lambda: f"{title}\x1f{docs(shown)}", make)  # an entry shows only what its file holds
+    return FileJob(path, (title, page, key, shown), make)

@@ -241,7 +241,10 @@ class ReadRecord:
         if name.startswith("__"):
             raise AttributeError(name)
         value = getattr(self._record, name)
-        self._recorder.note(f"{self._path}{SEP}{name}")
+        if callable(value):  # a method: it reads the record itself, unseen
+            self._whole()
+        else:
+            self._recorder.note(f"{self._path}{SEP}{name}")
         return value
 
     def _whole(self) -> Any:
@@ -335,11 +338,12 @@ READS_KEY = "\0reads"
 
 
 class Freshness:
-    """Which pages a folder's record says are still what this build would make.
+    """Which pages and files a folder's record says are still what this build would make.
 
-    A record holds, for each page, the fingerprint of its view and the keys it read, and
-    under `READS_KEY` what each key fingerprinted as then. A page is unchanged when its
-    view fingerprints the same and none of its keys fingerprints differently now."""
+    A record holds, for each page (by output path) and file job (by its record key), the
+    fingerprint of its view and the keys it read (a job's entry also names the files it
+    made), and under `READS_KEY` what each key fingerprinted as then. One is unchanged
+    when its view fingerprints the same and none of its keys fingerprints differently now."""
 
     def __init__(self, recorder: Recorder, views: Mapping[str, str]) -> None:
         self.recorder = recorder
@@ -349,7 +353,7 @@ class Freshness:
 
     def unchanged(self, record: Mapping[str, Any], rel: str) -> bool:
         entry = record.get(rel)
-        if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == self.views[rel]):
+        if not (isinstance(entry, tuple) and len(entry) >= 2 and entry[0] == self.views[rel]):
             return False
         changed = self._changed_in(record)
         return changed is not None and changed.isdisjoint(entry[1])
@@ -365,9 +369,9 @@ class Freshness:
             found = self._changed[id(record)] = {key for key, was in then.items() if digest(key) != was}
         return found
 
-    def record(self, entries: Mapping[str, tuple[str, tuple[str, ...]]]) -> dict[str, Any]:
-        """The record of a folder holding these pages (view fingerprint and keys read, by
-        output path), with what each key fingerprints as now."""
+    def record(self, entries: Mapping[str, tuple[Any, ...]]) -> dict[str, Any]:
+        """The record of a folder holding these pages and files (view fingerprint and keys
+        read, then what else the entry keeps), with what each key fingerprints as now."""
         digest = self.recorder.digest
-        keys = {key for _, read in entries.values() for key in read}
+        keys = {key for entry in entries.values() for key in entry[1]}
         return {**entries, READS_KEY: {key: digest(key) for key in keys}}

@@ -260,7 +260,9 @@ class Rendered(NamedTuple):
 
     written: int
     made: dict[str, list[str]]
+    """The paths each file job made, by job name."""
     reads: dict[str, tuple[str, ...]]
+    """The keys each page read, by output path, and each file job, by name."""
 
 
 def render_all(
@@ -275,6 +277,8 @@ def render_all(
     over processes when there are enough (then this process first runs `meanwhile`, see
     `parallel.fork_map`); one template mistake is reported once, with how many pages it
     broke."""
+    assert env.recorder is not None, "add_site gives the environment its recorder"
+
     def run(part: Sequence[PageSpec | FileJob]) -> tuple[Rendered, dict[tuple[str, int | None], list[Problem]]]:
         failures: dict[tuple[str, int | None], list[Problem]] = {}
         made: dict[str, list[str]] = {}
@@ -283,8 +287,9 @@ def render_all(
         def rendered() -> Iterator[tuple[str, bytes]]:
             for item in part:
                 if isinstance(item, FileJob):
-                    files = item.make()
-                    made[item.name] = [path for path, _ in files]
+                    with env.recorder.page() as keys:
+                        files = item.make()
+                    made[item.name], reads[item.name] = [path for path, _ in files], tuple(keys)
                     yield from files
                     continue
                 try:

@@ -29,7 +29,7 @@ from briefgen.pages import PageSpec
 from briefgen.urls import Urls
 
 FILE_KEY = "\0file:"
-"""Record keys of non-HTML file jobs, whose values are (digest, paths made)."""
+"""Record keys of non-HTML file jobs, whose values are (view, keys read, paths made)."""
 MARKER_KEY = "\0marker"
 """Record key of the identity of the marker file of the folder the record describes."""
 STATIC_KEY = "\0static"
@@ -45,7 +45,7 @@ class Plan:
 
     pages: list[PageSpec]
     jobs: list[FileJob]
-    kept: dict[str, tuple[str, tuple[str, ...]]]
+    kept: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
     """Record entries of the jobs whose files were reused."""
     reused_pages: int
     reused_files: int
@@ -57,8 +57,8 @@ def recorded_files(record: Record) -> set[str]:
     """Every file a record says its folder holds (the marker aside)."""
     files = {key for key in record if not key.startswith("\0")}
     for key, value in record.items():
-        if key.startswith(FILE_KEY) and isinstance(value, tuple) and len(value) == 2:
-            files.update(value[1])
+        if key.startswith(FILE_KEY) and _entry(value):
+            files.update(value[2])
     static = record.get(STATIC_KEY)
     if isinstance(static, tuple):
         files.update(static)
@@ -73,11 +73,10 @@ def fill(
     specs: Iterable[PageSpec],
     unchanged: Callable[[Record, str], bool],
     jobs: Iterable[FileJob],
-    job_digests: Mapping[str, str],
     static: Iterable[str],
 ) -> Plan:
     """Make `folder` (which holds what `have` records; {} for a fresh one) hold every page
-    that a record says is `unchanged` and every job file whose digest is unchanged, taking it from `output` (which holds what
+    and job file that a record says is `unchanged`, taking it from `output` (which holds what
     `previous` records) where `folder` lacks it; remove every other file it holds."""
     old, new = os.fspath(output), os.fspath(folder)
     made: set[str] = set()
@@ -96,25 +95,26 @@ def fill(
             _remove(new, rel)
             todo.append(spec)
     todo_jobs: list[FileJob] = []
-    kept: dict[str, tuple[str, tuple[str, ...]]] = {}
+    kept: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
     for job in jobs:
         key = FILE_KEY + job.name
         mine, theirs = _entry(have.get(key)), _entry(previous.get(key))
-        if mine and mine[0] == job_digests[key]:
+        if mine and unchanged(have, key):
             kept[key] = mine
-        elif theirs and theirs[0] == job_digests[key] and _link_all(old, new, theirs[1], made, fresh):
+        elif theirs and unchanged(previous, key) and _link_all(old, new, theirs[2], made, fresh):
             kept[key] = theirs
         else:
             todo_jobs.append(job)
             continue
-        stale.difference_update(kept[key][1])
+        stale.difference_update(kept[key][2])
     for rel in stale:  # pages and files of the folder's site that this one lacks or makes anew
         _remove(new, rel, prune=True)
-    return Plan(todo, todo_jobs, kept, len(entries), sum(len(paths) for _, paths in kept.values()), entries)
+    return Plan(todo, todo_jobs, kept, len(entries), sum(len(entry[2]) for entry in kept.values()), entries)
 
 
-def _entry(value: object) -> tuple[str, tuple[str, ...]] | None:
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], tuple):
+def _entry(value: object) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """A job's record entry, or None for anything of another shape."""
+    if isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], tuple):
         return value
     return None
 

@@ -86,12 +86,19 @@ def bucket_of(term: str, buckets: int) -> int:
     return h % buckets
 
 
-def _doc_terms(d: Dispatch, named: Callable[[str, str], set[str]], taxonomies: Sequence[Facet] = ()) -> set[str]:
+def _doc_texts(d: Dispatch, taxonomies: Sequence[Facet] = ()) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What a dispatch's terms come from: its own texts, its actors and its topics' and
+    taxonomy terms' names."""
+    texts = (d.title, d.summary, d.location or "", d.source.name if d.source else "", d.year)
+    labels = (*d.topics, *(t for f in taxonomies for t in d.labels(f.field)))
+    return texts, d.actors, tuple(t.name for t in labels)
+
+
+def _doc_terms(texts: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], named: Callable[[str, str], set[str]]) -> set[str]:
     """A dispatch's terms; `named` gives those of an actor's names or a topic's or
     taxonomy term's name, which recur in thousands of dispatches."""
-    parts = [d.title, d.summary, d.location or "", d.source.name if d.source else "", d.year]
-    labels = [*d.topics, *(t for f in taxonomies for t in d.labels(f.field))]
-    return terms(" ".join(parts)).union(*(named("actor", a) for a in d.actors), *(named("topic", t.name) for t in labels))
+    own, actors, labels = texts
+    return terms(" ".join(own)).union(*(named("actor", a) for a in actors), *(named("topic", name) for name in labels))
 
 
 def _namer(site: Site) -> Callable[[str, str], set[str]]:
@@ -122,39 +129,25 @@ def _bucket_count(postings: dict[str, array[int]]) -> int:
 def _postings(site: Site, known: dict | None = None) -> dict[str, array[int]]:
     """Term → ids, as compact arrays (a list of ints takes ten times the memory: 450 MB
     at 100,000 dispatches). `known` (kept between builds by a session) holds each
-    dispatch's terms by its content hash and its actors' names, all that decides them."""
+    dispatch's terms by the texts they come from and its actors' names."""
     postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
     fresh: dict = {}
     named = _namer(site)
     taxonomies = site.taxonomies
-    fields = tuple(f.field for f in taxonomies)  # which keys are terms is config's, not the file's
     for i, d in enumerate(site.dispatches):
+        texts = _doc_texts(d, taxonomies)
         if known is None:
-            found = _doc_terms(d, named, taxonomies)
+            found = _doc_terms(texts, named)
         else:
-            key = (d.digest, tuple(site.actors[a].name for a in d.actors), fields)
+            key = (texts, tuple((site.actors[a].name, *site.actors[a].aliases) for a in d.actors))
             found = known.get(key)
-            fresh[key] = found = found if found is not None else _doc_terms(d, named, taxonomies)
+            fresh[key] = found = found if found is not None else _doc_terms(texts, named)
         for term in found:
             postings[term].append(i)
     if known is not None:
         known.clear()
         known.update(fresh)
     return postings
-
-
-def inputs(site: Site) -> str:
-    """Every dispatch field the index holds, in site order; actor and topic names come
-    from the registry and the groups, taxonomy terms' names are here (the groups of the
-    built-in facets only are named for every output). A body edit leaves this, and the
-    index, unchanged."""
-    taxonomies = site.taxonomies
-    return "\x1e".join(
-        f"{d.slug}\x1f{d.title}\x1f{d.summary}\x1f{d.location}\x1f{d.source.name if d.source else ''}\x1f"
-        f"{','.join(d.actors)}\x1f{','.join(t.key for t in d.topics)}\x1f{d.date.isoformat()}"
-        + "".join(f"\x1f{f.key}:{d.labels(f.field)!r}" for f in taxonomies)
-        for d in site.dispatches
-    ) + "".join(f"\x1d{f.key}:{[(k, g.name) for k, g in site.facets[f.key].items()]!r}" for f in taxonomies)
 
 
 def index_files(urls: Urls, site: Site, known: dict | None = None) -> Iterable[tuple[str, bytes]]:

@@ -445,12 +445,9 @@ class Work:
     env: render.SiteEnvironment
     specs: list[PageSpec]
     freshness: Callable[[], Freshness]
-    """Which pages are unchanged: made once when first asked for (in a cold build,
-    while other processes render), as it fingerprints every page's view."""
+    """Which pages and files are unchanged: made once when first asked for (in a cold
+    build, while other processes render), as it fingerprints every one's view."""
     jobs: list[feeds.FileJob]
-    job_digests: Callable[[], dict[str, str]]
-    """Each file job's digest, made once when first asked for (in a cold build, while
-    other processes render)."""
 
 
 @dataclass
@@ -495,32 +492,15 @@ def _work(
         wanted = {urls.path("dispatch", slug) for slug in changed}
         _give_early(options.early, env, config, [s for s in specs if s.path in wanted])
     session = options.session
-    fixed = _code_and_config(config)
-    assert env.recorder is not None
     recorder = env.recorder
-    freshness = functools.cache(lambda: Freshness(recorder, {
-        Urls.output(s.path): recorder.view((fixed, s.path, s.template, s.context)) for s in specs
-    }))
-    jobs = feeds.jobs(config, urls, site, [s.path for s in specs], _docs(site), session.terms if session else None)
-    names = hashlib.blake2b(f"{fixed}\0{_actors_and_groups(site)}".encode(), digest_size=16).hexdigest()
-    job_digests = functools.cache(lambda: {FILE_KEY + j.name: _hash(names, "file", j.name, j.inputs()) for j in jobs})
-    return Work(site, env, specs, freshness, jobs, job_digests)
-
-
-def _hash(*parts: str) -> str:
-    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
-
-
-def _docs(site: Site) -> Callable[[Iterable[str | None]], str]:
-    """Dispatches named by slug and content, for the file jobs' inputs."""
-    by_slug = site.by_slug
-    return lambda slugs: "\x1e".join(f"{s}\x1f{by_slug[s].digest}" if s in by_slug else s for s in slugs if s)
-
-
-def _actors_and_groups(site: Site) -> str:
-    """Every actor record and group name: any file may show any of them by name."""
-    names = tuple((k, g.name) for groups in (site.topics, site.threads, site.sources) for k, g in groups.items())
-    return repr((tuple(site.actors.values()), names))
+    assert recorder is not None
+    jobs = feeds.jobs(config, urls, site, env.globals["site"], [s.path for s in specs], recorder.derived, session.terms if session else None)
+    fixed = _code_and_config(config)
+    views = lambda: {  # noqa: E731
+        **{Urls.output(s.path): recorder.view((fixed, s.path, s.template, s.context)) for s in specs},
+        **{FILE_KEY + j.name: recorder.view((fixed, j.name, j.view)) for j in jobs},
+    }
+    return Work(site, env, specs, functools.cache(lambda: Freshness(recorder, views())), jobs)
 
 
 def _give_early(early: Callable[[dict[str, bytes]], None], env: jinja2.Environment, config: Config, specs: list[PageSpec]) -> None:
@@ -549,25 +529,25 @@ def _write(
         static = write.static_files(config)
         meanwhile: Callable[[], None] | None = None
         if previous or have:  # the records say what can be reused
-            plan = reuse.fill(folder, have, output, previous, work.specs, work.freshness().unchanged, work.jobs, work.job_digests(), [rel for _, rel in static])
+            plan = reuse.fill(folder, have, output, previous, work.specs, work.freshness().unchanged, work.jobs, [rel for _, rel in static])
         else:  # nothing to reuse: every page is made, and what the record needs, meanwhile
             plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0, {})
             def meanwhile() -> None:
                 if options.keeps_output:
                     work.freshness()
-                    work.job_digests()
                 aside()
         rendered = render.render_all(work.env, plan.pages, config, _writer(folder, options.progress, len(plan.pages)), plan.jobs, meanwhile)
         write.copy_static(static, folder)
         count = rendered.written + plan.reused_pages + plan.reused_files
         record = None
         if options.keeps_output:  # what the next build needs to reuse this one's pages and files
-            fresh = work.freshness()
-            entries = {**plan.entries, **{rel: (fresh.views[rel], keys) for rel, keys in rendered.reads.items()}}
-            job_digests = work.job_digests()
-            files = {**plan.kept, **{FILE_KEY + name: (job_digests[FILE_KEY + name], tuple(paths)) for name, paths in rendered.made.items()}}
+            fresh, made = work.freshness(), rendered.made
+            entries = {**plan.entries, **plan.kept}
+            for name, keys in rendered.reads.items():
+                key = FILE_KEY + name if name in made else name
+                entries[key] = (fresh.views[key], keys, tuple(made[name])) if name in made else (fresh.views[key], keys)
             counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
-            record = {**fresh.record(entries), **files, STATIC_KEY: tuple(rel for _, rel in static), **counts}
+            record = {**fresh.record(entries), STATIC_KEY: tuple(rel for _, rel in static), **counts}
         reuse.mark(config, output, folder, record)
         old = write.swap_in(folder, output)
     except OSError as exc:
