@@ -6,10 +6,8 @@ field's problem with its line, so one run reports all of a file's mistakes.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
-import operator
 import re
 from types import MappingProxyType
 from typing import Any, Callable
@@ -21,6 +19,7 @@ from briefgen.model import Dispatch, Event, Label, SourceRef
 from briefgen.frontmatter import FrontMatter, control_problem
 from briefgen.markdown import Rendered
 from briefgen.read import LoadedDoc
+from briefgen.records import replaced
 from briefgen.slugs import is_slug, slugify
 
 KNOWN = {
@@ -214,30 +213,14 @@ def _lines(front: FrontMatter) -> dict[str, int]:
 def with_body(d: Dispatch, body: Rendered) -> Dispatch:
     """A dispatch validated while its body was being rendered (see `PENDING`), given it:
     what `to_dispatch` takes from the body, and a summary from its first paragraph when
-    none was written. Made from its fields in order, a third of the time
-    `dataclasses.replace` takes, which looks at every field's declaration each time."""
-    values = list(_FIELD_VALUES(d))
-    values[_BODY_AT] = body.html
-    values[_MENTIONS_AT] = body.mentions
-    values[_WORDS_AT] = body.words
-    if not d.summary_given:
-        values[_SUMMARY_AT] = body.first_paragraph
-    return Dispatch(*values)
+    none was written."""
+    summary = d.summary if d.summary_given else body.first_paragraph
+    return replaced(d, body_html=body.html, mentions=body.mentions, words=body.words, summary=summary)
 
 
 def with_actors(d: Dispatch, actors: tuple[str, ...]) -> Dispatch:
-    """The dispatch with its actors resolved to these ids: made field by field, as
-    `with_body` makes its copy, since resolving copies every dispatch on every build."""
-    values = list(_FIELD_VALUES(d))
-    values[_ACTORS_AT] = actors
-    return Dispatch(*values)
-
-
-_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Dispatch))
-_FIELD_VALUES = operator.attrgetter(*_FIELD_NAMES)
-_BODY_AT, _MENTIONS_AT, _WORDS_AT, _SUMMARY_AT, _ACTORS_AT = (
-    _FIELD_NAMES.index(n) for n in ("body_html", "mentions", "words", "summary", "actors")
-)
+    """The dispatch with its actors resolved to these ids (every dispatch, every build)."""
+    return replaced(d, actors=actors)
 
 
 PENDING = Rendered(html="", first_paragraph="", mentions=(), words=0)

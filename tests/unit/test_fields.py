@@ -80,12 +80,13 @@ def test_events_have_stable_uids():
 
 
 def test_copies_with_actors_or_a_body_change_that_field_and_keep_every_other() -> None:
-    """`with_actors` and `with_body` build their copies field by field, in order: a field
-    added to Dispatch, or moved, must still be carried over."""
+    """`with_actors` and `with_body` copy every field Dispatch declares but the ones they
+    change, one declared by this test alone too."""
     import dataclasses
 
     from briefgen.fields import PENDING, to_dispatch, with_actors, with_body
     from briefgen.markdown import Rendered
+    from briefgen.model import Dispatch
     from briefgen.read import LoadedDoc, front_of
 
     text = """---
@@ -108,3 +109,10 @@ mood: tense
     assert with_actors(d, ("nato", "russia")) == dataclasses.replace(d, actors=("nato", "russia"))
     body = Rendered(html="<p>First.</p>", first_paragraph="First.", mentions=("nato",), words=1)
     assert with_body(d, body) == dataclasses.replace(d, body_html="<p>First.</p>", mentions=("nato",), words=1, summary="First.")
+
+    Wider = dataclasses.make_dataclass(
+        "Dispatch", [("region", "str | None", dataclasses.field(default=None))], bases=(Dispatch,), frozen=True, slots=True,
+    )
+    wider = Wider(**{f.name: getattr(d, f.name) for f in dataclasses.fields(Dispatch)}, region="Baltic")
+    assert with_actors(wider, ("nato",)) == dataclasses.replace(wider, actors=("nato",))
+    assert with_body(wider, body) == dataclasses.replace(wider, body_html="<p>First.</p>", mentions=("nato",), words=1, summary="First.")
