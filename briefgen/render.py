@@ -156,7 +156,7 @@ class SiteEnvironment(jinja2.Environment):
         return super().get_template(name, parent, globals)
 
     def select_template(self, names: Any, parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:  # noqa: A002
-        if self.recorder is not None and not isinstance(names, jinja2.runtime.Undefined):
+        if self.recorder is not None and not isinstance(names, jinja2.Undefined):
             for name in names:
                 if isinstance(name, str):
                     self.recorder.note(f"{TEMPLATE}{SEP}{self.join_path(name, parent) if parent else name}")

@@ -126,3 +126,24 @@ def test_a_fragment_sees_only_its_values() -> None:
     assert env.get_template("p.html").render() == "[]"
     with pytest.raises(TypeError, match="must be text"):
         env.globals["fragment"]("_f.html", d=object())
+
+
+def test_the_package_uses_no_private_part_of_jinja_or_markupsafe() -> None:
+    """The next Jinja or MarkupSafe release must not be able to break a build: no private
+    module, underscored name, or subclass of Jinja's runtime context."""
+    import re
+
+    import briefgen
+
+    private = re.compile(
+        r"jinja2\.(compiler|idtracking|lexer|optimizer)|from jinja2\.(compiler|idtracking)|markupsafe\._|from markupsafe import _"
+        r"|_from_namespace|root_render_func|_get_default_module|\(jinja2\.runtime\.Context\)|jinja2\.runtime\.\w+\)"
+    )
+    package = Path(briefgen.__file__).parent
+    found = [
+        f"{path.relative_to(package)}:{n}: {line.strip()}"
+        for path in sorted(package.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if private.search(line)
+    ]
+    assert found == []
