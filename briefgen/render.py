@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, NamedTuple, Sequence, TypeVar
 
 import jinja2
+from jinja2 import meta, nodes
 from markupsafe import Markup
 
 from briefgen import parallel
@@ -99,7 +100,39 @@ def _fragment(env: jinja2.Environment, recorder: Recorder, name: str, **values: 
         if not isinstance(value, FRAGMENT_VALUES):
             raise TypeError(f"fragment {name!r}: {key} must be text, a number, true/false or none, not {type(value).__name__}")
     key = ("fragment", name, tuple(sorted(values.items())))
-    return recorder.derived(key, lambda: Markup(env.get_template(name).render(values)))
+
+    def make() -> Markup:
+        template = env.get_template(name)
+        recorder.derived(("fragment-names", name, frozenset(values)), lambda: _check_names(env, name, set(values)))
+        return Markup(template.render(values))
+
+    return recorder.derived(key, make)
+
+
+def _check_names(env: jinja2.Environment, name: str, given: set[str]) -> None:
+    """Refuse a fragment that reads a name it is not given (nor a global): it would render
+    it as empty on every page, whatever the page around it holds. Checked in the fragment
+    and in what it extends, includes or imports with its context, all of which see only
+    its values."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        source, filename, _ = env.loader.get_source(env, current) if env.loader else ("", None, None)
+        tree = env.parse(source, current, filename)
+        for missing in sorted(meta.find_undeclared_variables(tree) - given - env.globals.keys()):
+            line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == missing), None)
+            raise jinja2.TemplateSyntaxError(
+                f"fragment {name!r} reads {missing!r}, which it is not given: pass it, as fragment({name!r}, {missing}=…)",
+                line or 1, current, filename,
+            )
+        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            shares = isinstance(node, (nodes.Extends, nodes.Include)) or node.with_context
+            if shares and isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
+                todo.append(node.template.value)
 
 
 def _ranking(site: Any) -> list[tuple[str, int]]:

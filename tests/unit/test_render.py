@@ -123,7 +123,8 @@ def test_a_fragment_is_made_once_and_its_reads_noted_wherever_shown() -> None:
 
 def test_a_fragment_sees_only_its_values() -> None:
     env = _site_env({"_f.html": "[{{ secret }}]", "p.html": "{% set secret = 1 %}{{ fragment('_f.html') }}"})
-    assert env.get_template("p.html").render() == "[]"
+    with pytest.raises(jinja2.TemplateSyntaxError, match="reads 'secret', which it is not given"):
+        env.get_template("p.html").render()
     with pytest.raises(TypeError, match="must be text"):
         env.globals["fragment"]("_f.html", d=object())
 
@@ -147,3 +148,15 @@ def test_the_package_uses_no_private_part_of_jinja_or_markupsafe() -> None:
         if private.search(line)
     ]
     assert found == []
+
+
+def test_a_fragment_reading_a_name_it_is_not_given_is_an_error_at_its_line() -> None:
+    env = _site_env({
+        "_f.html": "{{ slug }}\n{% include '_g.html' %}",
+        "_g.html": "ok\n\n{{ d.title }}",
+        "p.html": "{{ fragment('_f.html', slug='a') }}",
+    })
+    with pytest.raises(jinja2.TemplateSyntaxError) as caught:
+        env.get_template("p.html").render(d="the page's own dispatch")
+    assert (caught.value.name, caught.value.lineno) == ("_g.html", 3)
+    assert "fragment('_f.html', d=" in caught.value.message
