@@ -12,10 +12,12 @@ import pytest
 from briefgen.config import load_config
 from briefgen.link import link
 from tests.conftest import BASIC_CONFIG, dispatch, run_cli
+from tests.cli.test_build import page
 from tests.linkcheck import broken_links
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
 
 @pytest.fixture
 def site(copy_site) -> Path:
@@ -23,11 +25,6 @@ def site(copy_site) -> Path:
     result = run_cli("build", cwd=root)
     assert result.code == 0, result.err
     return root
-
-
-def page(root: Path, url: str) -> str:
-    path = root / "site" / url.strip("/")
-    return (path / "index.html" if url.endswith("/") else path).read_text(encoding="utf-8")
 
 
 def hrefs(html: str, inside: str = "") -> list[str]:
