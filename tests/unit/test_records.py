@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from briefgen import records
-from briefgen.model import Actor, Dispatch, Event, Label, SourceRef
+from briefgen.model import Dispatch, Event, Label, SourceRef
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
