@@ -55,7 +55,7 @@ def _hash(parts: list[str]) -> str:
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _walk(value: Any, out: Callable[[str], None], seen: dict[int, str]) -> None:
+def _walk(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, str]]) -> None:
     """Each value with its type and, for text, its length: no two values write alike."""
     kind = type(value)
     if kind is str or kind is Markup:
@@ -85,12 +85,13 @@ def _walk(value: Any, out: Callable[[str], None], seen: dict[int, str]) -> None:
         raise TypeError(f"cannot fingerprint a {kind.__qualname__}: give templates model records, mappings, tuples and plain values")
 
 
-def _record(value: Any, out: Callable[[str], None], seen: dict[int, str]) -> None:
+def _record(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, str]]) -> None:
     """A dataclass record by its fields, found from its class (never a hand-kept list); a
-    record met again in one walk is written once."""
-    found = seen.get(id(value))
-    if found is not None:
-        out(found)
+    record met again is written once. `seen` keeps each record it names alive, so that no
+    other object can take its id."""
+    known = seen.get(id(value))
+    if known is not None:
+        out(known[1])
         return
     kind = type(value)
     names = _FIELDS.get(kind)
@@ -99,7 +100,8 @@ def _record(value: Any, out: Callable[[str], None], seen: dict[int, str]) -> Non
     parts: list[str] = []
     for name in names:
         _walk(getattr(value, name), parts.append, seen)
-    found = seen[id(value)] = f"{kind.__module__}.{kind.__qualname__}:{_hash(parts)}"
+    found = f"{kind.__module__}.{kind.__qualname__}:{_hash(parts)}"
+    seen[id(value)] = (value, found)
     out(found)
 
 
@@ -116,7 +118,7 @@ class Recorder:
         self.current: set[str] | None = None
         self._derived: dict[Any, tuple[Any, frozenset[str]]] = {}
         self._digests: dict[str, str] = {}
-        self._records: dict[int, str] = {}
+        self._records: dict[int, tuple[Any, str]] = {}
 
     def note(self, key: str) -> None:
         if self.current is not None:
@@ -182,7 +184,7 @@ class Recorder:
         """`fingerprint`, with the records met in earlier calls remembered: a dispatch is
         shown on many pages, and the model does not change during a build."""
         parts: list[str] = []
-        _walk(value, parts.append, self._records)  # type: ignore[arg-type]
+        _walk(value, parts.append, self._records)
         return _hash(parts)
 
 
