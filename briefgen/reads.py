@@ -20,7 +20,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Callable, TypeVar
 
@@ -52,7 +53,10 @@ def _hash(parts: list[str]) -> str:
     return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Types whose `repr` is their value, unambiguously: a container of nothing else is
+written by its `repr` in one call (most of a dispatch is tuples of text)."""
 
 
 def _walk(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, str]]) -> None:
@@ -67,11 +71,17 @@ def _walk(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, str
     elif kind is dt.datetime:
         out(f"datetime:{value.isoformat()}:{value.tzinfo}")
     elif isinstance(value, (tuple, list)):
+        if all(type(item) in _SCALARS for item in value):
+            out(f"{kind.__name__}:{value!r}")
+            return
         out(f"{kind.__name__}{len(value)}(")
         for item in value:
             _walk(item, out, seen)
         out(")")
     elif isinstance(value, Mapping):
+        if all(type(k) in _SCALARS and type(v) in _SCALARS for k, v in value.items()):
+            out(f"map:{list(value.items())!r}")
+            return
         out(f"map{len(value)}(")
         for key, item in value.items():
             _walk(key, out, seen)
@@ -94,35 +104,50 @@ def _record(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, s
         out(known[1])
         return
     kind = type(value)
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        names = [f.name for f in dataclasses.fields(value)]
+        fields = _FIELDS[kind] = operator.attrgetter(*names) if len(names) > 1 else lambda v: tuple(getattr(v, n) for n in names)
     parts: list[str] = []
-    for name in names:
-        _walk(getattr(value, name), parts.append, seen)
+    for item in fields(value):
+        _walk(item, parts.append, seen)
     found = f"{kind.__module__}.{kind.__qualname__}:{_hash(parts)}"
     seen[id(value)] = (value, found)
     out(found)
+
+
+DERIVED = "derived"
+"""The first step of the key of a value made once and shared (see `Recorder.derived`)."""
+_DERIVED = DERIVED + SEP
+_AT = "\0at" + SEP
+"""How a page's view names a record of the site it was handed: by where it is."""
 
 
 class Recorder:
     """The keys each page reads, and the fingerprint of each key's value, for one build.
 
     One recorder per process and build: pages are rendered one at a time in a process, so
-    `current` is the set of keys of the page being rendered (None between pages)."""
+    `current` is the set of keys of the page being rendered (None between pages). What a
+    shared value read is kept once, under its own key (`shared`), and a page using it
+    notes that key alone."""
 
     def __init__(self, site: Any, templates: Callable[[str], str]) -> None:
         self.site = site
         self.templates = templates
         """A template's name → a digest of its source (`MISSING` when there is none)."""
         self.current: set[str] | None = None
-        self._derived: dict[Any, tuple[Any, frozenset[str]]] = {}
+        self.shared: dict[str, frozenset[str]] = {}
+        """What making each shared value read, by its key."""
+        self._made: dict[Any, tuple[Any, str]] = {}
+        self._keys: dict[str, str] = {}
         self._digests: dict[str, str] = {}
+        self._objects: dict[str, Any] = {}
         self._records: dict[int, tuple[Any, str]] = {}
+        self._paths: dict[int, str] | None = None
 
     def note(self, key: str) -> None:
         if self.current is not None:
-            self.current.add(key)
+            self.current.add(self._keys.setdefault(key, key))  # one string per key: the record stores each once
 
     @contextmanager
     def page(self) -> Iterator[set[str]]:
@@ -131,21 +156,68 @@ class Recorder:
         try:
             yield self.current
         finally:
-            inner, self.current = self.current, outer
-            if outer is not None:
-                outer.update(inner)
+            self.current = outer
+
+    @contextmanager
+    def sharing(self, key: str) -> Iterator[None]:
+        """Keep what the block reads as what the shared value `key` read, and note `key`
+        where the block runs."""
+        self.note(key)
+        with self.page() as reads:
+            yield
+        self.shared[key] = self.shared.get(key, frozenset()) | reads
 
     def derived(self, key: Any, make: Callable[[], R]) -> R:
-        """`make()` once per build and process for `key`, which names what it is made
-        from beyond what it reads; the keys it read are noted on every page using it."""
-        found = self._derived.get(key)
+        """`make()` once per build and process for `key` (plain values naming what it is
+        made from beyond what it reads); every page using it depends on what it read."""
+        found = self._made.get(key)
         if found is None:
-            with self.page() as reads:
+            name = f"{_DERIVED}{key!r}"
+            with self.sharing(name):
                 value = make()
-            found = self._derived[key] = (value, frozenset(reads))
-        elif self.current is not None:
-            self.current.update(found[1])
+            found = self._made[key] = (value, name)
+        else:
+            self.note(found[1])
         return found[0]
+
+    def handed(self, value: Any, where: str | None = None) -> Any:
+        """A value as a template gets it: a record of the site as a `ReadRecord`, whose
+        fields are noted under the record's one path (the same record reached as
+        `site.dispatches[3]` or `site.by_slug['x']` is one record); a record found at
+        `where` that the site does not index, under `where`; anything else as it is (a
+        page's view covers what its context holds)."""
+        path = self._paths_of().get(id(value), where)
+        return value if path is None else ReadRecord(self, path, value)
+
+    def page_view(self, *fixed: str, context: Mapping[str, Any]) -> str:
+        """The fingerprint of a page's view: its context, each record of the site in it
+        named by where it is (what the template reads of it is noted as it reads it)."""
+        paths = self._paths_of()
+        named = tuple((k, f"{_AT}{paths[id(v)]}" if id(v) in paths else v) for k, v in context.items())
+        return self.view((fixed, named))
+
+    def _paths_of(self) -> dict[int, str]:
+        """Where each record of the site is, by id (the records live as long as the site):
+        its place in a mapping before its place in a tuple, which moves when a record is
+        added before it."""
+        if self._paths is None:
+            self._paths = {}
+            if dataclasses.is_dataclass(self.site):
+                values = [(f.name, getattr(self.site, f.name)) for f in dataclasses.fields(self.site)]
+                for name, value in sorted(values, key=lambda item: not isinstance(item[1], Mapping)):
+                    self._index(value, name)
+        return self._paths
+
+    def _index(self, value: Any, path: str) -> None:
+        assert self._paths is not None
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                self._index(item, f"{path}{SEP}{key}")
+        elif type(value) is tuple and value and _is_record(value[0]):
+            for i, item in enumerate(value):
+                self._index(item, f"{path}{SEP}{i}")
+        elif _is_record(value):
+            self._paths.setdefault(id(value), path)
 
     def digest(self, key: str) -> str:
         """The fingerprint of the value under `key` in this build's site."""
@@ -155,30 +227,40 @@ class Recorder:
         return found
 
     def _resolve(self, key: str) -> str:
-        head, _, rest = key.partition(SEP)
-        if head == TEMPLATE:
-            return self.templates(rest)
-        value: Any = getattr(self.site, head, MISSING) if head else MISSING
-        for step in rest.split(SEP) if rest else ():
+        if key.startswith(TEMPLATE + SEP):
+            return self.templates(key[len(TEMPLATE) + 1:])
+        prefix, _, last = key.rpartition(SEP)
+        if last == KEYS:
+            value = self.at(prefix)
             if isinstance(value, Mapping):
-                if step == KEYS:
-                    return _hash(list(value))
-                value = value.get(step, MISSING)
-            elif type(value) is tuple:
-                if step == KEYS:
-                    return str(len(value))
-                value = value[int(step)] if step.isdigit() and int(step) < len(value) else MISSING
-            elif _is_record(value):
-                if step == WHOLE:
-                    return self.view(value)
-                value = getattr(value, step, MISSING)
-            else:
-                return MISSING
+                return _hash(list(value))
+            return _hash([self._identity(item) for item in value]) if type(value) is tuple else MISSING
+        value = self.at(key)
         if value is MISSING:
             return MISSING
-        if _is_record(value):  # its fields are noted as they are read: here, only that it is there
-            return f"record:{type(value).__qualname__}"
+        if isinstance(value, _Whole):
+            return self.view(value.record)
+        if _is_record(value):  # its fields are noted as they are read: here, only which record it is
+            return self._identity(value)
         return self.view(value)
+
+    def _identity(self, value: Any) -> str:
+        """Which record of the site a value is (its path), for a record."""
+        path = self._paths_of().get(id(value)) if _is_record(value) else None
+        return f"{_AT}{path}" if path is not None else self.view(value)
+
+    def at(self, path: str) -> Any:
+        """What a key's path leads to in the site, or `MISSING`; each path walked once."""
+        found = self._objects.get(path, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        prefix, _, step = path.rpartition(SEP)
+        if not prefix:
+            value = getattr(self.site, step, MISSING) if step and not step.startswith("_") else MISSING
+        else:
+            value = _step(self.at(prefix), step)
+        self._objects[path] = value
+        return value
 
     def view(self, value: Any) -> str:
         """`fingerprint`, with the records met in earlier calls remembered: a dispatch is
@@ -186,6 +268,30 @@ class Recorder:
         parts: list[str] = []
         _walk(value, parts.append, self._records)
         return _hash(parts)
+
+
+_UNSEEN = object()
+
+
+def _step(value: Any, step: str) -> Any:
+    """One step of a key's path: an entry of a mapping, a place in a tuple, a field of a
+    record (or the whole record); `MISSING` where there is none."""
+    if isinstance(value, Mapping):
+        return value.get(step, MISSING)
+    if type(value) is tuple:
+        return value[int(step)] if step.isdigit() and int(step) < len(value) else MISSING
+    if _is_record(value):
+        return _Whole(value) if step == WHOLE else getattr(value, step, MISSING)
+    return MISSING
+
+
+class _Whole:
+    """A record to be fingerprinted whole, not as a mark that it is there."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: Any) -> None:
+        self.record = record
 
 
 class ReadSite:
@@ -220,7 +326,7 @@ def _handed_out(recorder: Recorder, path: str, value: Any) -> Any:
     if isinstance(value, Mapping):
         return ReadMapping(recorder, path, value)
     if _is_record(value):
-        return ReadRecord(recorder, path, value)
+        return recorder.handed(value, path)
     if type(value) is tuple and value and _is_record(value[0]):
         return ReadSequence(recorder, path, value)
     recorder.note(path)
@@ -268,8 +374,8 @@ class ReadRecord:
 
 class ReadSequence(Sequence):
     """A tuple of records of the site (every dispatch, in order), each handed out as a
-    `ReadRecord` under its place: listing titles does not depend on bodies. Its length is
-    noted under `KEYS`."""
+    `ReadRecord`: listing titles does not depend on bodies. Which records it holds, in
+    order, is noted under `KEYS`; which record is at a place, under the place."""
 
     __slots__ = ("_recorder", "_path", "_data")
 
@@ -285,17 +391,18 @@ class ReadSequence(Sequence):
             raise TypeError(f"site.{self._path} is indexed by whole numbers")
         if index < 0:
             index += len(self._data)
+        path = f"{self._path}{SEP}{index}"
+        self._recorder.note(path)  # which record is there (or that none is)
         if not 0 <= index < len(self._data):
-            self._recorder.note(f"{self._path}{SEP}{KEYS}")
             raise IndexError(index)
-        return _handed_out(self._recorder, f"{self._path}{SEP}{index}", self._data[index])
+        return _handed_out(self._recorder, path, self._data[index])
 
     def __len__(self) -> int:
         self._recorder.note(f"{self._path}{SEP}{KEYS}")
         return len(self._data)
 
     def __iter__(self) -> Iterator[Any]:
-        self._recorder.note(f"{self._path}{SEP}{KEYS}")
+        self._recorder.note(f"{self._path}{SEP}{KEYS}")  # which records, in which order
         for index, item in enumerate(self._data):
             yield _handed_out(self._recorder, f"{self._path}{SEP}{index}", item)
 
@@ -337,6 +444,11 @@ class ReadMapping(Mapping):
 
 READS_KEY = "\0reads"
 """Record key of the fingerprint, at that build, of every key its pages read."""
+SHARED_KEY = "\0shared"
+"""Record key of what each shared value its pages used read, at that build."""
+RECORDS_KEY = "\0records"
+"""Record key of the fingerprint, at that build, of each record of the site whose fields
+its pages read: where a record is as it was, none of its fields need be looked at."""
 
 
 class Freshness:
@@ -344,14 +456,18 @@ class Freshness:
 
     A record holds, for each page (by output path) and file job (by its record key), the
     fingerprint of its view and the keys it read (a job's entry also names the files it
-    made), and under `READS_KEY` what each key fingerprinted as then. One is unchanged
-    when its view fingerprints the same and none of its keys fingerprints differently now."""
+    made); under `READS_KEY` what each key fingerprinted as then, and under `SHARED_KEY`
+    what each shared value read. One is unchanged when its view fingerprints the same and
+    none of its keys, nor anything a shared value it used read, fingerprints differently now."""
 
     def __init__(self, recorder: Recorder, views: Mapping[str, str]) -> None:
         self.recorder = recorder
         self.views = views
-        """Each page's view fingerprint, by output path."""
-        self._changed: dict[int, set[str]] = {}
+        """Each page's and job's view fingerprint, by record key."""
+        self._changed: dict[int, set[str] | None] = {}
+        self._known: dict[str, str] = {}
+        """Fingerprints now of keys, as found while comparing with a record."""
+        self._wholes: dict[str, str] = {}
 
     def unchanged(self, record: Mapping[str, Any], rel: str) -> bool:
         entry = record.get(rel)
@@ -361,19 +477,70 @@ class Freshness:
         return changed is not None and changed.isdisjoint(entry[1])
 
     def _changed_in(self, record: Mapping[str, Any]) -> set[str] | None:
-        """The keys whose value changed since the record was made; None for a record without them."""
-        found = self._changed.get(id(record))
-        if found is None:
-            then = record.get(READS_KEY)
-            if not isinstance(then, dict):
+        """The keys whose value changed since the record was made, shared values among
+        them; None for a record without what that takes."""
+        if id(record) not in self._changed:
+            then, shared, wholes = record.get(READS_KEY), record.get(SHARED_KEY), record.get(RECORDS_KEY)
+            if not (isinstance(then, dict) and isinstance(shared, dict) and isinstance(wholes, dict)):
+                self._changed[id(record)] = None
                 return None
-            digest = self.recorder.digest
-            found = self._changed[id(record)] = {key for key, was in then.items() if digest(key) != was}
-        return found
+            same = {path for path, was in wholes.items() if self._whole(path) == was}
+            digest, known = self.recorder.digest, self._known
+            changed = set()
+            for key, was in then.items():
+                if key.rpartition(SEP)[0] in same:
+                    known[key] = was  # a field of a record that is as it was
+                else:
+                    known[key] = now = digest(key)
+                    if now != was:
+                        changed.add(key)
+            moved: dict[str, bool] = {}
 
-    def record(self, entries: Mapping[str, tuple[Any, ...]]) -> dict[str, Any]:
+            def has_moved(name: str) -> bool:
+                if name not in moved:
+                    moved[name] = True  # a cycle cannot arise; were one there, it would count as a change
+                    reads = shared.get(name)
+                    moved[name] = reads is None or any(k in changed or (k.startswith(_DERIVED) and has_moved(k)) for k in reads)
+                return moved[name]
+
+            changed.update(name for name in shared if has_moved(name))
+            self._changed[id(record)] = changed
+        return self._changed[id(record)]
+
+    def record(self, entries: Mapping[str, tuple[Any, ...]], shared: Mapping[str, Iterable[str]]) -> dict[str, Any]:
         """The record of a folder holding these pages and files (view fingerprint and keys
-        read, then what else the entry keeps), with what each key fingerprints as now."""
-        digest = self.recorder.digest
-        keys = {key for entry in entries.values() for key in entry[1]}
-        return {**entries, READS_KEY: {key: digest(key) for key in keys}}
+        read, then what else the entry keeps), given what each shared value they used
+        read, with what each key fingerprints as now. An entry using a shared value of
+        which nothing is known is left out: that page is made again next time."""
+        one: dict[str, str] = {}  # one string per key, wherever it came from: the record stores each once
+        names: dict[str, tuple[str, ...]] = {}
+        kept: dict[str, tuple[Any, ...]] = {}
+        for rel, entry in entries.items():
+            todo = [k for k in entry[1] if k.startswith(_DERIVED) and k not in names]
+            while todo:
+                name = todo.pop()
+                reads = shared.get(name)
+                if reads is None:
+                    break
+                names[one.setdefault(name, name)] = tuple(one.setdefault(k, k) for k in reads)
+                todo += [k for k in names[name] if k.startswith(_DERIVED) and k not in names]
+            else:
+                kept[rel] = (entry[0], tuple(one.setdefault(k, k) for k in entry[1]), *entry[2:])
+        digest, known = self.recorder.digest, self._known
+        plain = {k for entry in kept.values() for k in entry[1]} | {k for reads in names.values() for k in reads}
+        plain = {k for k in plain if not k.startswith(_DERIVED)}
+        wholes = {}
+        for key in plain:
+            path = key.rpartition(SEP)[0]
+            if path and path not in wholes and _is_record(self.recorder.at(path)):
+                wholes[path] = self._whole(path)
+        reads = {k: known.get(k) or digest(k) for k in plain}
+        return {**kept, READS_KEY: reads, SHARED_KEY: names, RECORDS_KEY: wholes}
+
+    def _whole(self, path: str) -> str:
+        """The fingerprint now of the record at `path` ('' where there is none)."""
+        found = self._wholes.get(path)
+        if found is None:
+            value = self.recorder.at(path)
+            found = self._wholes[path] = self.recorder.view(value) if _is_record(value) else ""
+        return found

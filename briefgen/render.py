@@ -24,7 +24,7 @@ from briefgen.errors import ContentErrors, Problem
 from briefgen.feeds import FileJob
 from briefgen.model import Group, Site
 from briefgen.pages import PageSpec
-from briefgen.reads import MISSING, SEP, TEMPLATE, ReadSite, Recorder
+from briefgen.reads import DERIVED, MISSING, SEP, TEMPLATE, ReadSite, Recorder
 from briefgen.urls import Urls
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -159,11 +159,12 @@ class RecordedTemplate(jinja2.Template):
 
     def make_module(self, vars: dict[str, Any] | None = None, shared: bool = False, locals: Mapping[str, Any] | None = None) -> Any:  # noqa: A002 (Jinja's signature)
         recorder = getattr(self.environment, "recorder", None)
-        if recorder is None or self.name is None:
+        if recorder is None or self.name is None or vars or shared:  # a module made with a page's context reads into that page
             return super().make_module(vars, shared, locals)
-        with recorder.page() as reads:
+        key = f"{DERIVED}{SEP}module:{self.name}"
+        with recorder.sharing(key):
             module = super().make_module(vars, shared, locals)
-        self.environment.module_reads.setdefault(self.name, set()).update(reads)  # type: ignore[attr-defined]
+        self.environment.module_keys[self.name] = key  # type: ignore[attr-defined]
         return module
 
 
@@ -177,15 +178,17 @@ class SiteEnvironment(jinja2.Environment):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.module_reads: dict[str, set[str]] = {}
-        """What making each template's module read, by template name."""
+        self.module_keys: dict[str, str] = {}
+        """The shared key of each template's module made so far (what making it read), by template name."""
 
     def get_template(self, name: str | jinja2.Template, parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:  # noqa: A002 (Jinja's signature)
         recorder = self.recorder
         if isinstance(name, str) and recorder is not None and recorder.current is not None:
             full = self.join_path(name, parent) if parent else name
             recorder.note(f"{TEMPLATE}{SEP}{full}")
-            recorder.current.update(self.module_reads.get(full, ()))
+            module = self.module_keys.get(full)
+            if module is not None:
+                recorder.note(module)
         return super().get_template(name, parent, globals)
 
     def select_template(self, names: Any, parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:  # noqa: A002
@@ -247,7 +250,9 @@ def check_templates(env: jinja2.Environment, config: Config) -> None:
 def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> bytes:
     """Render one page; a runtime template error names the template and its line."""
     try:
-        return env.get_template(spec.template).render(spec.context).encode("utf-8")
+        recorder = getattr(env, "recorder", None)
+        context = spec.context if recorder is None else {k: recorder.handed(v) for k, v in spec.context.items()}
+        return env.get_template(spec.template).render(context).encode("utf-8")
     except jinja2.TemplateNotFound as exc:
         raise ContentErrors([Problem(spec.template, None, f"template not found: {exc.name}")]) from None
     except jinja2.TemplateSyntaxError as exc:
@@ -296,6 +301,8 @@ class Rendered(NamedTuple):
     """The paths each file job made, by job name."""
     reads: dict[str, tuple[str, ...]]
     """The keys each page read, by output path, and each file job, by name."""
+    shared: dict[str, frozenset[str]]
+    """What each shared value they used read (see `reads.Recorder.derived`)."""
 
 
 def render_all(
@@ -310,7 +317,9 @@ def render_all(
     over processes when there are enough (then this process first runs `meanwhile`, see
     `parallel.fork_map`); one template mistake is reported once, with how many pages it
     broke."""
-    assert env.recorder is not None, "add_site gives the environment its recorder"
+    recorder = env.recorder
+    assert recorder is not None, "add_site gives the environment its recorder"
+    sent: set[str] = set()
 
     def run(part: Sequence[PageSpec | FileJob]) -> tuple[Rendered, dict[tuple[str, int | None], list[Problem]]]:
         failures: dict[tuple[str, int | None], list[Problem]] = {}
@@ -333,7 +342,10 @@ def render_all(
                     for p in exc.problems:
                         failures.setdefault((p.path, p.line), []).append(p)
 
-        return Rendered(sink(rendered()), made, reads), failures
+        written = sink(rendered())
+        fresh = {key: value for key, value in recorder.shared.items() if key not in sent}  # a process handles many parts
+        sent.update(fresh)
+        return Rendered(written, made, reads, fresh), failures
 
     items: list[PageSpec | FileJob] = [*jobs, *specs]  # feeds and the search index first: none is left to the end
     workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
@@ -348,8 +360,10 @@ def render_all(
             more = f" (and {len(found) - 1} more pages)" if len(found) > 1 else ""
             problems.append(Problem(found[0].path, found[0].line, found[0].message + more))
         raise ContentErrors(problems)
+    one: dict[str, str] = {}  # one string per key, whichever process read it: the record stores each once
     return Rendered(
         sum(r.written for r, _ in results),
         {name: paths for r, _ in results for name, paths in r.made.items()},
-        {rel: keys for r, _ in results for rel, keys in r.reads.items()},
+        {rel: tuple(one.setdefault(k, k) for k in keys) for r, _ in results for rel, keys in r.reads.items()},
+        {key: frozenset(one.setdefault(k, k) for k in reads) for r, _ in results for key, reads in r.shared.items()},
     )

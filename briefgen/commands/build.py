@@ -33,7 +33,7 @@ from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Dispatch, Site
 from briefgen.pages import PageSpec
-from briefgen.reads import Freshness
+from briefgen.reads import SHARED_KEY, Freshness
 from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
 from briefgen.reuse import FILE_KEY, MARKER_KEY, STATIC_KEY
 from briefgen.session import Session
@@ -497,7 +497,7 @@ def _work(
     jobs = feeds.jobs(config, urls, site, env.globals["site"], [s.path for s in specs], recorder.derived, session.terms if session else None)
     fixed = _code_and_config(config)
     views = lambda: {  # noqa: E731
-        **{Urls.output(s.path): recorder.view((fixed, s.path, s.template, s.context)) for s in specs},
+        **{Urls.output(s.path): recorder.page_view(fixed, s.path, s.template, context=s.context) for s in specs},
         **{FILE_KEY + j.name: recorder.view((fixed, j.name, j.view)) for j in jobs},
     }
     return Work(site, env, specs, functools.cache(lambda: Freshness(recorder, views())), jobs)
@@ -547,7 +547,8 @@ def _write(
                 key = FILE_KEY + name if name in made else name
                 entries[key] = (fresh.views[key], keys, tuple(made[name])) if name in made else (fresh.views[key], keys)
             counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
-            record = {**fresh.record(entries), STATIC_KEY: tuple(rel for _, rel in static), **counts}
+            shared = {**_shared(have), **_shared(previous), **rendered.shared}
+            record = {**fresh.record(entries, shared), STATIC_KEY: tuple(rel for _, rel in static), **counts}
         reuse.mark(config, output, folder, record)
         old = write.swap_in(folder, output)
     except OSError as exc:
@@ -558,6 +559,12 @@ def _write(
         raise
     reuse.keep_spare(config, output, old, previous if options.keeps_output else {})
     return count, plan
+
+
+def _shared(record: dict) -> dict:
+    """What each shared value read, as a folder's record has it."""
+    found = record.get(SHARED_KEY)
+    return found if isinstance(found, dict) else {}
 
 
 def _inputs(config: Config, read: Read, global_part: str) -> str:

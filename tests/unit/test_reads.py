@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefgen.model import Group
-from briefgen.reads import MISSING, READS_KEY, Freshness, ReadSite, Recorder, fingerprint
+from briefgen.reads import MISSING, READS_KEY, SHARED_KEY, Freshness, ReadSite, Recorder, fingerprint
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,13 +78,15 @@ def test_a_record_shown_whole_is_noted_whole() -> None:
     assert "threads\x1fa\x1f*" in reads
 
 
-def test_a_value_made_once_notes_its_reads_on_every_page_using_it() -> None:
+def test_a_value_made_once_is_noted_on_every_page_using_it_with_what_it_read() -> None:
     recorder = Recorder(_site(a=("x",)), lambda name: MISSING)
     seen = ReadSite(recorder)
+    made = []
     for _ in range(2):
         with recorder.page() as reads:
-            assert recorder.derived("count", lambda: len(seen.threads)) == 1
-        assert reads == {"threads\x1f\x1e"}
+            assert recorder.derived("count", lambda: made.append(1) or len(seen.threads)) == 1
+        assert reads == {"derived\x1f'count'"}
+    assert made == [1] and recorder.shared == {"derived\x1f'count'": frozenset({"threads\x1f\x1e"})}
 
 
 def _freshness(site: Tiny, views: dict[str, str]) -> Freshness:
@@ -93,7 +95,7 @@ def _freshness(site: Tiny, views: dict[str, str]) -> Freshness:
 
 def test_a_page_is_unchanged_while_what_it_read_is() -> None:
     before = _freshness(_site(a=("x",), b=("y",)), {"p": "v"})
-    record = before.record({"p": ("v", ("threads\x1fa\x1fdispatches",))})
+    record = before.record({"p": ("v", ("threads\x1fa\x1fdispatches",))}, {})
     assert set(record[READS_KEY]) == {"threads\x1fa\x1fdispatches"}
     assert _freshness(_site(a=("x",), b=("y", "z")), {"p": "v"}).unchanged(record, "p")
     assert not _freshness(_site(a=("x", "w"), b=("y",)), {"p": "v"}).unchanged(record, "p")
@@ -102,12 +104,29 @@ def test_a_page_is_unchanged_while_what_it_read_is() -> None:
     assert not _freshness(_site(a=("x",)), {"p": "v"}).unchanged({}, "p")
 
 
-def test_reading_one_dispatch_of_the_list_notes_its_place_and_field() -> None:
+def test_a_page_using_a_shared_value_changes_with_what_the_value_read() -> None:
+    """A page notes the shared value; the value, once, what it read (through another)."""
+    outer, inner = "derived\x1f'outer'", "derived\x1f'inner'"
+    shared = {outer: ("today", inner), inner: ("threads\x1fb\x1fdispatches",)}
+    record = _freshness(_site(a=("x",), b=("y",)), {"p": "v"}).record({"p": ("v", (outer,))}, shared)
+    assert record[SHARED_KEY] == shared
+    assert _freshness(_site(a=("x", "w"), b=("y",)), {"p": "v"}).unchanged(record, "p")
+    assert not _freshness(_site(a=("x",), b=("y", "z")), {"p": "v"}).unchanged(record, "p")
+    unknown = _freshness(_site(a=("x",)), {"p": "v"}).record({"p": ("v", ("derived\x1f'lost'",))}, {})
+    assert "p" not in unknown  # nothing known of what it used: made again next time
+
+
+def test_a_record_read_through_the_list_or_its_mapping_is_one_record() -> None:
+    """`site.dispatches[i]` and `site.by_slug[slug]` hand out the same record: its fields
+    are noted once, under its place in the mapping, and the list notes which records it
+    holds in which order."""
     site = _site(a=("x", "y"))
     site = dataclasses.replace(site, dispatches=tuple(site.threads.values()))
-    out, reads = _read(site, "{% for g in site.dispatches %}{{ g.name }}{% endfor %}|{{ site.dispatches[0].key }}")
-    assert out == "A|a"
-    assert reads == {"dispatches\x1f\x1e", "dispatches\x1f0\x1fname", "dispatches\x1f0\x1fkey"}
+    out, reads = _read(site, "{% for g in site.dispatches %}{{ g.name }}{% endfor %}|{{ site.dispatches[0].key }}|{{ site.threads['a'].name }}")
+    assert out == "A|a|A"
+    assert reads == {"dispatches\x1f\x1e", "dispatches\x1f0", "threads\x1fa", "threads\x1fa\x1fname", "threads\x1fa\x1fkey"}
     recorder = Recorder(site, lambda name: MISSING)
-    assert recorder.digest("dispatches\x1f0\x1fname") != recorder.digest("dispatches\x1f0\x1fkey")
-    assert recorder.digest("dispatches\x1f1\x1fname") == MISSING
+    assert recorder.digest("dispatches\x1f0") == recorder.digest("threads\x1fa") != recorder.digest("threads\x1fa\x1fname")
+    assert recorder.digest("dispatches\x1f1") == MISSING
+    reordered = dataclasses.replace(site, dispatches=site.dispatches + site.dispatches)
+    assert Recorder(reordered, lambda name: MISSING).digest("dispatches\x1f\x1e") != recorder.digest("dispatches\x1f\x1e")
