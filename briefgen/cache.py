@@ -315,21 +315,6 @@ def save_pages(folder: Path, key: str, output: Path, pages: dict[str, Any]) -> N
         old.unlink(missing_ok=True)
 
 
-READS_FILE = "template-reads.bin"
-
-
-def template_reads_memo(folder: Path, key: str, compute: Callable[[], dict[str, frozenset[str]]]) -> dict[str, frozenset[str]]:
-    """What each template reads (`digests.template_reads`), kept in `template-reads.bin`
-    under `key`, which covers briefgen's theme and the site's templates: reading every
-    template's syntax tree again costs a tenth of a second per build."""
-    stored = read_blob(folder / READS_FILE, key)
-    if isinstance(stored, dict) and all(isinstance(k, str) and isinstance(v, frozenset) for k, v in stored.items()):
-        return stored
-    reads = compute()
-    write_blob(folder / READS_FILE, key, reads)
-    return reads
-
-
 def related_memo(
     folder: Path, key: str, remembered: Callable[[str, str, Callable[[], Any]], Any] | None = None, fork: bool = True,
 ) -> Callable[[Sequence[Dispatch], int], Mapping[str, tuple[RelatedLink, ...]]]:
