@@ -1,20 +1,21 @@
 """What a page read while it was rendered: the record that says whether it is unchanged.
 
 Templates and the helpers they call reach the site model only through `ReadSite`, which
-notes each part of the model it hands out under a *key*: `threads\\x1fnato-summit` for one
-thread, `threads\\x1e` for the list of thread keys, `today` for the day. Templates note
-themselves as they are loaded (`template\\x1fbase.html`). A page is a pure function of its
-view (its spec's context, fingerprinted whole), config, briefgen's code and the values
-under the keys it read; so when each of those keys fingerprints as it did when the page
-was rendered, the page would come out the same, and it is not rendered again. Nothing
-here knows what a page kind or a template shows: a site's own template that reads
-something new is recorded as it reads it.
+notes each part of the model it hands out under a *key*: `threads\x1fnato-summit\x1fname`
+for one thread's name, `threads\x1e` for the list of thread keys, `today` for the day. A
+record of the site has one path, however it was reached. Templates note themselves as
+they are loaded (`template\x1fbase.html`). A page is a pure function of its view (its
+context, each record of the site in it named by its path), config, briefgen's code and
+the values under the keys it read; so when each of those fingerprints as it did when the
+page was rendered, the page would come out the same, and it is not rendered again.
+Nothing here knows what a page kind or a template shows: a site's own template that reads
+something new is recorded as it reads it. File jobs (feeds, the sitemap, the search
+index) are recorded the same way.
 
-A helper that remembers something it made from the site for other pages (a drawing, a
-ranking) makes it with `Recorder.derived`, which notes what making it read on every page
-that uses it.
+A value made once and used on many pages (a fragment, an Atom entry, a drawing, an
+imported template's module) is made with `Recorder.derived` or `Recorder.sharing`: a
+page notes the value's key, and the record keeps what making the value read, once.
 """
-
 from __future__ import annotations
 
 import dataclasses

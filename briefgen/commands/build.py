@@ -370,8 +370,8 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
     """Build the site into a folder beside the output and swap it in; on any problem,
     change nothing.
 
-    Only pages and files whose digest differs from the one recorded for what the folder
-    or the current output holds are made, so a rebuild costs in proportion to what changed."""
+    Only pages and files that the record of the folder or of the current output does not
+    show unchanged (`reads.Freshness`) are made, so a rebuild renders what changed."""
     with _collector_paused():
         return _build(config, options)
 
