@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import operator
+from types import MappingProxyType
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Callable, TypeVar
@@ -272,6 +273,7 @@ class Recorder:
 
 
 _UNSEEN = object()
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 def _step(value: Any, step: str) -> Any:
@@ -508,19 +510,30 @@ class Freshness:
             self._changed[id(record)] = changed
         return self._changed[id(record)]
 
-    def record(self, entries: Mapping[str, tuple[Any, ...]], shared: Mapping[str, Iterable[str]]) -> dict[str, Any]:
+    def record(
+        self, entries: Mapping[str, tuple[Any, ...]], shared: Mapping[str, Iterable[str]],
+        origins: Mapping[str, Mapping[str, Any]] = EMPTY,
+    ) -> dict[str, Any]:
         """The record of a folder holding these pages and files (view fingerprint and keys
-        read, then what else the entry keeps), given what each shared value they used
-        read, with what each key fingerprints as now. An entry using a shared value of
-        which nothing is known is left out: that page is made again next time."""
+        read, then what else the entry keeps), with what each key fingerprints as now.
+
+        `shared` is what each shared value made in this build read; an entry taken from
+        an earlier record (its `origins`) uses that record's word for a shared value not
+        made now, which is what making it now would read, as the entry was found
+        unchanged. An entry using a shared value of which nothing is known is left out:
+        that page is made again next time."""
         one: dict[str, str] = {}  # one string per key, wherever it came from: the record stores each once
         names: dict[str, tuple[str, ...]] = {}
         kept: dict[str, tuple[Any, ...]] = {}
         for rel, entry in entries.items():
+            origin = origins.get(rel, EMPTY).get(SHARED_KEY)
+            before = origin if isinstance(origin, dict) else EMPTY
             todo = [k for k in entry[1] if k.startswith(_DERIVED) and k not in names]
             while todo:
                 name = todo.pop()
                 reads = shared.get(name)
+                if reads is None:
+                    reads = before.get(name)
                 if reads is None:
                     break
                 names[one.setdefault(name, name)] = tuple(one.setdefault(k, k) for k in reads)

@@ -51,6 +51,8 @@ class Plan:
     reused_files: int
     entries: dict[str, object]
     """Record entries of the pages that were reused."""
+    origins: dict[str, Record]
+    """The record each reused page's and job's entry was taken from."""
 
 
 def recorded_files(record: Record) -> set[str]:
@@ -84,13 +86,14 @@ def fill(
     stale = recorded_files(have) - set(static)
     todo: list[PageSpec] = []
     entries: dict[str, object] = {}
+    origins: dict[str, Record] = {}
     for spec in specs:
         rel = Urls.output(spec.path)
         stale.discard(rel)
         if unchanged(have, rel):
-            entries[rel] = have[rel]
+            entries[rel], origins[rel] = have[rel], have
         elif unchanged(previous, rel) and _link(old, new, rel, made, fresh):
-            entries[rel] = previous[rel]
+            entries[rel], origins[rel] = previous[rel], previous
         else:
             _remove(new, rel)
             todo.append(spec)
@@ -100,16 +103,16 @@ def fill(
         key = FILE_KEY + job.name
         mine, theirs = _entry(have.get(key)), _entry(previous.get(key))
         if mine and unchanged(have, key):
-            kept[key] = mine
+            kept[key], origins[key] = mine, have
         elif theirs and unchanged(previous, key) and _link_all(old, new, theirs[2], made, fresh):
-            kept[key] = theirs
+            kept[key], origins[key] = theirs, previous
         else:
             todo_jobs.append(job)
             continue
         stale.difference_update(kept[key][2])
     for rel in stale:  # pages and files of the folder's site that this one lacks or makes anew
         _remove(new, rel, prune=True)
-    return Plan(todo, todo_jobs, kept, len(entries), sum(len(entry[2]) for entry in kept.values()), entries)
+    return Plan(todo, todo_jobs, kept, len(entries), sum(len(entry[2]) for entry in kept.values()), entries, origins)
 
 
 def _entry(value: object) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:

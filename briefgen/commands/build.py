@@ -33,7 +33,7 @@ from briefgen.lock import build_lock
 from briefgen.markdown import ActorLinks, make_parser
 from briefgen.model import Dispatch, Site
 from briefgen.pages import PageSpec
-from briefgen.reads import SHARED_KEY, Freshness
+from briefgen.reads import Freshness
 from briefgen.read import ACTORS_FILE, LoadedDoc, find_sources, load_all
 from briefgen.reuse import FILE_KEY, MARKER_KEY, STATIC_KEY
 from briefgen.session import Session
@@ -531,7 +531,7 @@ def _write(
         if previous or have:  # the records say what can be reused
             plan = reuse.fill(folder, have, output, previous, work.specs, work.freshness().unchanged, work.jobs, [rel for _, rel in static])
         else:  # nothing to reuse: every page is made, and what the record needs, meanwhile
-            plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0, {})
+            plan = reuse.Plan(list(work.specs), list(work.jobs), {}, 0, 0, {}, {})
             def meanwhile() -> None:
                 if options.keeps_output:
                     work.freshness()
@@ -547,8 +547,7 @@ def _write(
                 key = FILE_KEY + name if name in made else name
                 entries[key] = (fresh.views[key], keys, tuple(made[name])) if name in made else (fresh.views[key], keys)
             counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
-            shared = {**_shared(have), **_shared(previous), **rendered.shared}
-            record = {**fresh.record(entries, shared), STATIC_KEY: tuple(rel for _, rel in static), **counts}
+            record = {**fresh.record(entries, rendered.shared, plan.origins), STATIC_KEY: tuple(rel for _, rel in static), **counts}
         reuse.mark(config, output, folder, record)
         old = write.swap_in(folder, output)
     except OSError as exc:
@@ -559,12 +558,6 @@ def _write(
         raise
     reuse.keep_spare(config, output, old, previous if options.keeps_output else {})
     return count, plan
-
-
-def _shared(record: dict) -> dict:
-    """What each shared value read, as a folder's record has it."""
-    found = record.get(SHARED_KEY)
-    return found if isinstance(found, dict) else {}
 
 
 def _inputs(config: Config, read: Read, global_part: str) -> str:

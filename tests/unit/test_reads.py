@@ -130,3 +130,20 @@ def test_a_record_read_through_the_list_or_its_mapping_is_one_record() -> None:
     assert recorder.digest("dispatches\x1f1") == MISSING
     reordered = dataclasses.replace(site, dispatches=site.dispatches + site.dispatches)
     assert Recorder(reordered, lambda name: MISSING).digest("dispatches\x1f\x1e") != recorder.digest("dispatches\x1f\x1e")
+
+
+def test_a_page_kept_from_an_earlier_record_keeps_that_records_word_for_its_shared_values() -> None:
+    """A shared value not made in this build is known only from the record the page was
+    kept from; another record's word for it (read when the value took another branch)
+    must not stand in, or a later change to what the value reads now would go unseen."""
+    name = "derived\x1f'branching'"
+    spare = {"p": ("v", (name,)), SHARED_KEY: {name: ("threads\x1fa\x1fname",)}}
+    last = {SHARED_KEY: {name: ("threads\x1fb\x1fname",)}}
+    fresh = _freshness(_site(a=("x",), b=("y",)), {"p": "v"})
+    record = fresh.record({"p": spare["p"]}, {}, {"p": spare})
+    assert record[SHARED_KEY] == {name: ("threads\x1fa\x1fname",)}
+    assert fresh.record({"p": spare["p"]}, {}, {"p": last})[SHARED_KEY] == last[SHARED_KEY]
+    made_now = fresh.record({"p": spare["p"]}, {name: frozenset({"today"})}, {"p": spare})
+    assert made_now[SHARED_KEY] == {name: ("today",)}  # what making it now read wins
+    read_nothing = fresh.record({"p": spare["p"]}, {name: frozenset()})
+    assert "p" in read_nothing and read_nothing[SHARED_KEY] == {name: ()}
