@@ -21,13 +21,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import operator
-from types import MappingProxyType
+import inspect
+import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Callable, TypeVar
 
 from markupsafe import Markup
+
+from briefgen.records import shape
 
 R = TypeVar("R")
 SEP = "\x1f"
@@ -55,7 +57,6 @@ def _hash(parts: list[str]) -> str:
     return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-_FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 """Types whose `repr` is their value, unambiguously: a container of nothing else is
 written by its `repr` in one call (most of a dispatch is tuples of text)."""
@@ -106,12 +107,8 @@ def _record(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, s
         out(known[1])
         return
     kind = type(value)
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        names = [f.name for f in dataclasses.fields(value)]
-        fields = _FIELDS[kind] = operator.attrgetter(*names) if len(names) > 1 else lambda v: tuple(getattr(v, n) for n in names)
     parts: list[str] = []
-    for item in fields(value):
+    for item in shape(kind)[1](value):
         _walk(item, parts.append, seen)
     found = f"{kind.__module__}.{kind.__qualname__}:{_hash(parts)}"
     seen[id(value)] = (value, found)
@@ -273,7 +270,7 @@ class Recorder:
 
 
 _UNSEEN = object()
-EMPTY: Mapping[str, Any] = MappingProxyType({})
+EMPTY: Mapping[str, Any] = types.MappingProxyType({})
 
 
 def _step(value: Any, step: str) -> Any:
@@ -351,11 +348,11 @@ class ReadRecord:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
+        method = getattr(type(self._record), name, None)
+        if inspect.isfunction(method):  # run on this view of the record, so that what it reads is noted
+            return types.MethodType(method, self)
         value = getattr(self._record, name)
-        if callable(value):  # a method: it reads the record itself, unseen
-            self._whole()
-        else:
-            self._recorder.note(f"{self._path}{SEP}{name}")
+        self._recorder.note(f"{self._path}{SEP}{name}")
         return value
 
     def _whole(self) -> Any:

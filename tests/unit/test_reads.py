@@ -73,6 +73,22 @@ def test_listing_counting_and_missing_entries_are_noted() -> None:
     assert reads == {"threads\x1f\x1e", "threads\x1fq", "today"}
 
 
+@dataclasses.dataclass(frozen=True)
+class Named:
+    name: str
+    body: str
+
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_a_method_of_a_record_notes_the_fields_it_reads() -> None:
+    site = dataclasses.replace(_site(), threads=MappingProxyType({"a": Named("a", "long body")}))
+    out, reads = _read(site, "{{ site.threads['a'].shout() }}")
+    assert out == "A"
+    assert reads == {"threads\x1fa", "threads\x1fa\x1fname"}  # not its body
+
+
 def test_a_record_shown_whole_is_noted_whole() -> None:
     _, reads = _read(_site(a=("x",)), "{{ site.threads['a'] }}")
     assert "threads\x1fa\x1f*" in reads
