@@ -225,9 +225,6 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
                 days.setdefault(k[:7], {})[int(k[8:])] = len(v)
         return days, max((n for month in days.values() for n in month.values()), default=0)
 
-    def memo(name: str, key: str, draw: Callable[[], Markup]) -> Markup:
-        return derived((name, key), draw)
-
     def mentions_sparkline(actor_id: str) -> Markup:
         stats, actor = site.actor_stats[actor_id], site.actors[actor_id]
         return sparkline(f"spark-{actor_id}", month_series(stats.per_month), actor.name)
@@ -240,7 +237,7 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
             days, peak = derived("day_counts", day_counts)
             return month_calendar(year, month, days.get(month_key, {}), href, peak)
 
-        return memo("month", month_key, draw)
+        return derived(("month", month_key), draw)
 
     def months_of(year: str) -> list[str]:
         """Every month of a year from its first to its last dispatch, quiet months too."""

@@ -89,7 +89,7 @@ def add_site(env: "SiteEnvironment", config: Config, site: Site, urls: Urls) -> 
 FRAGMENT_VALUES = (str, int, float, bool, type(None))
 
 
-def _fragment(env: jinja2.Environment, recorder: Recorder, name: str, **values: Any) -> Markup:
+def _fragment(env: "SiteEnvironment", recorder: Recorder, name: str, **values: Any) -> Markup:
     """`{{ fragment('_item.html', slug=slug) }}`: the template `name` rendered with these
     values and the globals alone, once per build and process for the same values.
 
@@ -103,13 +103,16 @@ def _fragment(env: jinja2.Environment, recorder: Recorder, name: str, **values: 
 
     def make() -> Markup:
         template = env.get_template(name)
-        recorder.derived(("fragment-names", name, frozenset(values)), lambda: _check_names(env, name, set(values)))
+        given = frozenset(values)
+        if (name, given) not in env.fragments_checked:  # it reads template sources, not the site
+            _check_names(env, name, given)
+            env.fragments_checked.add((name, given))
         return Markup(template.render(values))
 
     return recorder.derived(key, make)
 
 
-def _check_names(env: jinja2.Environment, name: str, given: set[str]) -> None:
+def _check_names(env: jinja2.Environment, name: str, given: frozenset[str]) -> None:
     """Refuse a fragment that reads a name it is not given (nor a global): it would render
     it as empty on every page, whatever the page around it holds. Checked in the fragment
     and in what it extends, includes or imports with its context, all of which see only
@@ -180,8 +183,21 @@ class SiteEnvironment(jinja2.Environment):
         super().__init__(*args, **kwargs)
         self.module_keys: dict[str, str] = {}
         """The shared key of each template's module made so far (what making it read), by template name."""
+        self.fragments_checked: set[tuple[str, frozenset[str]]] = set()
+        """Fragments (by template and the names given) found to read nothing else."""
 
     def get_template(self, name: str | jinja2.Template, parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:  # noqa: A002 (Jinja's signature)
+        self._note(name, parent)
+        return super().get_template(name, parent, globals)
+
+    def select_template(self, names: Any, parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:  # noqa: A002
+        if not isinstance(names, jinja2.Undefined):
+            for name in names:  # each candidate: one found later would be chosen instead
+                self._note(name, parent)
+        return super().select_template(names, parent, globals)
+
+    def _note(self, name: Any, parent: str | None) -> None:
+        """Note a template loaded by the page being rendered, and its module if one was made."""
         recorder = self.recorder
         if isinstance(name, str) and recorder is not None and recorder.current is not None:
             full = self.join_path(name, parent) if parent else name
@@ -189,14 +205,6 @@ class SiteEnvironment(jinja2.Environment):
             module = self.module_keys.get(full)
             if module is not None:
                 recorder.note(module)
-        return super().get_template(name, parent, globals)
-
-    def select_template(self, names: Any, parent: str | None = None, globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:  # noqa: A002
-        if self.recorder is not None and not isinstance(names, jinja2.Undefined):
-            for name in names:
-                if isinstance(name, str):
-                    self.recorder.note(f"{TEMPLATE}{SEP}{self.join_path(name, parent) if parent else name}")
-        return super().select_template(names, parent, globals)
 
 
 def recent_threads(site: Any) -> list[Group]:
@@ -242,9 +250,16 @@ def check_templates(env: jinja2.Environment, config: Config) -> None:
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
-            problems.append(_problem(config, exc.filename or name, exc.lineno, f"template error: {exc.message}"))
+            problems.append(_problem(config, exc.filename or name, exc.lineno, f"template error: {exc.message}{_hint(exc)}"))
     if problems:
         raise ContentErrors(problems)
+
+
+def _hint(exc: jinja2.TemplateSyntaxError) -> str:
+    """What to do instead, for a template written for an earlier theme."""
+    if "unknown tag 'once'" in (exc.message or ""):
+        return " (`{% once %}` is gone: show what looks the same on many pages with {{ fragment('NAME.html', …) }})"
+    return ""
 
 
 def render_page(env: jinja2.Environment, spec: PageSpec, config: Config) -> bytes:
@@ -300,7 +315,9 @@ class Rendered(NamedTuple):
     made: dict[str, list[str]]
     """The paths each file job made, by job name."""
     reads: dict[str, tuple[str, ...]]
-    """The keys each page read, by output path, and each file job, by name."""
+    """The keys each page read, by output path."""
+    job_reads: dict[str, tuple[str, ...]]
+    """The keys each file job read, by job name."""
     shared: dict[str, frozenset[str]]
     """What each shared value they used read (see `reads.Recorder.derived`)."""
 
@@ -325,13 +342,14 @@ def render_all(
         failures: dict[tuple[str, int | None], list[Problem]] = {}
         made: dict[str, list[str]] = {}
         reads: dict[str, tuple[str, ...]] = {}
+        job_reads: dict[str, tuple[str, ...]] = {}
 
         def rendered() -> Iterator[tuple[str, bytes]]:
             for item in part:
                 if isinstance(item, FileJob):
                     with env.recorder.page() as keys:
                         files = item.make()
-                    made[item.name], reads[item.name] = [path for path, _ in files], tuple(keys)
+                    made[item.name], job_reads[item.name] = [path for path, _ in files], tuple(keys)
                     yield from files
                     continue
                 try:
@@ -345,7 +363,7 @@ def render_all(
         written = sink(rendered())
         fresh = {key: value for key, value in recorder.shared.items() if key not in sent}  # a process handles many parts
         sent.update(fresh)
-        return Rendered(written, made, reads, fresh), failures
+        return Rendered(written, made, reads, job_reads, fresh), failures
 
     items: list[PageSpec | FileJob] = [*jobs, *specs]  # feeds and the search index first: none is left to the end
     workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
@@ -360,10 +378,12 @@ def render_all(
             more = f" (and {len(found) - 1} more pages)" if len(found) > 1 else ""
             problems.append(Problem(found[0].path, found[0].line, found[0].message + more))
         raise ContentErrors(problems)
-    one: dict[str, str] = {}  # one string per key, whichever process read it: the record stores each once
+    parts = [r for r, _ in results]
     return Rendered(
-        sum(r.written for r, _ in results),
-        {name: paths for r, _ in results for name, paths in r.made.items()},
-        {rel: tuple(one.setdefault(k, k) for k in keys) for r, _ in results for rel, keys in r.reads.items()},
-        {key: frozenset(one.setdefault(k, k) for k in reads) for r, _ in results for key, reads in r.shared.items()},
+        sum(r.written for r in parts), _merged(r.made for r in parts), _merged(r.reads for r in parts),
+        _merged(r.job_reads for r in parts), _merged(r.shared for r in parts),
     )
+
+
+def _merged(dicts: Iterable[dict[str, R]]) -> dict[str, R]:
+    return {key: value for d in dicts for key, value in d.items()}

@@ -339,7 +339,7 @@ def _validate(doc: LoadedDoc, config: Config, read: Read, tag: str) -> tuple[Dis
     """`to_dispatch`, or what it made of the same file before, from the cache."""
     docs_cache = read.docs_cache
     if docs_cache is not None and not doc.problems:
-        dispatch = docs_cache.validated(doc, tag, config.tz)
+        dispatch = docs_cache.validated(doc, tag)
         if dispatch is not None:
             return dispatch, []
     dispatch, found = to_dispatch(doc, config.tz, read.registry.digest)
@@ -541,11 +541,10 @@ def _write(
         count = rendered.written + plan.reused_pages + plan.reused_files
         record = None
         if options.keeps_output:  # what the next build needs to reuse this one's pages and files
-            fresh, made = work.freshness(), rendered.made
-            entries = {**plan.entries, **plan.kept}
-            for name, keys in rendered.reads.items():
-                key = FILE_KEY + name if name in made else name
-                entries[key] = (fresh.views[key], keys, tuple(made[name])) if name in made else (fresh.views[key], keys)
+            fresh = work.freshness()
+            entries = {**plan.entries, **plan.kept, **{rel: (fresh.views[rel], keys) for rel, keys in rendered.reads.items()}}
+            for name, keys in rendered.job_reads.items():
+                entries[FILE_KEY + name] = (fresh.views[FILE_KEY + name], keys, tuple(rendered.made[name]))
             counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
             record = {**fresh.record(entries, rendered.shared, plan.origins), STATIC_KEY: tuple(rel for _, rel in static), **counts}
         reuse.mark(config, output, folder, record)

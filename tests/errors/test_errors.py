@@ -72,6 +72,10 @@ CASES = {
         {"templates/dispatch.html": '{% extends "base.html" %}\n{% block content %}\n{{ d.title }}{{ d.no_such_field.deeper }}\n{% endblock %}\n'},
         ["templates/dispatch.html:3: template error while rendering /dispatches/good/: UndefinedError"],
     ),
+    "template written for an earlier theme": (
+        {"templates/_macros.html": "{% macro chip(a) %}\n{% once 'chip', a %}{{ a }}{% endonce %}\n{% endmacro %}\n"},
+        ["templates/_macros.html:2: template error: Encountered unknown tag 'once'"],
+    ),
     "fragment reaching for the page around it": (  # a listing entry is rendered once for every page showing it
         {"templates/_item.html": "<article>\n{{ dispatch(slug).title }}\n{% if kind == 'home' %}on the home page{% endif %}\n</article>\n"},
         ["templates/_item.html:3: template error: fragment '_item.html' reads 'kind', which it is not given"],
