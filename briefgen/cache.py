@@ -27,7 +27,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 import briefgen
 from briefgen import records, related
@@ -229,10 +228,10 @@ class DocCache:
             if self.given_out is not None:
                 self.given_out_now[(doc.rel, doc.digest)] = doc
 
-    def validated(self, doc: LoadedDoc, tag: str, tz: ZoneInfo | None = None) -> Dispatch | None:
+    def validated(self, doc: LoadedDoc, tag: str) -> Dispatch | None:
         """The dispatch validated from this file before, under the same `tag` (the time
         zone and the registry, which validation also reads): rebuilt from plain values
-        in about half the time validating takes. (`tz` is not read: `tag` holds it.)"""
+        in about half the time validating takes."""
         kept = self._kept(doc, tag)
         return records.from_plain(kept, Dispatch) if kept is not None else None
 

@@ -73,21 +73,21 @@ def test_a_validated_dispatch_comes_back_equal_and_only_under_its_tag(tmp_path: 
         dispatch, problems = to_dispatch(doc, tz, "registry")
         assert dispatch is not None and not problems
         docs_cache.put(doc)
-        assert docs_cache.validated(doc, "tag", tz) is None  # nothing kept yet
+        assert docs_cache.validated(doc, "tag") is None  # nothing kept yet
         docs_cache.remember(doc, "tag", dispatch)
-        rebuilt = docs_cache.validated(doc, "tag", tz)
+        rebuilt = docs_cache.validated(doc, "tag")
         assert rebuilt == dispatch and repr(rebuilt) == repr(dispatch)  # repr shows each moment's time zone too
-        assert docs_cache.validated(doc, "another tag", tz) is None
+        assert docs_cache.validated(doc, "another tag") is None
         renamed = parse_bytes(f"renamed{i}.md", text.encode(), make_parser())
-        assert docs_cache.validated(renamed, "tag", tz) is None  # the slug follows the file name
+        assert docs_cache.validated(renamed, "tag") is None  # the slug follows the file name
         twin = parse_bytes(f"twin{i}.md", text.encode(), make_parser())  # the same bytes under another name
         docs_cache.remember(twin, "tag", to_dispatch(twin, tz, "registry")[0])
-        assert docs_cache.validated(doc, "tag", tz) == dispatch
+        assert docs_cache.validated(doc, "tag") == dispatch
     docs_cache.save()
     reopened = cache.DocCache.open(tmp_path, "k")
     for i, text in enumerate(texts):
         doc = parse_bytes(f"d{i}.md", text.encode(), make_parser())
-        assert repr(reopened.validated(doc, "tag", tz)) == repr(to_dispatch(doc, tz, "registry")[0])
+        assert repr(reopened.validated(doc, "tag")) == repr(to_dispatch(doc, tz, "registry")[0])
 
 
 def test_a_field_added_to_dispatch_is_kept_and_an_entry_of_another_shape_is_a_miss(tmp_path: Path, monkeypatch) -> None:
@@ -161,7 +161,7 @@ def test_parses_put_later_are_there_when_read_or_saved(tmp_path: Path) -> None:
     source = Source(tmp_path / "d0.md", "d0.md", 1, 1)
     assert later.get(source, docs[0].digest) == docs[0]  # read: put now
     later.remember(docs[1], "tag", to_dispatch(docs[1], tz, "registry")[0])
-    assert later.validated(docs[1], "tag", tz) is not None
+    assert later.validated(docs[1], "tag") is not None
 
     saved = cache.DocCache(tmp_path / "saved", "k")
     saved.put_later(docs)
