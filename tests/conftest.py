@@ -129,6 +129,27 @@ def copy_site(tmp_path: Path) -> Callable[[str], Path]:
     return copy
 
 
+@pytest.fixture
+def built_site(copy_site) -> Callable[[str], Path]:
+    """Copy a fixture site (see `copy_site`) and build it with the command line."""
+
+    def build(name: str) -> Path:
+        root = copy_site(name)
+        result = run_cli("build", cwd=root)
+        assert result.code == 0, result.err
+        return root
+
+    return build
+
+
+def page(root: Path, url: str) -> str:
+    """A built page's text by its URL (a folder's index.html for a URL ending in '/')."""
+    path = root / "site" / url.strip("/")
+    if url.endswith("/"):
+        path = path / "index.html"
+    return path.read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example site, built once per test session; returns its output folder."""

@@ -11,25 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, dispatch, run_cli, tree_bytes
+from tests.conftest import ROOT, dispatch, page, run_cli, tree_bytes
 from tests.linkcheck import broken_links
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def mini(copy_site) -> Path:
-    root = copy_site("mini")
-    result = run_cli("build", cwd=root)
-    assert result.code == 0, result.err
-    return root
-
-
-def page(root: Path, url: str) -> str:
-    path = root / "site" / url.strip("/")
-    if url.endswith("/"):
-        path = path / "index.html"
-    return path.read_text(encoding="utf-8")
+def mini(built_site) -> Path:
+    return built_site("mini")
 
 
 SPEC_URLS = [

@@ -11,8 +11,7 @@ import pytest
 
 from briefgen.config import load_config
 from briefgen.link import link
-from tests.conftest import BASIC_CONFIG, dispatch, run_cli
-from tests.cli.test_build import page
+from tests.conftest import BASIC_CONFIG, dispatch, page, run_cli
 from tests.linkcheck import broken_links
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -20,11 +19,8 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 @pytest.fixture
-def site(copy_site) -> Path:
-    root = copy_site("taxonomies")
-    result = run_cli("build", cwd=root)
-    assert result.code == 0, result.err
-    return root
+def site(built_site) -> Path:
+    return built_site("taxonomies")
 
 
 def hrefs(html: str, inside: str = "") -> list[str]:
