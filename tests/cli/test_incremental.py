@@ -579,3 +579,43 @@ def test_a_small_site_starts_no_background_process(copy_site, monkeypatch) -> No
     monkeypatch.setattr(write, "detach", lambda code, *args: started.append(code))
     _build(copy_site("example"))
     assert not [code for code in started if "make_spare" in code]
+
+
+def test_a_german_site_under_a_subpath_with_overrides_builds_what_a_clean_build_does(make_site) -> None:
+    """A site in another language, published under a base_url path, whose own templates
+    replace ones the theme draws differently now (a listing entry, the masthead, a topic
+    page written in full): every link resolves under the path, and after each edit the
+    cached build equals a clean one."""
+    from tests.conftest import dispatch
+    from tests.linkcheck import broken_links
+
+    theme = Path(__file__).parents[2] / "briefgen/theme"
+    item = (theme / "_item.html").read_text(encoding="utf-8").replace("<article class=\"item\">", "<article class=\"item\"><span class=\"de\">Meldung</span>")
+    base = (theme / "base.html").read_text(encoding="utf-8").replace(
+        '<a class="brand"', '{% if d is defined and d.extra.einstufung %}<p class="banner">VERTRAULICH</p>{% endif %}<a class="brand"')
+    topic = (theme / "term.html").read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}<p>Thema mit {{ group.dispatches|length }} Meldungen</p>", 1)
+    files = {
+        "config.yaml": "title: Lage\nlanguage: de\nbase_url: https://example.github.io/brief/\ntaxonomies: [regionen]\nrelated_limit: 0\n",
+        "templates/_item.html": item, "templates/base.html": base, "templates/topic.html": topic,
+    }
+    for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
+        files[f"content/d{i}.md"] = dispatch(title=f"Rüstung {i}", date=day, topics="[Sicherheit in Europa]", regionen="[Ostsee]")
+    root = make_site(files)
+    assert "{% block content %}" in topic and 'class="brand"' in base  # the overrides changed what they meant to
+    _build(root)
+    assert broken_links(root / "site", "/brief/") == []
+    assert "Thema mit 3 Meldungen" in (root / "site/topics/sicherheit-in-europa/index.html").read_text(encoding="utf-8")
+    edits = [
+        ("content/d3.md", dispatch(title="Rüstung 3", date="2021-10-01", topics="[Sicherheit in Europa]")),
+        ("content/d1.md", dispatch(title="Rüstung eins", date="2021-12-10", topics="[Sicherheit in Europa]", einstufung="vertraulich")),
+        ("content/d0.md", dispatch(title="Rüstung 0", date="2021-12-20", body="Ein neuer erster Absatz.", topics="[Sicherheit in Europa]", regionen="[Ostsee, Nordsee]")),
+        ("templates/_item.html", item.replace("Meldung", "Bericht")),
+    ]
+    for rel, text in edits:
+        (root / rel).write_text(text, encoding="utf-8")
+        _build(root)
+        assert tree_bytes(root / "site") == _clean_build(root), rel
+    banners = sorted(p.parent.name for p in (root / "site/dispatches").rglob("index.html") if "VERTRAULICH" in p.read_text(encoding="utf-8"))
+    assert banners == ["d1"]
+    assert "Thema mit 4 Meldungen" in (root / "site/topics/sicherheit-in-europa/index.html").read_text(encoding="utf-8")
+    assert 'lang="de"' in (root / "site/index.html").read_text(encoding="utf-8")
