@@ -456,6 +456,31 @@ def test_a_body_edit_off_an_actors_first_page_leaves_it_alone(make_site) -> None
     assert tree_bytes(root / "site") == _clean_build(root)
 
 
+def test_a_topic_s_pages_follow_its_size_not_bodies_they_do_not_show(make_site) -> None:
+    """Every page of a topic shows its size: a dispatch added to the topic remakes its
+    first page too, which does not list the new one; an edit to the newest dispatch's body
+    alone leaves the second page, which does not list it, as it was. Each time the site
+    is what a clean build makes."""
+    from tests.conftest import dispatch
+
+    files = {"config.yaml": "title: T\nper_page: 2\n"}
+    for i, day in enumerate(["2021-12-20", "2021-12-10", "2021-11-02"]):
+        files[f"content/d{i}.md"] = dispatch(title=f"D{i}", date=day, topics="[security]")
+    root = make_site(files)
+    _build(root)
+    first_page, second_page = root / "site/topics/security/index.html", root / "site/topics/security/page/2/index.html"
+    inodes = {p: p.stat().st_ino for p in (first_page, second_page)}
+    newest = root / "content/d0.md"
+    newest.write_text(newest.read_text(encoding="utf-8") + "\nA late correction.\n", encoding="utf-8")
+    _build(root)
+    assert second_page.stat().st_ino == inodes[second_page]
+    assert tree_bytes(root / "site") == _clean_build(root)
+    (root / "content/d3.md").write_text(dispatch(title="D3", date="2021-10-01", topics="[security]"), encoding="utf-8")
+    _build(root)
+    assert first_page.stat().st_ino != inodes[first_page] and "4 dispatches" in first_page.read_text(encoding="utf-8")
+    assert tree_bytes(root / "site") == _clean_build(root)
+
+
 def test_a_count_an_override_shows_follows_a_new_dispatch(make_site) -> None:
     """A site's own template shows each topic's size, which the theme does not: a new
     dispatch in the topic remakes every page showing it, as a clean build makes them."""
