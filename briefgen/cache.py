@@ -6,10 +6,10 @@ keyed by a hash of the file's bytes and split by its first digit, so an edit rew
 two small files, not one large one;
 `stamps.bin` keeps each file's (size, mtime) → hash, so an unchanged file is not even
 read, and a build with nothing changed never loads the parses.
-`pages-<output>.bin` keeps, per output folder, the digest of what each page and file was
-made from, so an unchanged one is reused, not made again. Beside them: related links
-(`related.bin`), what each template reads (`template-reads.bin`), compiled templates, the
-site before last (`spare-*`) and replaced sites being deleted.
+`pages-<output>.bin` keeps, per output folder, what each page and file was made from (its
+view and what it read, see `reads.Freshness`), so an unchanged one is reused, not made
+again. Beside them: related links (`related.bin`), compiled templates, the site before
+last (`spare-*`) and replaced sites being deleted.
 
 Every file carries a magic line, a format number, the key it was made under (briefgen's
 code, Python, and whatever else its contents depend on) and a checksum: a file that is
@@ -298,8 +298,9 @@ def _pages_path(folder: Path, output: Path) -> Path:
 
 
 def load_pages(folder: Path, key: str, output: Path) -> dict[str, Any]:
-    """The record of the last build into `output`: output path → digest of each page, and
-    under keys starting with \\0 its files, static files, counts and what its digests used."""
+    """The record of the last build into `output`: output path → what each page was made
+    from, and under keys starting with \\0 its files, static files, counts and the
+    fingerprints of what its pages read."""
     stored = read_blob(_pages_path(folder, output), key)
     if not isinstance(stored, dict) or stored.get("output") != str(output) or not isinstance(stored.get("pages"), dict):
         return {}

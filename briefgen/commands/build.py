@@ -106,7 +106,7 @@ class BuildResult:
     """HTML pages rendered; the rest were unchanged and taken from the previous output."""
     reused: int = 0
     held: tuple = field(default=(), repr=False, compare=False)
-    """What the build made (the model, the parses, the pages' digests), kept alive by the
+    """What the build made (the model, the parses, the record of what pages read), kept alive by the
     result: `briefgen build` ends the program while it holds the result, and so never
     frees them object by object (0.17 s of a 1.8 s one-edit build at 10,000 dispatches,
     3 s of a cold build at 100,000). Anything else frees them with the result."""
@@ -398,7 +398,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     stages: dict[str, float] = {}
     previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.keeps_output else {}
     if previous.get(MARKER_KEY) != reuse.marker_id(output):
-        previous = {}  # digests of another output, or of a build that never swapped in
+        previous = {}  # the record of another output, or of a build that never swapped in
     last = previous.get(READ_KEY)
     global_part = _global_part(config)
     templates = _templates(config, options)
