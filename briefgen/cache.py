@@ -53,7 +53,7 @@ KEEP_PAGE_FILES = 8
 
 NOT_OUTPUT = ("commands/", "cli.py", "__main__.py", "watch.py", "lock.py", "quality.py")
 """Code that never shapes a parsed file or a page (other verbs, the command line, the
-watcher, editorial checks): editing it keeps the cache. `commands/build.py` does count."""
+watcher, editorial checks): editing it keeps the cache."""
 
 
 def code_fingerprint() -> str:
@@ -68,7 +68,7 @@ def code_fingerprint() -> str:
         inside = os.path.relpath(folder, root).replace(os.sep, "/")
         found += [name if inside == "." else f"{inside}/{name}" for name in files]
     for rel in sorted(found):
-        if rel.startswith(NOT_OUTPUT) and rel != "commands/build.py":
+        if rel.startswith(NOT_OUTPUT):
             continue
         try:
             with open(os.path.join(root, rel), "rb") as f:
@@ -157,8 +157,6 @@ class DocCache:
     of making it again from the entry."""
     given_out_now: dict[tuple[str, str], LoadedDoc] = field(default_factory=dict)
     """What this build was given, filled only while `given_out` is kept."""
-    before_save: list[Callable[[], None]] = field(default_factory=list)
-    """Additions that nothing needs until the cache is saved (`save` makes them first)."""
     pending: list[LoadedDoc] = field(default_factory=list)
     """Parses to `put` when the entries are next read or saved (`put_later`)."""
 
@@ -271,8 +269,6 @@ class DocCache:
         """Keep only what this build used; write the files unless told not to, and only
         what changed. Then the cache is ready for another build in this process."""
         self._put_pending()
-        while self.before_save:
-            self.before_save.pop(0)()
         if self.loaded is not None and len(self.used) != len(self.loaded):
             self.changed_shards.update(d[:1] for d in self.loaded if d not in self.used)
             self.loaded = {d: e for d, e in self.loaded.items() if d in self.used}

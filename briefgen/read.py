@@ -6,20 +6,21 @@ hash and spread over processes; nothing here validates fields (that is `fields.p
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Sequence
 
-from briefgen import parallel
 from briefgen.config import Config
 from briefgen.errors import Problem
 from briefgen.frontmatter import FrontMatter, FrontMatterError, control_problem, fences, parse_front
 from briefgen.markdown import Parser, Rendered, render
 
 if TYPE_CHECKING:
+    from briefgen.actors import Registry
     from briefgen.cache import DocCache
 
 ACTORS_FILE = "actors.yaml"
@@ -134,97 +135,95 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-A = TypeVar("A")
+@dataclass(frozen=True, slots=True)
+class Read:
+    """Every file found, with what was had without parsing: cached parses, and the bytes
+    of the files left `todo`. Enough for the no-change check, and for `finish`."""
+
+    registry: "Registry"
+    sources: list[Source]
+    problems: list[Problem]
+    inputs: str
+    """A hash of every input file's content and the day: equal inputs make an equal site."""
+    today: dt.date
+    """The day the build runs, read once so the model and the input hash agree at midnight."""
+    found: dict[str, LoadedDoc] = field(default_factory=dict)
+    """Parses from the cache, and files that could not be read, by path."""
+    todo: list[tuple[str, bytes]] = field(default_factory=list)
+    """(path, bytes) of every file still to parse."""
+    complete: bool = True
+    """False when only the stamps were read, since they showed the files unchanged."""
+    docs_cache: "DocCache | None" = None
+    started_ns: int = 0
+    racy: bool = False
+    """A file changed too soon after the stamps were taken to trust them: stamp again."""
 
 
-def load_all(
-    sources: Sequence[Source], parser: Parser, cache: "DocCache | None" = None, meanwhile: Callable[[], None] | None = None,
-    ahead: Callable[[list[LoadedDoc]], A] | None = None,
-) -> tuple[list[LoadedDoc], int, A | None]:
-    """Every source parsed, in order, how many were parsed (the rest came from the cache),
-    and what `ahead` made, if it ran.
+def read_site(
+    config: Config, drafts: bool, registry: "Registry", problems: list[Problem],
+    docs_cache: "DocCache | None" = None, unchanged_since: str | None = None,
+) -> Read:
+    """Find and read every dispatch file; take each parse the cache has (an unchanged
+    file, by size and mtime, is not even read; a changed one is found by content hash).
 
-    An unchanged file (same size and mtime as recorded) is not even read; a changed one is
-    read and hashed, and parsed only when no cached parse has its hash (a file renamed or
-    touched is found by content). Parsing is spread over processes when there is enough;
-    then this process runs `meanwhile`, then, while the others render the Markdown
-    bodies, reads every front matter and gives `ahead` all the files with their front
-    matter (a body being rendered is None), and then takes its share of the bodies."""
+    `unchanged_since` is the inputs hash of the last build: when the files' stamps show
+    the same inputs, nothing more is read and the Read returned is not `complete`."""
+    sources, found_problems = find_sources(config)
+    problems = [*problems, *found_problems]
+    today = dt.datetime.now(config.tz).date()
+    if docs_cache is not None and unchanged_since is not None and not problems:
+        known = [(s.rel, docs_cache.known_digest(s), ()) for s in sources]
+        if all(digest for _, digest, _ in known) and inputs_hash(registry, drafts, today, known) == unchanged_since:
+            return Read(registry, sources, problems, unchanged_since, today, complete=False, docs_cache=docs_cache)
     started = time.time_ns()
-    docs: dict[str, LoadedDoc] = {}
-    digests: dict[str, str] = {}
+    found: dict[str, LoadedDoc] = {}
     todo: list[tuple[str, bytes]] = []
+    files: list[tuple[str, str, tuple]] = []
     racy = False
-    # With no parse kept (a first build), looking one up is pointless, and hashing a file
-    # for it would hash it twice: `front_of` hashes what it parses. (`entries` reads the
-    # cache's parses, which a changed file needs anyway.)
-    with_parses = cache if cache is not None and cache.entries else None
+    # With no parse kept (a first build), looking one up is pointless. (`entries` reads
+    # the cache's parses, which a changed file needs anyway.)
+    with_parses = docs_cache if docs_cache is not None and docs_cache.entries else None
     for source in sources:
-        known = cache.known_digest(source) if cache else None
-        doc = with_parses.get(source, known) if with_parses and known else None
+        known_digest = docs_cache.known_digest(source) if docs_cache else None
+        doc = with_parses.get(source, known_digest) if with_parses and known_digest else None
         if doc is None:
-            racy = racy or bool(cache and source.rel in cache.stamps and known is None)
+            racy = racy or bool(docs_cache and source.rel in docs_cache.stamps and known_digest is None)
             data = read_source(source)
             if isinstance(data, LoadedDoc):
-                docs[source.rel] = data
-                continue
-            doc = with_parses.get(source, content_digest(data)) if with_parses else None
-            if doc is None:
-                todo.append((source.rel, data))
-                continue
-        docs[source.rel] = doc
-        digests[source.rel] = doc.digest
+                doc = data
+            else:
+                digest = content_digest(data)
+                doc = with_parses.get(source, digest) if with_parses else None
+                if doc is None:
+                    todo.append((source.rel, data))
+                    files.append((source.rel, digest, ()))
+                    continue
+        found[source.rel] = doc
+        files.append((source.rel, doc.digest, doc.problems))
+    inputs = inputs_hash(registry, drafts, today, files)
+    return Read(registry, sources, problems, inputs, today, found, todo, docs_cache=docs_cache, started_ns=started, racy=racy)
 
-    def every_file(fronts: list[LoadedDoc]) -> A:
-        assert ahead is not None
-        found = {**docs, **{doc.rel: doc for doc in fronts}}
-        return ahead([found[s.rel] for s in sources])
 
-    parsed, made_ahead = _parse_many(todo, parser, meanwhile, every_file if ahead is not None else None)
-    kept = []
-    for doc in parsed:
-        docs[doc.rel] = doc
-        if not doc.problems:
-            kept.append(doc)
-            digests[doc.rel] = doc.digest
-    if cache:
-        cache.put_later(kept)
-        cache.stamp(list(sources), digests, started, force=racy)
-    return [docs[s.rel] for s in sources], len(todo), made_ahead
+def inputs_hash(registry: "Registry", drafts: bool, today: dt.date, files: list[tuple[str, str, tuple]]) -> str:
+    """Every dispatch file (path, content hash, problems reading it), the registry and the
+    day. A file's parse problems follow from its content, so its hash stands for them."""
+    return hashlib.blake2b(repr((registry.digest, drafts, today, files)).encode(), digest_size=16).hexdigest()
+
+
+def finish(read: Read, parsed: Sequence[LoadedDoc]) -> list[LoadedDoc]:
+    """Every file's parse in order, once the `todo` files are `parsed`; the new parses and
+    every file's stamp go to the cache (saved later, with what the model adds)."""
+    docs = {**read.found, **{doc.rel: doc for doc in parsed}}
+    if read.docs_cache is not None:
+        read.docs_cache.put_later([doc for doc in parsed if not doc.problems])
+        digests = {rel: doc.digest for rel, doc in docs.items() if doc.digest and not doc.problems}
+        read.docs_cache.stamp(read.sources, digests, read.started_ns, force=read.racy)
+    return [docs[s.rel] for s in read.sources]
 
 
 PARSE_PER_WORKER = 50
 """Below this many files per process, forking costs more than it saves. (At 200 a cold
 build of 200 dispatches ran in one process: 0.82 s, against 0.54 s in two.)"""
-
-
-def _parse_many(
-    todo: list[tuple[str, bytes]], parser: Parser, meanwhile: Callable[[], None] | None,
-    ahead: Callable[[list[LoadedDoc]], A] | None,
-) -> tuple[list[LoadedDoc], A | None]:
-    """The files parsed, and what `ahead` made of their front matter while other
-    processes rendered the bodies (None when the files are too few to share out)."""
-    workers = parallel.worker_count(len(todo), PARSE_PER_WORKER)
-    if ahead is None or workers == 1:
-        def parse(part: Sequence[tuple[str, bytes]]) -> list[LoadedDoc]:
-            return [parse_bytes(rel, data, parser) for rel, data in part]
-
-        return [doc for part in parallel.fork_map(parse, todo, workers, meanwhile) for doc in part], None
-
-    def bodies(part: Sequence[tuple[str, bytes]]) -> list[Body]:
-        return [body_of(rel, data, parser) for rel, data in part]
-
-    def front_matter_first() -> tuple[dict[str, LoadedDoc], A]:
-        if meanwhile is not None:
-            meanwhile()
-        fronts = {rel: front_of(rel, data) for rel, data in todo}
-        return fronts, ahead(list(fronts.values()))
-
-    shared = parallel.Shared(bodies, todo, workers)
-    fronts, made_ahead = shared.alongside(front_matter_first)
-    rendered = shared.finish()
-    pairs = zip(shared.chunks, rendered, strict=True)
-    return [joined(fronts[rel], body) for chunk, found in pairs for (rel, _), body in zip(chunk, found, strict=True)], made_ahead
 
 
 def parse_bytes(rel: str, data: bytes, parser: Parser) -> LoadedDoc:

@@ -17,7 +17,6 @@ import jinja2
 from jinja2 import meta, nodes
 from markupsafe import Markup
 
-from briefgen import parallel
 from briefgen.charts import chart_globals
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
@@ -308,7 +307,7 @@ RENDER_PER_WORKER = 100
 
 
 class Rendered(NamedTuple):
-    """What `render_all` made: how many files, the paths each job made, and the keys
+    """What rendering made: how many files, the paths each job made, and the keys
     each page read (by output path)."""
 
     written: int
@@ -322,24 +321,22 @@ class Rendered(NamedTuple):
     """What each shared value they used read (see `reads.Recorder.derived`)."""
 
 
-def render_all(
-    env: SiteEnvironment,
-    specs: Sequence[PageSpec],
-    config: Config,
-    sink: Callable[[Iterable[tuple[str, bytes]]], int],
-    jobs: Sequence[FileJob] = (),
-    meanwhile: Callable[[], None] | None = None,
-) -> Rendered:
-    """Render pages and make files into `sink` (which writes them and counts them), spread
-    over processes when there are enough (then this process first runs `meanwhile`, see
-    `parallel.fork_map`); one template mistake is reported once, with how many pages it
-    broke."""
-    recorder = env.recorder
-    assert recorder is not None, "add_site gives the environment its recorder"
-    sent: set[str] = set()
+Failures = dict[tuple[str, int | None], list[Problem]]
+"""The problems of the pages that failed, by the template PATH:LINE that failed them."""
 
-    def run(part: Sequence[PageSpec | FileJob]) -> tuple[Rendered, dict[tuple[str, int | None], list[Problem]]]:
-        failures: dict[tuple[str, int | None], list[Problem]] = {}
+
+class Renderer:
+    """Renders runs of pages and file jobs into `sink` (which writes the files and counts
+    them), in whichever process calls it; `gathered` joins what every run made."""
+
+    def __init__(self, env: SiteEnvironment, config: Config, sink: Callable[[Iterable[tuple[str, bytes]]], int]) -> None:
+        assert env.recorder is not None, "add_site gives the environment its recorder"
+        self.env, self.recorder, self.config, self.sink = env, env.recorder, config, sink
+        self.sent: set[str] = set()
+        """Shared values this process has handed back already: it renders many runs."""
+
+    def __call__(self, part: Sequence[PageSpec | FileJob]) -> tuple[Rendered, Failures]:
+        failures: Failures = {}
         made: dict[str, list[str]] = {}
         reads: dict[str, tuple[str, ...]] = {}
         job_reads: dict[str, tuple[str, ...]] = {}
@@ -347,28 +344,30 @@ def render_all(
         def rendered() -> Iterator[tuple[str, bytes]]:
             for item in part:
                 if isinstance(item, FileJob):
-                    with env.recorder.page() as keys:
+                    with self.recorder.page() as keys:
                         files = item.make()
                     made[item.name], job_reads[item.name] = [path for path, _ in files], tuple(keys)
                     yield from files
                     continue
                 try:
                     rel = Urls.output(item.path)
-                    page, reads[rel] = render_read(env, item, config)
+                    page, reads[rel] = render_read(self.env, item, self.config)
                     yield rel, page
                 except ContentErrors as exc:
                     for p in exc.problems:
                         failures.setdefault((p.path, p.line), []).append(p)
 
-        written = sink(rendered())
-        fresh = {key: value for key, value in recorder.shared.items() if key not in sent}  # a process handles many parts
-        sent.update(fresh)
+        written = self.sink(rendered())
+        fresh = {key: value for key, value in self.recorder.shared.items() if key not in self.sent}
+        self.sent.update(fresh)
         return Rendered(written, made, reads, job_reads, fresh), failures
 
-    items: list[PageSpec | FileJob] = [*jobs, *specs]  # feeds and the search index first: none is left to the end
-    workers = parallel.worker_count(len(items), RENDER_PER_WORKER)
-    results = parallel.fork_map(run, items, workers, meanwhile)
-    failures: dict[tuple[str, int | None], list[Problem]] = {}
+
+def gathered(results: Iterable[tuple[Rendered, Failures]]) -> Rendered:
+    """What every run made, or every template mistake, each reported once, with how many
+    pages it broke."""
+    results = list(results)
+    failures: Failures = {}
     for _, found in results:
         for where, problems in found.items():
             failures.setdefault(where, []).extend(problems)

@@ -167,14 +167,14 @@ def test_a_no_change_build_reads_only_the_stamps(copy_site, monkeypatch) -> None
 
 
 def test_one_edit_parses_one_file_and_renders_only_the_pages_showing_it(copy_site, monkeypatch) -> None:
-    from briefgen.commands import build as build_module
+    from briefgen import modelling
 
     root = copy_site("example")
     first = _build(root)
     _edit_body(root)
     validated: list[str] = []
-    real = build_module.to_dispatch
-    monkeypatch.setattr(build_module, "to_dispatch", lambda doc, *args: validated.append(doc.rel) or real(doc, *args))
+    real = modelling.to_dispatch
+    monkeypatch.setattr(modelling, "to_dispatch", lambda doc, *args: validated.append(doc.rel) or real(doc, *args))
     second = _build(root)
     assert second.parsed == 1
     assert validated == ["content/nato-russia/nato-sends-written-proposals-to-russia.md"]  # the others come from the cache
@@ -350,11 +350,11 @@ def test_an_edit_rewrites_only_the_parse_files_it_touches(copy_site) -> None:
 def test_parses_are_kept_when_rendering_fails_and_when_it_is_forked(copy_site, monkeypatch, forked: bool) -> None:
     """The parse cache is saved while other processes render, or after rendering in one
     process, or when rendering fails: the next build parses nothing again."""
-    from briefgen import render
+    from briefgen import parallel
 
     if forked:
         # two processes on any machine, even with other tests' threads alive in this one
-        monkeypatch.setattr(render.parallel, "worker_count", lambda items, per_worker: min(2, items))
+        monkeypatch.setattr(parallel, "worker_count", lambda items, per_worker: min(2, items))
     root = copy_site("example")
     broken = root / "templates/dispatch.html"
     broken.parent.mkdir(exist_ok=True)
@@ -509,12 +509,12 @@ def test_a_new_day_moves_events_out_of_upcoming_without_an_edit(make_site, monke
     import datetime as dt
     import types
 
-    from briefgen.commands import build as build_module
+    from briefgen import read
     from tests.conftest import dispatch
 
     def on(day: dt.date) -> None:
         clock = types.SimpleNamespace(now=lambda tz=None: dt.datetime.combine(day, dt.time(12), tz))
-        monkeypatch.setattr(build_module, "dt", types.SimpleNamespace(datetime=clock, date=dt.date))
+        monkeypatch.setattr(read, "dt", types.SimpleNamespace(datetime=clock, date=dt.date))
 
     events = "[{date: 2030-05-02, title: A summit}]"
     root = make_site({"config.yaml": "title: T\n", "content/d0.md": dispatch(title="D0", date="2030-04-01", events=events),

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import fields, parallel, read
-from briefgen.commands import build as build_module
-from briefgen.commands.build import BuildOptions, build
+from briefgen import fields, modelling, parallel, read
+from briefgen.commands.build import BuildOptions, build, load_site
 from briefgen.config import load_config
 from briefgen.errors import ContentErrors
 from tests.conftest import dispatch, tree_bytes
@@ -26,10 +25,10 @@ def ahead(monkeypatch) -> dict[str, int]:
     """Take the modelled-ahead path for any site, on any machine; counts how often the
     site was modelled ahead ("made") and how often that model was used ("used")."""
     counts = {"made": 0, "used": 0}
-    model_ahead, with_bodies = build_module._model_ahead, build_module._with_bodies
+    model_fronts, with_bodies = modelling.model_fronts, modelling.with_bodies
 
     def made(*args, **kwargs):
-        result = model_ahead(*args, **kwargs)
+        result = model_fronts(*args, **kwargs)
         counts["made"] += result is not None
         return result
 
@@ -41,8 +40,8 @@ def ahead(monkeypatch) -> dict[str, int]:
     # two processes on any machine, even with other tests' threads alive in this one (a
     # browser's, a server's): the children forked here only parse, and hold no lock of theirs
     monkeypatch.setattr(parallel, "worker_count", lambda items, per_worker: min(2, max(1, items // per_worker)))
-    monkeypatch.setattr(build_module, "_model_ahead", made)
-    monkeypatch.setattr(build_module, "_with_bodies", used)
+    monkeypatch.setattr(modelling, "model_fronts", made)
+    monkeypatch.setattr(modelling, "with_bodies", used)
     return counts
 
 
@@ -79,12 +78,10 @@ def test_the_model_made_ahead_equals_the_model(copy_site, make_site, ahead, monk
     root = copy_site("example") if site == "example" else make_site(PLAIN)
     config = load_config(root / "config.yaml", {})
 
-    def model(model_ahead: bool) -> object:
-        return build_module.model_site(config, build_module.read_site(config, model_ahead=model_ahead))
-
-    modelled_ahead = model(True)
+    modelled_ahead = load_site(config)
     assert ahead == {"made": 1, "used": 1}
-    whole_files = model(False)
+    _whole_files_first(monkeypatch)
+    whole_files = load_site(config)
     assert modelled_ahead.site == whole_files.site
     assert any(d.mentions for d in whole_files.site.dispatches)
 
@@ -97,7 +94,7 @@ def test_its_cache_holds_validated_dispatches(copy_site, ahead, monkeypatch) -> 
     _whole_files_first(monkeypatch)
     validated = []
     real = fields.to_dispatch
-    monkeypatch.setattr(build_module, "to_dispatch", lambda *a, **k: validated.append(a[0].rel) or real(*a, **k))
+    monkeypatch.setattr(modelling, "to_dispatch", lambda *a, **k: validated.append(a[0].rel) or real(*a, **k))
     path = root / "content/nato-russia/nato-sends-written-proposals-to-russia.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nA late correction to the record.\n", encoding="utf-8")
     edited = _build(root)
@@ -156,7 +153,7 @@ def test_related_dispatches_are_scored_here_while_bodies_render(copy_site, ahead
     fork_map = parallel.fork_map
 
     def recorded(func, items, workers, *rest):
-        if func.__name__ == "score":
+        if getattr(func, "__name__", "") == "score":
             scored.append(workers)
         return fork_map(func, items, workers, *rest)
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import briefgen
 from briefgen import parallel, read
 from briefgen.cli import main
-from briefgen.commands import build
+from briefgen import modelling
 
 assert Path(briefgen.__file__).parent == Path(sys.argv[2]), briefgen.__file__
 # two processes, on any machine, for a few files: the model is made from the front matter
@@ -52,7 +52,7 @@ assert Path(briefgen.__file__).parent == Path(sys.argv[2]), briefgen.__file__
 read.PARSE_PER_WORKER = 1
 parallel.worker_count = lambda items, per_worker: min(2, max(1, items // per_worker))
 counts = {"validated": 0, "modelled_ahead": 0}
-to_dispatch, with_bodies = build.to_dispatch, build._with_bodies
+to_dispatch, with_bodies = modelling.to_dispatch, modelling.with_bodies
 
 def validated(*args, **kwargs):
     counts["validated"] += 1
@@ -62,7 +62,7 @@ def modelled_ahead(*args, **kwargs):
     counts["modelled_ahead"] += 1
     return with_bodies(*args, **kwargs)
 
-build.to_dispatch, build._with_bodies = validated, modelled_ahead
+modelling.to_dispatch, modelling.with_bodies = validated, modelled_ahead
 code = main(["build", "--output", sys.argv[1]])
 print(json.dumps({"code": code, **counts}))
 '''

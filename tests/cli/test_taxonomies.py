@@ -128,7 +128,9 @@ def test_a_bad_taxonomy_name_is_a_config_error(tmp_path: Path, make_site, declar
 def test_a_taxonomy_value_must_be_names(tmp_path: Path, make_site) -> None:
     """Checked when the site is linked, where config says which keys are taxonomies: a
     key config does not declare stays an extra, whatever it holds."""
-    from briefgen.commands.build import read_site
+    from briefgen import read as reading
+    from briefgen.actors import load_registry
+    from briefgen.markdown import make_parser
 
     root = make_site({
         "config.yaml": BASIC_CONFIG + "taxonomies: [regions]\n",
@@ -137,11 +139,13 @@ def test_a_taxonomy_value_must_be_names(tmp_path: Path, make_site) -> None:
         "content/c.md": dispatch(title="C", regions="Europe"),
     })
     config = load_config(root / "config.yaml")
-    read = read_site(config)
+    registry, problems = load_registry(root / "content/actors.yaml", "content/actors.yaml")
+    read = reading.read_site(config, False, registry, problems)
+    docs = reading.finish(read, [reading.parse_bytes(rel, data, make_parser()) for rel, data in read.todo])
     from briefgen.actors import resolve
     from briefgen.fields import to_dispatch
 
-    dispatches = [to_dispatch(doc, config.tz)[0] for doc in read.docs]
+    dispatches = [to_dispatch(doc, config.tz)[0] for doc in docs]
     resolved, actors = resolve(dispatches, read.registry)
     site, problems = link(resolved, actors, 0, read.today, taxonomies=config.taxonomies)
     assert sorted(str(p) for p in problems) == [

@@ -135,18 +135,30 @@ def test_a_broken_template_is_reported_when_a_large_site_parses_in_parallel(tmp_
     (root / "templates").mkdir()
     (root / "templates/thread.html").write_text('{% extends "base.html" %}\n{% block content %}\n{% for %}\n{% endblock %}\n')
     shutil.rmtree(root / ".briefgen-cache")  # every file parsed again, in parallel
-    overlapped: list[str] = []
-    parse_many = read._parse_many
+    from briefgen import parallel
+    from briefgen.plan import Templates
 
-    def watched(todo, parser, meanwhile, ahead):
-        # whether it runs beside other processes is test_parallel's to check: here, that
-        # the parse hands it the templates (other tests' threads may stop the fork)
-        overlapped.append(getattr(meanwhile, "__qualname__", ""))
-        return parse_many(todo, parser, meanwhile, ahead)
+    # two processes even with other tests' threads alive: the child forked here only parses
+    monkeypatch.setattr(parallel, "worker_count", lambda items, per_worker: min(2, max(1, items // per_worker)))
+    alongside, prepare = parallel.Shared.alongside, Templates.prepare
+    inside: list[bool] = []
+    prepared: list[bool] = []
 
-    monkeypatch.setattr(read, "_parse_many", watched)
+    def watched_alongside(self, task):
+        inside.append(True)
+        try:
+            return alongside(self, task)
+        finally:
+            inside.pop()
+
+    def watched_prepare(self):
+        prepared.append(bool(inside))
+        return prepare(self)
+
+    monkeypatch.setattr(parallel.Shared, "alongside", watched_alongside)
+    monkeypatch.setattr(Templates, "prepare", watched_prepare)
     result = run_cli("build", cwd=root)
-    assert overlapped[:1] == ["Templates.prepare"]  # the templates are compiled while files parse
+    assert prepared[:1] == [True]  # the templates are compiled while other processes parse
     assert result.code == 1 and "Traceback" not in result.err
     assert result.err.startswith("templates/thread.html:3: template error"), result.err
     assert tree_bytes(root / "site") == before

@@ -127,17 +127,17 @@ def serve_site(tmp_path: Path) -> Iterator[Callable[..., Live]]:
 
 
 def hold_rendering(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
-    """Make the next build wait when it starts writing the site (after the model and the
-    early pages): `held` is set then, and it goes on once `release` is set."""
+    """Make the next build wait once it has rendered the site, before it swaps it in (after
+    the model and the early pages): `held` is set then, and it goes on once `release` is set."""
     held, release = threading.Event(), threading.Event()
-    real_render_all = render.render_all
+    real_gathered = render.gathered
 
-    def held_render_all(*args, **kwargs):
+    def held_gathered(*args, **kwargs):
         held.set()
         release.wait(10)
-        return real_render_all(*args, **kwargs)
+        return real_gathered(*args, **kwargs)
 
-    monkeypatch.setattr(render, "render_all", held_render_all)
+    monkeypatch.setattr(render, "gathered", held_gathered)
     return held, release
 
 

@@ -79,12 +79,12 @@ def test_a_build_that_fails_after_showing_a_page_early_goes_back_to_the_last_goo
     live = serve_site(SMALL_SITE)
     held, release = threading.Event(), threading.Event()
 
-    def failing_render_all(*args, **kwargs):
+    def failing_gathered(*args, **kwargs):
         held.set()
         release.wait(10)
         raise ContentErrors([Problem("templates/feed.xml", 3, "template error: something broke late")])
 
-    monkeypatch.setattr(render, "render_all", failing_render_all)
+    monkeypatch.setattr(render, "gathered", failing_gathered)
     before = live.status()["builds"]
     (live.root / "content" / "alpha.md").write_text(dispatch("Alpha revised", "2021-12-26", "[NATO, Russia]", "New body."))
     try:

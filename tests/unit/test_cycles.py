@@ -11,7 +11,8 @@ from typing import Callable
 import pytest
 
 from briefgen import render
-from briefgen.commands.build import BuildOptions, _templates, _work, load_site
+from briefgen.commands.build import load_site
+from briefgen.plan import Templates, work as site_work
 from briefgen.config import load_config
 from briefgen.markdown import make_parser
 from briefgen.read import find_sources, parse_bytes
@@ -45,8 +46,7 @@ def test_parsing_leaves_no_cycles(example: Path) -> None:
 
 def test_rendering_pages_and_files_leaves_no_cycles(example: Path) -> None:
     config = load_config(example / "config.yaml", {})
-    options = BuildOptions(cache=False)
-    work = _work(config, options, load_site(config).site, _templates(config, options))
+    work = site_work(config, load_site(config).site, Templates.of(config, cache=False))
     specs = list(work.specs)
     assert len(specs) > 50 and work.jobs
 

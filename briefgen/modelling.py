@@ -1,0 +1,139 @@
+"""Stages 2 and 3: parsed files → validated dispatches → the linked, frozen Site.
+
+Every problem of the run is gathered and raised together. Validated dispatches are kept
+beside their parses in the cache, and a session keeps them in memory between builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from briefgen import related
+from briefgen.actors import Registry, resolve
+from briefgen.cache import DocCache, code_fingerprint, related_memo
+from briefgen.config import Config
+from briefgen.errors import ContentErrors, Problem
+from briefgen.fields import PENDING, to_dispatch, with_body
+from briefgen.link import link
+from briefgen.model import Dispatch, Site
+from briefgen.read import LoadedDoc, Read
+from briefgen.session import Session
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The linked site, plus what `check` reports beyond hard errors."""
+
+    site: Site
+    registry: Registry
+    warnings: tuple[Problem, ...] = ()
+    parsed: int = 0
+    cached: int = 0
+    changed: tuple[str, ...] = ()
+    """Slugs of the dispatches whose files changed since the session's last build, even
+    one that failed (none on its first, or without a session)."""
+    validated: Mapping[str, Dispatch] = field(default_factory=lambda: MappingProxyType({}))
+    """Each file's dispatch as validated (actors as written), by path."""
+
+
+def model_site(
+    config: Config, read: Read, docs: list[LoadedDoc], drafts: bool = False, cache: bool = False,
+    session: Session | None = None, fork: bool = True,
+) -> Loaded:
+    """Validate and link the parsed files; raise every problem of the run together. With
+    `cache`, related dispatches are remembered in `.briefgen-cache/` between builds.
+    Related dispatches are scored in forked processes too, unless `fork` is False."""
+    problems = list(read.problems)
+    dispatches = []
+    known = session.dispatches if session is not None else {}
+    memo = {}
+    by_path: dict[str, Dispatch] = {}
+    changed = []
+    tag = validation_tag(config, read.registry)
+    for doc in docs:
+        if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
+            continue  # an excluded draft may be unfinished; `build --drafts` checks it
+        key = (doc.rel, doc.digest, doc.problems, str(config.tz), read.registry.digest)
+        before = known.get(key)
+        dispatch, found = memo[key] = before or _validate(doc, config, read, tag)
+        problems += found
+        if dispatch is not None and (drafts or not dispatch.draft):
+            dispatches.append(dispatch)
+            by_path[doc.rel] = dispatch
+            if known and before is None:
+                changed.append(dispatch.slug)
+    if session is not None:
+        session.dispatches = memo  # only this build's: the memo never outgrows the site
+    resolved, actors = resolve(dispatches, read.registry, session.resolved if session is not None else None)
+    if cache:
+        remembered = session.value if session is not None else None
+        scored = related_memo(config.cache_dir, code_fingerprint(), remembered, fork)
+    else:
+        scored = functools.partial(related.compute, fork=fork)
+    site, found = link(resolved, actors, config.related_limit, read.today, scored, taxonomies=config.taxonomies)
+    problems += found
+    if problems:
+        raise ContentErrors(problems)
+    parsed = len(read.todo)
+    return Loaded(site, read.registry, parsed=parsed, cached=len(docs) - parsed, changed=tuple(changed),
+                  validated=MappingProxyType(by_path))
+
+
+def model_fronts(config: Config, read: Read, fronts: list[LoadedDoc], drafts: bool, cache: bool) -> Loaded | None:
+    """The site modelled from front matter alone, while the bodies are still being
+    rendered: nothing the model links or indexes depends on a body (`with_bodies` adds
+    them). None when the front matter has problems: the model is then made again from
+    whole files, so every problem is reported as without this step."""
+    docs = [doc if doc.body is not None or doc.problems else dataclasses.replace(doc, body=PENDING) for doc in fronts]
+    try:
+        return model_site(config, read, docs, drafts, cache, None, fork=False)
+    except ContentErrors:
+        return None
+
+
+def with_bodies(loaded: Loaded, docs: list[LoadedDoc]) -> Loaded:
+    """The site modelled from front matter, each dispatch given its rendered body."""
+    bodies = {doc.rel: doc.body for doc in docs if doc.body is not None}
+    before = loaded.site
+    whole = {d.slug: with_body(d, bodies[d.path]) for d in before.dispatches}
+    site = dataclasses.replace(
+        before, dispatches=tuple(whole[d.slug] for d in before.dispatches),
+        by_slug=MappingProxyType({slug: whole[slug] for slug in before.by_slug}),
+    )
+    return dataclasses.replace(loaded, site=site)
+
+
+def remember(config: Config, loaded: Loaded, read: Read, docs: list[LoadedDoc]) -> None:
+    """Keep each file's validated dispatch, given its body, beside its parse in the cache,
+    unless it is there already: what validating a whole file does."""
+    docs_cache = read.docs_cache
+    if docs_cache is None:
+        return
+    tag = validation_tag(config, read.registry)
+    for doc in docs:
+        dispatch = loaded.validated.get(doc.rel)
+        if dispatch is not None and doc.body is not None and not docs_cache.knows(doc, tag):
+            docs_cache.remember(doc, tag, with_body(dispatch, doc.body))
+
+
+def validation_tag(config: Config, registry: Registry) -> str:
+    """What validating a file reads beyond its bytes (the time zone and the registry): a
+    validated dispatch is kept in the cache under it."""
+    return f"{config.tz}\0{registry.digest}"
+
+
+def _validate(doc: LoadedDoc, config: Config, read: Read, tag: str) -> tuple[Dispatch | None, list[Problem]]:
+    """`to_dispatch`, or what it made of the same file before, from the cache."""
+    docs_cache: DocCache | None = read.docs_cache
+    if docs_cache is not None and not doc.problems and doc.body is not PENDING:
+        dispatch = docs_cache.validated(doc, tag)
+        if dispatch is not None:
+            return dispatch, []
+    dispatch, found = to_dispatch(doc, config.tz, read.registry.digest)
+    if docs_cache is not None and dispatch is not None and not found and doc.body is not PENDING:
+        docs_cache.remember(doc, tag, dispatch)
+    return dispatch, found
