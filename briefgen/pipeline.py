@@ -116,8 +116,8 @@ def build(config: Config, options: BuildOptions = BuildOptions()) -> BuildResult
 def _build(config: Config, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     output = (options.output or config.output_dir).resolve()
-    write.check_output(config, output)
     previous = _record_of(config, output, options)
+    write.check_output(config, output, recorded=bool(previous))
     templates = plan.Templates.of(config, options.cache)
     registry, problems = _registry(config, options.session)
     links = _actor_links(config, registry)
@@ -188,7 +188,7 @@ def _collector_paused() -> Iterator[None]:
 def _record_of(config: Config, output: Path, options: BuildOptions) -> dict:
     """The record of the site in `output`, if this build may use it and it is that site's."""
     previous = load_pages(config.cache_dir, code_fingerprint(), output) if options.keeps_output else {}
-    return previous if previous.get(MARKER_KEY) == reuse.marker_id(output) else {}
+    return previous if previous.get(MARKER_KEY) == reuse.folder_id(output) else {}
 
 
 def _registry(config: Config, session: Session | None) -> tuple[Registry, list[Problem]]:
@@ -311,7 +311,8 @@ def _write(
                 entries[FILE_KEY + name] = (fresh.views[FILE_KEY + name], keys, tuple(rendered.made[name]))
             counts = {COUNTS_KEY: (len(work.site.dispatches), len(work.site.actors), count), **inputs}
             record = {**fresh.record(entries, rendered.shared, made.origins), STATIC_KEY: tuple(rel for _, rel in static), **counts}
-        reuse.mark(config, output, folder, record)
+        if record is not None:
+            reuse.mark(config, output, folder, record)
         old = write.swap_in(folder, output)
     except OSError as exc:
         reuse.drop(config, output, folder)

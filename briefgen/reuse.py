@@ -31,7 +31,7 @@ from briefgen.urls import Urls
 FILE_KEY = "\0file:"
 """Record keys of non-HTML file jobs, whose values are (view, keys read, paths made)."""
 MARKER_KEY = "\0marker"
-"""Record key of the identity of the marker file of the folder the record describes."""
+"""Record key of the identity of the folder the record describes (`folder_id`)."""
 STATIC_KEY = "\0static"
 """Record key of the files copied from the theme's assets and the site's static/."""
 
@@ -173,11 +173,13 @@ def _remove(folder: str, rel: str, prune: bool = False) -> None:
 # The spare: which folder a build writes into, and what becomes of the one it replaced.
 
 
-def marker_id(folder: Path) -> str | None:
-    """Which build made a folder: the identity of its marker file, a new file per build
-    (its modification time too, so a reused inode number is not taken for the same file)."""
+def folder_id(folder: Path) -> str | None:
+    """Which folder this is, as its record knows it: its inode, and the time a file was
+    last added to or removed from it (so a reused inode number, or a folder changed by
+    hand, is not taken for the one recorded). Taken once the folder is complete; a
+    rename within the same parent, as the swap is, keeps it."""
     try:
-        st = (folder / write.MARKER).stat()
+        st = folder.stat()
     except OSError:
         return None
     return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
@@ -187,8 +189,8 @@ def open_spare(config: Config, output: Path) -> tuple[Path, dict]:
     """The spare folder and its record, or a fresh staging folder and an empty record."""
     spare = write.spare_for(config.cache_dir, output)
     record = load_pages(config.cache_dir, code_fingerprint(), spare)
-    if spare.is_dir() and record.get(MARKER_KEY) is not None and record.get(MARKER_KEY) == marker_id(spare):
-        (spare / write.MARKER).unlink()  # until it is complete again, it is nobody's site
+    if spare.is_dir() and record.get(MARKER_KEY) is not None and record.get(MARKER_KEY) == folder_id(spare):
+        save_pages(config.cache_dir, code_fingerprint(), spare, {})  # until it is complete again, it is nobody's site
         return spare, record
     if spare.exists():
         write.discard(spare, write.trash_for(config.cache_dir, output))
@@ -201,7 +203,7 @@ def keep_spare(config: Config, output: Path, old: Path | None, record: dict) -> 
     if old is None:
         return
     trash, spare = write.trash_for(config.cache_dir, output), write.spare_for(config.cache_dir, output)
-    if not record:
+    if not record or record.get(MARKER_KEY) != folder_id(old):  # no record, or not this folder's
         write.discard(old, trash)
         return
     if old != spare:
@@ -212,7 +214,7 @@ def keep_spare(config: Config, output: Path, old: Path | None, record: dict) -> 
         except OSError:
             write.discard(old, trash)
             return
-    save_pages(config.cache_dir, code_fingerprint(), spare, record)
+    save_pages(config.cache_dir, code_fingerprint(), spare, {**record, MARKER_KEY: folder_id(spare)})  # moved: taken anew
 
 
 SPARE_AHEAD_FILES = 5000
@@ -234,12 +236,12 @@ def make_spare(root: Path, output: Path) -> None:
     """The spare of `output`: every file of its site hard-linked into a new folder, which
     becomes the spare, with the site's record, if the output is still that site. The
     files are linked without the project's lock (a live site's files never change; if it
-    is replaced meanwhile, its marker says so); only the check and the rename hold it."""
+    is replaced meanwhile, its identity says so); only the check and the rename hold it."""
     config = Config(root=root)
     spare, record = write.spare_for(config.cache_dir, output), load_pages(config.cache_dir, code_fingerprint(), output)
     marker = record.get(MARKER_KEY)
     clear_unfinished(config, output)
-    if spare.exists() or marker is None or marker != marker_id(output):
+    if spare.exists() or marker is None or marker != folder_id(output):
         return
     folder = spare.with_name(f"{spare.name}.{os.getpid()}.tmp")
     made: set[str] = set()
@@ -248,7 +250,7 @@ def make_spare(root: Path, output: Path) -> None:
         if not all(_link(os.fspath(output), os.fspath(folder), rel, made, True) for rel in sorted(recorded_files(record))):
             raise OSError("a file of the site went away")
         with build_lock(config, wait=SPARE_LOCK_WAIT):
-            if spare.exists() or marker_id(output) != marker:
+            if spare.exists() or folder_id(output) != marker:
                 raise OSError("a build came first")
             mark(config, spare, folder, record)
             os.rename(folder, spare)
@@ -281,15 +283,10 @@ SPARE_LOCK_WAIT = 2.0
 """How long `make_spare` waits for a build to finish before it gives up."""
 
 
-def mark(config: Config, output: Path, folder: Path, record: dict | None) -> None:
-    """Give the folder a new marker file and save its record (unless None) for `output`,
-    before the swap: a build killed before or after it never pairs a record with the
-    wrong files."""
-    marker = folder / write.MARKER
-    marker.unlink(missing_ok=True)
-    marker.write_bytes(b"")
-    if record is not None:
-        save_pages(config.cache_dir, code_fingerprint(), output, {**record, MARKER_KEY: marker_id(folder)})
+def mark(config: Config, output: Path, folder: Path, record: dict) -> None:
+    """Save the complete folder's record for `output`, with the folder's identity, before
+    the swap: a build killed before or after it never pairs a record with the wrong files."""
+    save_pages(config.cache_dir, code_fingerprint(), output, {**record, MARKER_KEY: folder_id(folder)})
 
 
 def drop(config: Config, output: Path, folder: Path | None) -> None:

@@ -21,16 +21,19 @@ from typing import Iterable
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
 
-MARKER = ".briefgen-output"
-"""Marks a folder as briefgen's output, so a build never replaces a folder it did not make."""
+GENERATOR = b'<meta name="generator" content="briefgen">'
+"""In the head of every page of the theme: it names a folder's site as briefgen's, so a
+build never replaces a folder it did not make, without a file of briefgen's own in it."""
 THEME_ASSETS = Path(__file__).parent / "theme" / "static"
 STAGING_PREFIX = ".briefgen-staging-"
 TRASH = "trash"
 """The folder of `.briefgen-cache/` where replaced sites wait to be deleted."""
 
 
-def check_output(config: Config, output: Path) -> None:
-    """Refuse an output folder whose replacement would destroy the user's own files."""
+def check_output(config: Config, output: Path, recorded: bool = False) -> None:
+    """Refuse an output folder whose replacement would destroy the user's own files: one
+    that is neither empty, nor `recorded` in the cache as a build's, nor a site whose home
+    page names briefgen as its generator."""
     output = output.resolve()
     guarded = {"the project folder": config.root, "content/": config.content_dir, "templates/": config.templates_dir, "static/": config.static_dir}
     for name, folder in guarded.items():
@@ -38,8 +41,18 @@ def check_output(config: Config, output: Path) -> None:
             raise ContentErrors([Problem("config.yaml", None, f"output folder {output} is or contains {name}; choose another output_dir")])
     if output.exists() and not output.is_dir():
         raise ContentErrors([Problem(config.rel(output), None, "output path exists and is not a folder")])
-    if output.is_dir() and not (output / MARKER).exists() and any(output.iterdir()):
+    if output.is_dir() and not recorded and not _generated(output) and any(output.iterdir()):
         raise ContentErrors([Problem(config.rel(output), None, "output folder is not empty and was not made by briefgen; remove it or choose another output_dir")])
+
+
+def _generated(folder: Path) -> bool:
+    """Whether the folder's home page names briefgen as its generator, in its head."""
+    try:
+        with open(folder / "index.html", "rb") as page:
+            head = page.read(4096)
+    except OSError:
+        return False
+    return GENERATOR in head.partition(b"</head>")[0]
 
 
 def staging_dir(output: Path) -> Path:

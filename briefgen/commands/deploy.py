@@ -23,7 +23,6 @@ from typing import Mapping
 
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import Config
-from briefgen.write import MARKER
 
 FALLBACK_NAME = "briefgen"
 FALLBACK_EMAIL = "briefgen@localhost"
@@ -113,8 +112,7 @@ def check_target(repo: Repo, options: DeployOptions) -> None:
 
 
 def prepare(output: Path) -> list[Path]:
-    """The files to publish: the build without briefgen's marker, plus `.nojekyll` so Pages serves it as is."""
-    (output / MARKER).unlink(missing_ok=True)
+    """The files to publish: the build, plus `.nojekyll` so Pages serves it as is."""
     (output / ".nojekyll").write_bytes(b"")
     return sorted(p for p in output.rglob("*") if p.is_file())
 

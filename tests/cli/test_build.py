@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -264,6 +265,23 @@ def test_foreign_output_folder_is_not_replaced(copy_site) -> None:
     result = run_cli("build", cwd=root)
     assert result.code == 1 and "not made by briefgen" in result.err
     assert (root / "site/notes.txt").read_text() == "mine"
+
+
+def test_the_output_holds_nothing_of_briefgens_own_and_is_still_known_as_its_own(copy_site) -> None:
+    """No marker file: a build's folder is known by its record in the cache, or, with the
+    cache deleted, by its home page naming briefgen as generator; a folder holding a
+    site briefgen did not make is still refused."""
+    root = copy_site("mini")
+    assert run_cli("build", cwd=root).code == 0
+    assert not [p.name for p in (root / "site").iterdir() if p.name.startswith(".")]
+    assert run_cli("build", cwd=root).code == 0
+    shutil.rmtree(root / ".briefgen-cache", ignore_errors=True)  # its trash may be being emptied meanwhile
+    assert run_cli("build", cwd=root).code == 0
+    (root / "site/index.html").write_text("<html><head><title>Someone else's</title></head></html>")
+    shutil.rmtree(root / ".briefgen-cache", ignore_errors=True)  # its trash may be being emptied meanwhile
+    result = run_cli("build", cwd=root)
+    assert result.code == 1 and "not made by briefgen" in result.err
+    assert (root / "site/index.html").read_text().startswith("<html><head><title>Someone else's")
 
 
 def test_wrong_command_line_exits_2(copy_site) -> None:

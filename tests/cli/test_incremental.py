@@ -279,14 +279,19 @@ def test_the_site_before_last_is_brought_up_to_date_not_rebuilt(copy_site) -> No
 
 
 def test_a_spare_left_half_updated_is_not_trusted(copy_site) -> None:
-    """A build killed while updating the spare leaves it without its marker: the next
-    build deletes it and starts from a fresh folder."""
+    """A build that starts updating the spare takes its record away until it is complete:
+    killed meanwhile, it leaves the spare with no record, and the next build deletes it
+    and starts from a fresh folder."""
+    from briefgen import reuse
+    from briefgen.config import load_config
+
     root = copy_site("example")
     _build(root)
     _edit_body(root)
     _build(root)
-    spare = _spare(root)
-    (spare / ".briefgen-output").unlink()
+    config = load_config(root / "config.yaml", {})
+    spare, record = reuse.open_spare(config, (root / "site").resolve())  # what a killed build did first
+    assert spare == _spare(root) and record
     (spare / "404.html").unlink()  # a page the next edit leaves alone, as a killed build left it
     (spare / "404.html").write_text("half written")
     _edit_title(root)
@@ -559,8 +564,7 @@ def test_a_spare_is_not_made_from_a_site_replaced_meanwhile(copy_site) -> None:
     root = copy_site("example")
     _build(root)
     output = (root / "site").resolve()
-    (output / ".briefgen-output").unlink()  # what another build's swap does to the marker
-    (output / ".briefgen-output").write_bytes(b"")
+    (output / "new.html").write_text("another site")  # another build's swap: another folder, or one changed
     reuse.make_spare(root, output)
     assert not list((root / ".briefgen-cache").glob("spare-*"))
     assert not list((root / ".briefgen-cache").glob("*.tmp"))

@@ -14,7 +14,7 @@ def built(root: Path, dest: Path, *args: str) -> dict[str, bytes]:
     """What `briefgen build` makes of the project, as GitHub Pages should serve it."""
     assert run_cli("build", "--output", str(dest), *args, cwd=root).code == 0
     files = tree_bytes(dest)
-    del files[".briefgen-output"]
+    assert not any(name.startswith(".briefgen") for name in files)  # nothing of briefgen's own
     return {**files, ".nojekyll": b""}
 
 
