@@ -17,7 +17,8 @@ from briefgen import related as related_mod
 from briefgen.errors import Problem
 from briefgen.fields import FieldError, labels
 from briefgen.model import (
-    BUILT_IN, SOURCES, THREADS, TOPICS, Actor, ActorStats, Dispatch, Facet, Group, Label, Links, Redirect, RelatedLink, Site,
+    BUILT_IN, SOURCES, THREADS, TOPICS, Actor, ActorStats, Connection, Dispatch, Facet, Group, Label, Links, Redirect, RelatedLink,
+    Site,
 )
 
 CO_ACTORS_SHOWN = 12
@@ -120,17 +121,25 @@ def _links(ordered, explicit, threads: Mapping[str, Group], computed) -> dict[st
         chain = group.dispatches
         for i, slug in enumerate(chain):
             neighbours[slug] = (chain[i - 1] if i else None, chain[i + 1] if i + 1 < len(chain) else None)
+    thread_of = {d.slug: d.thread for d in ordered}
     links = {}
     for d in ordered:
         prev, nxt = neighbours.get(d.slug, (None, None))
-        links[d.slug] = Links(
-            related=explicit[d.slug],
-            referenced_by=tuple(referenced.get(d.slug, ())),
-            previous=prev,
-            next=nxt,
-            computed=computed.get(d.slug, ()),
-        )
+        related, referenced_by, scored = explicit[d.slug], tuple(referenced.get(d.slug, ())), computed.get(d.slug, ())
+        links[d.slug] = Links(related, referenced_by, prev, nxt, scored, _connections(d, related, referenced_by, scored, thread_of))
     return links
+
+
+def _connections(
+    d: Dispatch, related: tuple[str, ...], referenced_by: tuple[str, ...], scored: tuple[RelatedLink, ...], thread_of: Mapping[str, str | None],
+) -> tuple[Connection, ...]:
+    """Each dispatch `d` is connected to, once, with every reason."""
+    by_score = {r.slug: r for r in scored}
+    order = dict.fromkeys([*related, *referenced_by, *by_score])
+    return tuple(
+        Connection(slug, d.thread is not None and thread_of.get(slug) == d.thread, slug in related, slug in referenced_by, by_score.get(slug))
+        for slug in order
+    )
 
 
 def _terms(facet: Facet, spellings: Mapping[str, str], declared: Mapping[str, Mapping[str, tuple[Label, ...]]]) -> Callable[[Dispatch], Iterable[tuple[str, str]]]:

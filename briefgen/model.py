@@ -177,6 +177,20 @@ class RelatedLink(NamedTuple):
     days_apart: int
 
 
+class Connection(NamedTuple):
+    """Another dispatch one is connected to, with every reason at once: a page lists it
+    in one place and says all of them there."""
+
+    slug: str
+    same_thread: bool
+    linked: bool
+    """This dispatch's `related` names it."""
+    linked_from: bool
+    """Its `related` names this dispatch."""
+    computed: RelatedLink | None
+    """Scored among the most related (shared actors, topics, how far apart), if it was."""
+
+
 @dataclass(frozen=True, slots=True)
 class Links:
     """Everything one dispatch page links to beyond its own fields."""
@@ -186,6 +200,13 @@ class Links:
     previous: str | None = None
     next: str | None = None
     computed: tuple[RelatedLink, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    """Every dispatch of the three lists above, once: linked ones, then linking ones, then
+    the computed ones by score."""
+
+    def connection(self, slug: str) -> Connection | None:
+        """How this dispatch is connected to `slug`, if it is."""
+        return next((c for c in self.connections if c.slug == slug), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,9 +73,29 @@ def test_dispatch_page_links(mini: Path) -> None:
 
 
 def test_referenced_by(mini: Path) -> None:
+    """nrc-proposal names draft-treaties in `related`; both are of one thread, so the
+    timeline lists it and says so."""
     html = page(mini, "/dispatches/draft-treaties/")
-    section = html.split("Referenced by", 1)[1]
-    assert 'href="/dispatches/nrc-proposal/"' in section
+    timeline = html.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    entry = next(li for li in timeline.split("<li") if 'href="/dispatches/nrc-proposal/"' in li)
+    assert '<span class="why">links to this dispatch' in entry
+    related = html.split('id="related-h"', 1)[1] if 'id="related-h"' in html else ""
+    assert 'href="/dispatches/nrc-proposal/"' not in related
+
+
+def test_each_dispatch_is_listed_once_on_a_dispatch_page_with_every_reason(built_example: Path) -> None:
+    """The thread's timeline and the Related list share no dispatch; an entry says every
+    reason at once: linked from here, linking here, what is shared and how far apart."""
+    reasons = {"linked from this dispatch": 0, "links to this dispatch": 0, "shared: ": 0}
+    for path in sorted((built_example / "dispatches").glob("*/index.html")):
+        html = path.read_text(encoding="utf-8")
+        lists = re.findall(r'<(?:ol class="timeline"|ul class="why-list")>(.*?)</(?:ol|ul)>', html, re.S)
+        listed = [slug for body in lists for slug in re.findall(r'href="/dispatches/([^/"]+)/"', body)]
+        assert len(listed) == len(set(listed)), (path, listed)
+        for entry in (li for body in lists for li in body.split("<li")):
+            for reason in reasons:
+                reasons[reason] += reason in entry
+    assert all(reasons.values()), reasons
 
 
 def test_actor_resolution_by_alias_case_insensitive(mini: Path) -> None:
