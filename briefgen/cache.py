@@ -36,7 +36,7 @@ from briefgen.model import Dispatch, RelatedLink
 from briefgen.read import LoadedDoc, Source
 
 MAGIC = b"briefgen-cache\n"
-FORMAT = 4
+FORMAT = 5
 DOCS_FILE_PATTERN = "docs-{}.bin"
 SHARDS = "0123456789abcdef"
 """Parses are kept in one file per first hex digit of their content hash."""
@@ -109,29 +109,27 @@ def write_blob(path: Path, key: str, value: Any) -> None:
 
 
 def _doc_entry(doc: LoadedDoc) -> tuple | None:
-    """A parsed file as plain values, or None when it holds something marshal cannot keep.
-    The last value is its validated dispatch, once `DocCache.remember` has it."""
-    front, body = doc.front, doc.body
-    if front is None or body is None or doc.problems:
+    """A parsed file as plain values (`records`: every field, none listed by hand), or
+    None when it holds something marshal cannot keep. The last value is its validated
+    dispatch, once `DocCache.remember` has it."""
+    if doc.front is None or doc.body is None or doc.problems:
         return None
     try:
-        marshal.dumps(front.data)  # the rest is strings, numbers and their tuples and dicts; YAML can nest anything
-    except ValueError:
+        entry = (records.to_plain(doc.front), records.to_plain(doc.body), None)
+        marshal.dumps(entry)  # YAML can nest anything
+    except (TypeError, ValueError):
         return None
-    return (front.data, front.key_lines, front.body, front.body_line, front.item_lines,
-            body.html, body.first_paragraph, body.mentions, body.words, front.digest, None)
+    return entry
 
 
 def _doc_from(rel: str, digest: str, entry: Any) -> LoadedDoc | None:
     """Rebuild a LoadedDoc; anything of the wrong shape counts as a miss."""
     try:
-        data, key_lines, body, body_line, item_lines, html, first, mentions, words, front_digest, _ = entry
-        if not (isinstance(data, dict) and isinstance(html, str) and isinstance(body, str) and isinstance(words, int)):
-            return None
-        front = FrontMatter(data, dict(key_lines), body, int(body_line), dict(item_lines), str(front_digest))
-        return LoadedDoc(rel, digest, front, Rendered(html, str(first), tuple(mentions), words))
+        front, body, _ = entry
     except (TypeError, ValueError):
         return None
+    front, body = records.from_plain(front, FrontMatter), records.from_plain(body, Rendered)
+    return LoadedDoc(rel, digest, front, body) if front is not None and body is not None else None
 
 
 @dataclass

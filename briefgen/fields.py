@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 from briefgen.errors import Problem
 from briefgen.model import Dispatch, Event, Label, SourceRef
 from briefgen.frontmatter import FrontMatter, control_problem
-from briefgen.markdown import Rendered
+from briefgen.markdown import Rendered, on_site
 from briefgen.read import LoadedDoc
 from briefgen.records import replaced
 from briefgen.slugs import is_slug, slugify
 
 KNOWN = {
     "title", "date", "actors", "slug", "summary", "topics", "thread", "related",
-    "location", "source", "events", "draft", "former_slugs",
+    "location", "source", "events", "draft", "former_slugs", "image",
 }
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}")
@@ -147,6 +147,22 @@ def flag(value: Any) -> bool:
     return value
 
 
+def image(value: Any) -> str:
+    """A picture's address as written: beside the dispatch (`map.png`), from the site's
+    root (`/img/map.png`), or a full http(s) URL."""
+    found = nonempty(value)
+    if not on_site(found) and not found.startswith(("http://", "https://")):
+        raise FieldError(f"must be a file beside the dispatch, a path from the site's root or an http(s) URL, not '{found}'")
+    return found
+
+
+def default_name(rel: str) -> str:
+    """What a dispatch is called when it names no slug: its file's name, or its folder's
+    for a dispatch written as a folder (`SLUG/index.md`, beside the files it shows)."""
+    parts = rel.removesuffix(".md").split("/")
+    return parts[-2] if parts[-1] == "index" and len(parts) > 2 else parts[-1]
+
+
 def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tuple[Dispatch | None, list[Problem]]:
     """Validate a parsed file; actors stay as written until `actors.resolve`."""
     if doc.front is None or doc.body is None:
@@ -171,7 +187,7 @@ def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tupl
             problems.append(Problem(doc.rel, line(key, exc.index), f"'{key}' {exc}"))
             return default
 
-    default_slug = slugify(doc.rel.rsplit("/", 1)[-1].removesuffix(".md"))
+    default_slug = slugify(default_name(doc.rel))
     slug_ = field("slug", slug, default_slug)
     title = field("title", nonempty, required=True)
     moment = field("date", lambda v: parse_moment(v, tz), required=True)
@@ -190,6 +206,7 @@ def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tupl
         events=field("events", lambda v: events(v, slug_, tz), ()),
         draft=field("draft", flag, False),
         former_slugs=field("former_slugs", lambda v: text_list(v, slug), ()),
+        image=field("image", image),
     )
     if problems or title is None or moment is None or not actors:
         return None, problems

@@ -2,7 +2,9 @@
 
 Raw HTML is escaped, links may only use http(s), mailto or relative targets, and the
 first mention of each registered actor can become a link to its page (found in the
-rendered HTML, where code, existing links and headings are skipped).
+rendered HTML, where code, existing links and headings are skipped). A link or image
+written from the site's root (`/img/map.svg`) is given base_url's path, and every link
+and image is noted with its line, for the build to check it points at something.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -23,12 +26,15 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A body as HTML, its first paragraph as text, and the actors it mentions."""
+    """A body as HTML, its first paragraph as text, the actors it mentions, and its links."""
 
     html: str
     first_paragraph: str
     mentions: tuple[str, ...]
     words: int
+    links: tuple[tuple[str, str, int], ...] = ()
+    """(kind, target as written, line in the file) of each link (kind "link") and image
+    ("image") whose target is on this site: no scheme, not only a fragment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,14 +174,42 @@ class Parser:
     link: Callable[[str, list[str]], str] | None = None
 
 
-def make_parser(links: ActorLinks | None = None) -> Parser:
+def make_parser(links: ActorLinks | None = None, base_path: str = "/") -> Parser:
     """A configured parser; build it once per process and reuse it for every body."""
     md = MarkdownIt("commonmark", {"typographer": True, "html": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.core.ruler.at("normalize", _normalize)
+    md.core.ruler.push("site_links", _site_links(base_path))
     md.validateLink = safe_link  # type: ignore[method-assign]
     return Parser(md, _html_linker(links) if links and links.phrases else None)
+
+
+def _site_links(base_path: str) -> Callable[[StateCore], None]:
+    """A core rule: note each link and image on this site with its line (in
+    `env["links"]`), and give one written from the root base_url's path."""
+    prefix = base_path.rstrip("/")
+
+    def rule(state: StateCore) -> None:
+        found: list[tuple[str, str, int]] = state.env.setdefault("links", [])
+        for block in state.tokens:
+            for token in block.children or ():
+                name = "href" if token.type == "link_open" else "src" if token.type == "image" else None
+                target = token.attrGet(name) if name else None
+                if not isinstance(target, str) or not on_site(target):
+                    continue
+                found.append(("link" if name == "href" else "image", target, (block.map[0] if block.map else 0)))
+                if target.startswith("/") and prefix:
+                    token.attrSet(name, prefix + target)
+
+    return rule
+
+
+def on_site(target: str) -> bool:
+    """Whether a link's target is a page or file of this site: no scheme, no host, and
+    more than a fragment of the same page. A ':' in the first segment, even encoded,
+    makes it no path of any site (RFC 3986 forbids one there): it is left alone."""
+    return bool(target) and not target.startswith(("#", "//")) and ":" not in unquote(target.split("/", 1)[0])
 
 
 def _normalize(state: StateCore) -> None:
@@ -192,8 +226,9 @@ def _normalize(state: StateCore) -> None:
     state.src = src
 
 
-def render(parser: Parser, body: str) -> Rendered:
-    """Render one body; `mentions` are the actor ids linked in it, in order."""
+def render(parser: Parser, body: str, first_line: int = 1) -> Rendered:
+    """Render one body, whose first line is the file's `first_line`; `mentions` are the
+    actor ids linked in it, in order."""
     env: dict = {}
     tokens = parser.md.parse(body, env)
     html = parser.md.renderer.render(tokens, parser.md.options, env)
@@ -205,6 +240,7 @@ def render(parser: Parser, body: str) -> Rendered:
         first_paragraph=_first_paragraph(tokens),
         mentions=tuple(mentions),
         words=len(body.split()),
+        links=tuple((kind, target, first_line + line) for kind, target, line in env.get("links", ())),
     )
 
 

@@ -116,6 +116,8 @@ class Dispatch:
     events: tuple[Event, ...] = ()
     draft: bool = False
     former_slugs: tuple[str, ...] = ()
+    image: str | None = None
+    """Its picture for previews and feeds, as written (see `fields.image`)."""
     extra: Mapping[str, object] = field(default_factory=lambda: EMPTY)
     body_html: str = ""
     mentions: tuple[str, ...] = ()

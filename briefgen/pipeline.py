@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from briefgen import modelling, parallel, plan, read, render, reuse, write
+from briefgen import bodylinks, modelling, parallel, plan, read, render, reuse, write
 from briefgen.actors import Registry, load_registry, parse_registry
 from briefgen.cache import DocCache, code_fingerprint, load_pages
 from briefgen.config import Config
@@ -101,7 +101,7 @@ def load_site(config: Config, drafts: bool = False) -> Loaded:
     registry, problems = _registry(config, None)
     links = _actor_links(config, registry)
     found = read.read_site(config, drafts, registry, problems)
-    loaded, _ = _parse_and_model(config, found, make_parser(links), None, BuildOptions(drafts=drafts, cache=False))
+    loaded, _, _ = _parse_and_model(config, found, make_parser(links, config.base_path), None, BuildOptions(drafts=drafts, cache=False))
     return loaded
 
 
@@ -138,7 +138,7 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
     if options.progress:
         options.progress("reading", 0, len(found.sources))
     try:
-        loaded, parsed = _parse_and_model(config, found, make_parser(links), templates, options)
+        loaded, docs, parsed = _parse_and_model(config, found, make_parser(links, config.base_path), templates, options)
     except BaseException:
         _save_parses(docs_cache, options.session)  # fixing one file then re-reads only that file
         raise
@@ -151,12 +151,16 @@ def _build(config: Config, options: BuildOptions) -> BuildResult:
 
     try:
         work = plan.work(config, loaded.site, templates, options.session)
+        beside = {doc.rel: doc for doc in docs}
+        copies, problems = bodylinks.files_beside(work.site.dispatches, beside, found.others, Urls.of(config), config.rel(config.content_dir))
+        if problems:
+            raise ContentErrors(problems)
         if options.early is not None and 0 < len(loaded.changed) <= EARLY_LIMIT:
             _give_early(options.early, work, config, loaded.changed)
         stages["digest"] = time.perf_counter() - started - stages["read+link"]
         record = {INPUTS_KEY: inputs, READ_KEY: found.inputs}
         with build_lock(config):  # a concurrent build must not clean or swap under this one
-            count, made = _write(config, options, output, previous, work, record, save)
+            count, made = _write(config, options, output, previous, work, record, save, copies, beside)
     finally:
         save()  # the parses are kept even when rendering fails
     if options.keeps_output:
@@ -213,10 +217,10 @@ def _actor_links(config: Config, registry: Registry) -> ActorLinks | None:
 
 
 def _docs_cache(config: Config, links: ActorLinks | None, session: Session | None) -> DocCache:
-    """The parse cache, keyed by what a parse depends on beyond the file: briefgen's code
-    and the autolinked names. A session keeps it in memory between builds."""
+    """The parse cache, keyed by what a parse depends on beyond the file: briefgen's code,
+    the autolinked names and base_url's path. A session keeps it in memory between builds."""
     phrases = sorted(links.phrases.items()) if links else None
-    key = hashlib.blake2b(repr((code_fingerprint(), phrases)).encode(), digest_size=16).hexdigest()
+    key = hashlib.blake2b(repr((code_fingerprint(), phrases, config.base_path)).encode(), digest_size=16).hexdigest()
     if session is not None and session.docs is not None and session.docs.key == key:
         return session.docs
     docs_cache = DocCache.open(config.cache_dir, key)
@@ -234,8 +238,8 @@ def _save_parses(docs_cache: DocCache | None, session: Session | None) -> None:
 
 def _parse_and_model(
     config: Config, found: Read, parser: Parser, templates: plan.Templates | None, options: BuildOptions,
-) -> tuple[Loaded, list[LoadedDoc]]:
-    """The linked site, and the files parsed for it. Parsing is shared out over processes
+) -> tuple[Loaded, list[LoadedDoc], list[LoadedDoc]]:
+    """The linked site, every file's parse, and the files parsed for it. Parsing is shared out over processes
     when there is enough; meanwhile this process compiles the templates and, without a
     session, models the site from the files' front matter while the others render the
     bodies (a cold build of 10,000 dispatches models in that time)."""
@@ -245,7 +249,8 @@ def _parse_and_model(
     if workers == 1 or options.session is not None:
         parse = lambda part: [read.parse_bytes(rel, data, parser) for rel, data in part]  # noqa: E731
         parsed = [doc for part in parallel.fork_map(parse, todo, workers, prepare) for doc in part]
-        return modelling.model_site(config, found, read.finish(found, parsed), drafts, cache, options.session), parsed
+        docs = read.finish(found, parsed)
+        return modelling.model_site(config, found, docs, drafts, cache, options.session), docs, parsed
     shared = parallel.Shared(lambda part: [read.body_of(rel, data, parser) for rel, data in part], todo, workers)
 
     def fronts_first() -> tuple[dict[str, LoadedDoc], Loaded | None]:
@@ -261,8 +266,8 @@ def _parse_and_model(
               for (rel, _), body in zip(chunk, done, strict=True)]
     docs = read.finish(found, parsed)
     if ahead is None or any(doc.problems for doc in docs):
-        return modelling.model_site(config, found, docs, drafts, cache), parsed
-    return modelling.with_bodies(ahead, docs), parsed
+        return modelling.model_site(config, found, docs, drafts, cache), docs, parsed
+    return modelling.with_bodies(ahead, docs), docs, parsed
 
 
 def _give_early(early: Callable[[dict[str, bytes]], None], work: plan.Work, config: Config, changed: Iterable[str]) -> None:
@@ -279,18 +284,19 @@ def _give_early(early: Callable[[dict[str, bytes]], None], work: plan.Work, conf
 
 def _write(
     config: Config, options: BuildOptions, output: Path, previous: dict, work: plan.Work, inputs: dict[str, str],
-    aside: Callable[[], None],
+    aside: Callable[[], None], copies: list[bodylinks.Copy], docs: dict[str, LoadedDoc],
 ) -> tuple[int, reuse.Plan]:
-    """Fill the spare (or a fresh folder), make what changed, record it, swap it in; return
-    how many files the site has and what was made. The caller holds the build lock.
-    `aside` is work of the build's own that no page waits for: done while other processes
-    render, when they do."""
+    """Fill the spare (or a fresh folder), make what changed, copy the static files and
+    those beside dispatches (`copies`), check every body's links against the whole site,
+    record it, swap it in; return how many files the site has and what was made. The
+    caller holds the build lock. `aside` is work of the build's own that no page waits
+    for: done while other processes render, when they do."""
     write.clean_stale(output, write.trash_for(config.cache_dir, output))
     reuse.clear_unfinished(config, output)
     folder: Path | None = None
     try:
         folder, have = reuse.open_spare(config, output) if options.keeps_output else (reuse.fresh(output), {})
-        static = write.static_files(config)
+        static = write.static_files(config) + copies
         if previous or have:  # the records say what can be reused
             made = reuse.fill(folder, have, output, previous, work.specs, work.freshness().unchanged, work.jobs, [rel for _, rel in static])
             meanwhile = None
@@ -302,6 +308,9 @@ def _write(
         renderer = render.Renderer(work.env, config, _writer(folder, options.progress, len(made.pages), workers))
         rendered = render.gathered(parallel.fork_map(renderer, items, workers, meanwhile))
         write.copy_static(static, folder)
+        problems = bodylinks.broken(work.site.dispatches, docs, Urls.of(config), folder)
+        if problems:
+            raise ContentErrors(problems)
         count = rendered.written + made.reused_pages + made.reused_files
         record = None
         if options.keeps_output:  # what the next build needs to reuse this one's pages and files

@@ -6,6 +6,7 @@ hash and spread over processes; nothing here validates fields (that is `fields.p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -52,11 +53,20 @@ class LoadedDoc:
 
 def find_sources(config: Config) -> tuple[list[Source], list[Problem]]:
     """Every `.md` file under content/, sorted; hidden files and folders are skipped."""
+    sources, _, problems = find_all(config)
+    return sources, problems
+
+
+def find_all(config: Config) -> tuple[list[Source], list[Source], list[Problem]]:
+    """Every `.md` file under content/, and every other file (but the actor registry),
+    each sorted; hidden files and folders are skipped."""
     content = config.content_dir
     if not content.is_dir():
-        return [], [Problem(config.rel(content), None, "content folder not found")]
+        return [], [], [Problem(config.rel(content), None, "content folder not found")]
     found: list[Source] = []
+    others: list[Source] = []
     problems: list[Problem] = []
+    registry = os.path.join(content, ACTORS_FILE)
     for folder, dirs, files in os.walk(content):
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -66,9 +76,15 @@ def find_sources(config: Config) -> tuple[list[Source], list[Problem]]:
         shown = config.rel(base)  # once per folder: 10,000 files make this loop count
         links = {e.name for e in os.scandir(folder) if e.is_symlink()} if files else set()  # the file type is in the listing
         for name in sorted(files):
-            if name.startswith(".") or not name.endswith(".md"):
+            if name.startswith("."):
                 continue
             path = f"{folder}/{name}"  # a string: a Path made for each of 10,000 files is a fifth of this
+            if not name.endswith(".md"):
+                if path != registry and name not in links:  # a linked file could be anyone's: never copied
+                    with contextlib.suppress(OSError):  # gone since the folder was listed
+                        st = os.stat(path)
+                        others.append(Source(path, f"{shown}/{name}", st.st_size, st.st_mtime_ns))
+                continue
             if name in links:
                 link_problems = _check_link(Path(path), config)
                 if link_problems:
@@ -81,7 +97,7 @@ def find_sources(config: Config) -> tuple[list[Source], list[Problem]]:
                 problems.append(Problem(rel, None, f"cannot be read: {exc.strerror}"))
                 continue
             found.append(Source(path, rel, st.st_size, st.st_mtime_ns))
-    return found, problems
+    return found, others, problems
 
 
 def _check_link(path: Path, config: Config) -> list[Problem]:
@@ -149,6 +165,8 @@ class Read:
     """The day the build runs, read once so the model and the input hash agree at midnight."""
     found: dict[str, LoadedDoc] = field(default_factory=dict)
     """Parses from the cache, and files that could not be read, by path."""
+    others: list[Source] = field(default_factory=list)
+    """content/'s files that are not dispatches (pictures a dispatch may show)."""
     todo: list[tuple[str, bytes]] = field(default_factory=list)
     """(path, bytes) of every file still to parse."""
     complete: bool = True
@@ -168,13 +186,13 @@ def read_site(
 
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show
     the same inputs, nothing more is read and the Read returned is not `complete`."""
-    sources, found_problems = find_sources(config)
+    sources, others, found_problems = find_all(config)
     problems = [*problems, *found_problems]
     today = dt.datetime.now(config.tz).date()
     if docs_cache is not None and unchanged_since is not None and not problems:
         known = [(s.rel, docs_cache.known_digest(s), ()) for s in sources]
-        if all(digest for _, digest, _ in known) and inputs_hash(registry, drafts, today, known) == unchanged_since:
-            return Read(registry, sources, problems, unchanged_since, today, complete=False, docs_cache=docs_cache)
+        if all(digest for _, digest, _ in known) and inputs_hash(registry, drafts, today, known, others) == unchanged_since:
+            return Read(registry, sources, problems, unchanged_since, today, others=others, complete=False, docs_cache=docs_cache)
     started = time.time_ns()
     found: dict[str, LoadedDoc] = {}
     todo: list[tuple[str, bytes]] = []
@@ -200,14 +218,16 @@ def read_site(
                     continue
         found[source.rel] = doc
         files.append((source.rel, doc.digest, doc.problems))
-    inputs = inputs_hash(registry, drafts, today, files)
-    return Read(registry, sources, problems, inputs, today, found, todo, docs_cache=docs_cache, started_ns=started, racy=racy)
+    inputs = inputs_hash(registry, drafts, today, files, others)
+    return Read(registry, sources, problems, inputs, today, found, others, todo, docs_cache=docs_cache, started_ns=started, racy=racy)
 
 
-def inputs_hash(registry: "Registry", drafts: bool, today: dt.date, files: list[tuple[str, str, tuple]]) -> str:
-    """Every dispatch file (path, content hash, problems reading it), the registry and the
-    day. A file's parse problems follow from its content, so its hash stands for them."""
-    return hashlib.blake2b(repr((registry.digest, drafts, today, files)).encode(), digest_size=16).hexdigest()
+def inputs_hash(registry: "Registry", drafts: bool, today: dt.date, files: list[tuple[str, str, tuple]], others: list[Source]) -> str:
+    """Every dispatch file (path, content hash, problems reading it), content/'s other
+    files (path, size, time), the registry and the day. A file's parse problems follow
+    from its content, so its hash stands for them."""
+    stats = [(s.rel, s.size, s.mtime_ns) for s in others]
+    return hashlib.blake2b(repr((registry.digest, drafts, today, files, stats)).encode(), digest_size=16).hexdigest()
 
 
 def finish(read: Read, parsed: Sequence[LoadedDoc]) -> list[LoadedDoc]:
@@ -264,7 +284,7 @@ def body_of(rel: str, data: bytes, parser: Parser) -> Body:
     if control is not None:
         return Problem(rel, body_line + body.count("\n", 0, control[0]), f"the body {control[1]}")
     try:
-        return render(parser, body)
+        return render(parser, body, body_line)
     except RecursionError:
         return Problem(rel, body_line, "Markdown nested too deeply to render")
 

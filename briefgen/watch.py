@@ -84,16 +84,15 @@ def kind_of(path: PurePath, layout: Layout, is_directory: bool = False) -> Chang
 
 
 def _inside(kind: ChangeKind, rel: PurePath, is_directory: bool) -> ChangeKind | None:
-    """content/ builds only from visible .md files and actors.yaml; every static or template file counts."""
+    """content/ builds from its visible files (dispatches, actors.yaml, the files
+    dispatches show); every static or template file counts."""
     if kind is not ChangeKind.CONTENT:
         return kind
     if any(part.startswith(".") for part in rel.parts):
         return None
     if rel.as_posix() == ACTORS_FILE:
         return ChangeKind.ACTORS
-    if is_directory or rel.parts == () or rel.suffix == ".md":
-        return ChangeKind.CONTENT  # a folder moved or removed takes its dispatches with it
-    return None
+    return ChangeKind.CONTENT  # a folder moved or removed takes its dispatches with it
 
 
 def classify(events: Iterable[Event], layout: Layout) -> frozenset[ChangeKind]:

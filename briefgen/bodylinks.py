@@ -1,0 +1,103 @@
+"""Links and images in dispatch bodies: the files they bring along, and whether each one
+points at something the built site has.
+
+A relative link or image names a file beside its dispatch (`![map](map.png)` next to
+`content/talks/proposal.md`); a dispatch written as a folder (`SLUG/index.md`) brings
+every file of its folder. Such files are copied into the dispatch's own URL folder, so
+the relative link works on the page. Every link and image on the site is then looked
+for in the folder about to become the site: one that points at nothing is an error at
+its line, as a typo must not pass silently.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+from urllib.parse import unquote
+
+from briefgen.errors import Problem
+from briefgen.markdown import on_site
+from briefgen.model import Dispatch
+from briefgen.read import LoadedDoc, Source
+from briefgen.urls import Urls
+
+Copy = tuple[Path, str]
+"""A file to copy: its source, and its path in the site."""
+
+
+def files_beside(
+    dispatches: Iterable[Dispatch], docs: Mapping[str, LoadedDoc], others: Sequence[Source], urls: Urls, content: str,
+) -> tuple[list[Copy], list[Problem]]:
+    """What each dispatch brings: the files its relative links and images name, and
+    every file of a dispatch folder. `others` are content/'s files that are not
+    dispatches, by path relative to the project (`content` is content/'s)."""
+    present = {source.rel: source for source in others}
+    copies: dict[str, Copy] = {}
+    problems: list[Problem] = []
+    for d in dispatches:
+        folder = posixpath.dirname(d.path)
+        page = urls.path("dispatch", d.slug)
+        wanted = [_local(target) for _, target, _ in _links(d, docs.get(d.path))]
+        names = {posixpath.normpath(posixpath.join(folder, name)) for name in wanted if name is not None}
+        if posixpath.basename(d.path) == "index.md" and folder != content:
+            names.update(rel for rel in present if rel.startswith(folder + "/") and not _in_other_bundle(rel, folder, docs))
+        for rel in sorted(names & present.keys()):
+            inside = rel[len(folder) + 1 :]
+            if inside == "index.html":
+                problems.append(Problem(rel, None, f"would replace the page of dispatch '{d.slug}'; rename it"))
+                continue
+            copies[page + inside] = (Path(present[rel].path), page + inside)
+    return list(copies.values()), problems
+
+
+def _in_other_bundle(rel: str, folder: str, docs: Mapping[str, LoadedDoc]) -> bool:
+    """Whether a file lies in a dispatch folder nested inside `folder`: it is that one's."""
+    parent = posixpath.dirname(rel)
+    while parent != folder:
+        if f"{parent}/index.md" in docs:
+            return True
+        parent = posixpath.dirname(parent)
+    return False
+
+
+def _local(target: str) -> str | None:
+    """A relative target's path beside the dispatch, or None for one from the root or
+    one that climbs out of the dispatch's folder."""
+    path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    if not path or path.startswith("/") or posixpath.normpath(path).startswith(".."):
+        return None
+    return path
+
+
+def _links(d: Dispatch, doc: LoadedDoc | None) -> tuple[tuple[str, str, int], ...]:
+    """The links and images of a dispatch's body, and its front matter's `image`."""
+    found = doc.body.links if doc is not None and doc.body is not None else ()
+    if d.image is not None and on_site(d.image):
+        found = (*found, ("image", d.image, d.line_of.get("image", 1)))
+    return found
+
+
+def broken(dispatches: Iterable[Dispatch], docs: Mapping[str, LoadedDoc], urls: Urls, site: Path) -> list[Problem]:
+    """A problem at its line for each link or image that points at nothing in `site`,
+    the folder holding the whole site."""
+    problems: list[Problem] = []
+    for d in dispatches:
+        page = urls.path("dispatch", d.slug)
+        for kind, target, line in _links(d, docs.get(d.path)):
+            path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+            if not path:
+                continue  # `?query` alone: this very page
+            found = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(page, path))
+            if found.startswith("..") or not _exists(site, found, path.endswith("/")):
+                what = "image" if kind == "image" else "link"
+                problems.append(Problem(d.path, line, f"{what} '{target}' points at nothing the site has"))
+    return problems
+
+
+def _exists(site: Path, path: str, folder: bool) -> bool:
+    """Whether the site serves `path`: a file, or a folder's index.html."""
+    target = site / path if path != "." else site
+    if folder or target.is_dir():
+        return (target / "index.html").is_file()
+    return target.is_file()
