@@ -1,7 +1,8 @@
 """Stage 3: dispatches + actors → one read-only `Site` with every index and cross-link.
 
-Also finds the problems that only show across files: two dispatches with one slug,
-a `related` slug naming nothing, an old URL clashing with a live one.
+Also finds the problems that only show across files or with config.yaml: two dispatches
+with one slug, a `related` slug naming nothing, an old URL clashing with a live one, a
+misspelt key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from briefgen import related as related_mod
 from briefgen.errors import Problem
-from briefgen.fields import FieldError, labels
+from briefgen.fields import KNOWN, FieldError, labels, near_miss, typo_problem
 from briefgen.model import (
     BUILT_IN, SOURCES, THREADS, TOPICS, Actor, ActorStats, Dispatch, Facet, Group, Label, Links, Redirect, RelatedLink, Site,
 )
@@ -42,6 +43,7 @@ def link(
     problems += more
     declared, more = _taxonomy_terms(ordered, taxonomies)
     problems += more
+    problems += _key_typos(ordered, taxonomies)
     spellings = _spellings(actors)
     facets = {f.key: _groups(ordered, _terms(f, spellings, declared), f.oldest_first) for f in (*BUILT_IN, *taxonomies)}
     links = _links(ordered, explicit, facets[THREADS.key], related(ordered, related_limit))
@@ -161,6 +163,22 @@ def _taxonomy_terms(ordered: Sequence[Dispatch], taxonomies: Sequence[Facet]) ->
                 at = d.line_of.get(f"{facet.field}.{exc.index}") if exc.index is not None else None
                 problems.append(Problem(d.path, at or d.line_of.get(facet.field), f"'{facet.field}' {exc}"))
     return found, problems
+
+
+def _key_typos(ordered: Sequence[Dispatch], taxonomies: Sequence[Facet]) -> list[Problem]:
+    """Extra keys one edit from a field or a declared taxonomy: a misspelt key would
+    silently leave its dispatch without the field. Checked here, not in `fields`, since
+    only config.yaml says which keys are taxonomies (a file that fails there is checked
+    against the fields alone)."""
+    declared = {f.field for f in taxonomies}
+    known = KNOWN | declared
+    problems = []
+    for d in ordered:
+        for key in d.extra:
+            meant = None if key in declared else near_miss(key, known)
+            if meant is not None:
+                problems.append(typo_problem(d.path, key, meant, d.line_of.get(key)))
+    return problems
 
 
 def _groups(ordered: Sequence[Dispatch], keys, oldest_first: bool = False) -> Mapping[str, Group]:

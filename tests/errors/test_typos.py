@@ -1,0 +1,157 @@
+"""Typos never lose data: a misspelt key is an error that says what was meant, at the
+line to edit, in `build` and `check`."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import dispatch, page, run_cli, tree_bytes
+
+TAXONOMIES = "title: Test Briefing\nbase_url: /\ntaxonomies: [regions, sectors]\n"
+GOOD = {
+    "config.yaml": TAXONOMIES,
+    "content/actors.yaml": "nato:\n  name: NATO\nrussia:\n  name: Russia\n",
+    "content/proposal.md": dispatch("NATO proposes a council session", "2021-12-26", thread="nato-russia-talks", slug="nato-proposal"),
+    "content/reply.md": dispatch("Russia replies", "2021-12-27", "[Russia]", thread="nato-russia-talks", slug="russia-replies"),
+}
+
+
+def fails(root, expected: list[str], command: tuple[str, ...] = ("build",)) -> str:
+    """Run a command that must fail with exactly these problems, one a line, in this order."""
+    result = run_cli(*command, cwd=root)
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    assert result.err.splitlines() == [*expected, f"briefgen: {len(expected)} problem{'s' * (len(expected) != 1)}; nothing was written"]
+    return result.err
+
+
+CASES = {
+    "a misspelt optional field": (
+        dispatch(topcis="[european security]"),
+        ["content/new.md:5: 'topcis': did you mean 'topics'?"],
+    ),
+    "a field one letter short": (
+        dispatch(sourc="{name: TASS}"),
+        ["content/new.md:5: 'sourc': did you mean 'source'?"],
+    ),
+    "a plural field": (
+        dispatch(threads="nato-russia-talks"),
+        ["content/new.md:5: 'threads': did you mean 'thread'?"],
+    ),
+    "a misspelt required field": (
+        "---\ntitle: T\ndate: 2021-12-26\nacters: [NATO]\n---\nBody.\n",
+        ["content/new.md:4: missing required field 'actors' (is 'acters' on line 4 a typo?)"],
+    ),
+    "a required field in capitals": (
+        "---\nTitle: T\ndate: 2021-12-26\nactors: [NATO]\n---\nBody.\n",
+        ["content/new.md:2: missing required field 'title' (is 'Title' on line 2 a typo?)"],
+    ),
+    "a misspelt taxonomy": (
+        dispatch(regoins="[Europe]"),
+        ["content/new.md:5: 'regoins': did you mean 'regions'?"],
+    ),
+    "a taxonomy in the singular": (
+        dispatch(sector="energy"),
+        ["content/new.md:5: 'sector': did you mean 'sectors'?"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_typo_fails_build_and_check_at_its_line_and_keeps_the_site(make_site, case: str) -> None:
+    text, expected = CASES[case]
+    root = make_site(GOOD)
+    assert run_cli("build", cwd=root).code == 0
+    before = tree_bytes(root / "site")
+    (root / "content/new.md").write_text(text, encoding="utf-8")
+    fails(root, expected)
+    fails(root, expected, ("check",))
+    fails(root, expected, ("check", "--strict"))
+    assert tree_bytes(root / "site") == before
+    assert not list(root.glob(".briefgen-staging-*"))
+
+
+def test_check_json_reports_a_typo_as_a_problem(make_site) -> None:
+    import json
+
+    root = make_site({**GOOD, "content/new.md": dispatch(topcis="[x]")})
+    result = run_cli("check", "--format", "json", cwd=root)
+    assert result.code == 1
+    assert json.loads(result.out)["problems"] == [{"path": "content/new.md", "line": 5, "message": "'topcis': did you mean 'topics'?"}]
+
+
+@pytest.mark.parametrize("key", ["desk", "classification", "authors", "created", "subtitle", "relation", "caption", "thread_id", "region_note"])
+def test_a_key_far_from_every_field_stays_an_extra(make_site, key: str) -> None:
+    """Two edits or more from every field and taxonomy: a key of the site's own, which
+    templates read as `dispatch.extra.KEY` (`authors` and `actors`, `created` and `related`,
+    `sectors` and `actors` are two edits apart)."""
+    root = make_site({
+        **GOOD,
+        "content/new.md": dispatch(slug="new", **{key: "Brussels desk"}),
+        "templates/dispatch.html": f"<p class=extra>{{{{ d.extra['{key}'] }}}}</p>",
+    })
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+    assert "<p class=extra>Brussels desk</p>" in page(root, "/dispatches/new/")
+    assert run_cli("check", "--strict", cwd=root).code == 0
+
+
+def test_declared_taxonomies_and_every_field_are_never_typos(make_site) -> None:
+    full = dispatch(
+        slug="full", summary="S.", topics="[security]", thread="nato-russia-talks", related="[nato-proposal]",
+        location="Brussels", source="{name: TASS, url: 'https://tass.com/'}", events="[{date: 2022-01-12, title: Session}]",
+        draft="false", former_slugs="[old-full]", regions="[Europe]", sectors="energy",
+    )
+    root = make_site({**GOOD, "content/full.md": full})
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+    assert run_cli("check", "--strict", cwd=root).code == 0
+
+
+def test_a_taxonomy_key_is_a_typo_only_where_config_does_not_declare_it(make_site) -> None:
+    """`regoins` is an extra of a site without taxonomies, and a typo where `regions` is one."""
+    files = {"content/a.md": dispatch(slug="a", regoins="[Europe]")}
+    root = make_site(files)
+    assert run_cli("build", cwd=root).code == 0
+    (root / "config.yaml").write_text(TAXONOMIES)
+    fails(root, ["content/a.md:6: 'regoins': did you mean 'regions'?"])
+
+
+def test_a_typo_edited_in_and_fixed_again_builds_like_a_clean_build(make_site, tmp_path) -> None:
+    """The cache keeps validated dispatches: a misspelt key must fail every build it is in,
+    and the fixed file must build as if the typo had never been there."""
+    root = make_site(GOOD)
+    assert run_cli("build", cwd=root).code == 0
+    before = tree_bytes(root / "site")
+    proposal = root / "content/proposal.md"
+    good = proposal.read_text()
+    for typo, expected in [
+        (good.replace("thread:", "topcis: [security]\nthread:"), "content/proposal.md:5: 'topcis': did you mean 'topics'?"),
+        (good.replace("actors:", "acters:"), "content/proposal.md:4: missing required field 'actors' (is 'acters' on line 4 a typo?)"),
+    ]:
+        proposal.write_text(typo)
+        fails(root, [expected])
+        fails(root, [expected])  # again, with whatever the failed build kept
+        assert tree_bytes(root / "site") == before
+    proposal.write_text(good.replace("thread:", "topics: [security]\nthread:"))
+    assert run_cli("build", cwd=root).code == 0
+    clean = make_clean_copy(root, tmp_path / "clean")
+    assert run_cli("build", cwd=clean).code == 0
+    assert normalised(tree_bytes(root / "site")) == normalised(tree_bytes(clean / "site"))
+    assert "/topics/security/" in page(root, "/dispatches/nato-proposal/")
+
+
+def make_clean_copy(root, dest):
+    import shutil
+
+    dest.mkdir()
+    shutil.copy2(root / "config.yaml", dest / "config.yaml")
+    shutil.copytree(root / "content", dest / "content")
+    return dest
+
+
+def normalised(files: dict[str, bytes]) -> dict[str, bytes]:
+    import re
+
+    stamp = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+    return {k: stamp.sub(b"<time>", v) for k, v in files.items()}
