@@ -1,5 +1,5 @@
-"""Typos never lose data: a misspelt key is an error that says what was meant, at the
-line to edit, in `build` and `check`."""
+"""Typos never lose data: a misspelt key, `related` slug or thread is an error that says
+what was meant, at the line to edit, in `build` and `check`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ GOOD = {
     "content/proposal.md": dispatch("NATO proposes a council session", "2021-12-26", thread="nato-russia-talks", slug="nato-proposal"),
     "content/reply.md": dispatch("Russia replies", "2021-12-27", "[Russia]", thread="nato-russia-talks", slug="russia-replies"),
 }
+NOT_FOUND = "but no dispatch has that slug"
 
 
 def fails(root, expected: list[str], command: tuple[str, ...] = ("build",)) -> str:
@@ -53,6 +54,26 @@ CASES = {
     "a taxonomy in the singular": (
         dispatch(sector="energy"),
         ["content/new.md:5: 'sector': did you mean 'sectors'?"],
+    ),
+    "a related slug one letter off": (
+        dispatch(related="[nato-proposl]"),
+        [f"content/new.md:5: 'related' names 'nato-proposl', {NOT_FOUND}; did you mean 'nato-proposal'?"],
+    ),
+    "a related slug with a word left out": (
+        dispatch(related="[russia-replies-to-nato]"),
+        [f"content/new.md:5: 'related' names 'russia-replies-to-nato', {NOT_FOUND}; did you mean 'russia-replies'?"],
+    ),
+    "a related slug like none": (
+        dispatch(related="[ukraine-ceasefire]"),
+        [f"content/new.md:5: 'related' names 'ukraine-ceasefire', {NOT_FOUND}"],
+    ),
+    "a misspelt thread": (
+        dispatch(thread="nato-rusia-talks"),
+        ["content/new.md:5: 'thread' 'nato-rusia-talks' is used by no other dispatch; did you mean 'nato-russia-talks'?"],
+    ),
+    "a thread with two letters swapped": (
+        dispatch(thread="nato-russia-takls"),
+        ["content/new.md:5: 'thread' 'nato-russia-takls' is used by no other dispatch; did you mean 'nato-russia-talks'?"],
     ),
 }
 
@@ -117,6 +138,58 @@ def test_a_taxonomy_key_is_a_typo_only_where_config_does_not_declare_it(make_sit
     fails(root, ["content/a.md:6: 'regoins': did you mean 'regions'?"])
 
 
+THREADS_OK = {
+    "a new thread like no other": dispatch(thread="ukraine-ceasefire"),
+    "a numbered thread beside another": dispatch(thread="nato-russia-talks-2"),
+    "a thread one two-letter word from another": dispatch(thread="us-russia-talks"),
+}
+
+
+@pytest.mark.parametrize("case", list(THREADS_OK))
+def test_a_new_thread_is_legitimate(make_site, case: str) -> None:
+    root = make_site({
+        **GOOD,
+        "content/numbered.md": dispatch("Numbered", "2021-12-20", thread="nato-russia-talks-1", slug="numbered"),
+        "content/eu.md": dispatch("EU", "2021-12-20", thread="eu-russia-talks", slug="eu"),
+        "content/new.md": THREADS_OK[case],
+    })
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+
+
+def test_two_threads_of_one_dispatch_each_one_slip_apart_are_both_reported(make_site) -> None:
+    """Either may be the slip: a new dispatch's, or an edit to the older one's."""
+    root = make_site({
+        "content/old.md": dispatch("Old", "2021-12-20", thread="minsk-talks"),
+        "content/new.md": dispatch("New", "2021-12-21", thread="minsk-tallks"),
+    })
+    fails(root, [
+        "content/new.md:5: 'thread' 'minsk-tallks' is used by no other dispatch; did you mean 'minsk-talks'?",
+        "content/old.md:5: 'thread' 'minsk-talks' is used by no other dispatch; did you mean 'minsk-tallks'?",
+    ])
+
+
+def test_the_busiest_thread_is_the_one_suggested(make_site) -> None:
+    root = make_site({
+        **GOOD,
+        "content/a.md": dispatch("A", "2021-12-28", thread="nato-russia-walks"),
+        "content/b.md": dispatch("B", "2021-12-29", thread="nato-russia-tlaks"),
+    })
+    fails(root, [
+        "content/a.md:5: 'thread' 'nato-russia-walks' is used by no other dispatch; did you mean 'nato-russia-talks'?",
+        "content/b.md:5: 'thread' 'nato-russia-tlaks' is used by no other dispatch; did you mean 'nato-russia-talks'?",
+    ])
+
+
+def test_a_thread_two_dispatches_share_is_not_a_slip(make_site) -> None:
+    root = make_site({
+        **GOOD,
+        "content/a.md": dispatch("A", "2021-12-28", thread="nato-russia-talk"),
+        "content/b.md": dispatch("B", "2021-12-29", thread="nato-russia-talk"),
+    })
+    assert run_cli("build", cwd=root).code == 0
+
+
 def test_a_typo_edited_in_and_fixed_again_builds_like_a_clean_build(make_site, tmp_path) -> None:
     """The cache keeps validated dispatches: a misspelt key must fail every build it is in,
     and the fixed file must build as if the typo had never been there."""
@@ -127,11 +200,15 @@ def test_a_typo_edited_in_and_fixed_again_builds_like_a_clean_build(make_site, t
     good = proposal.read_text()
     for typo, expected in [
         (good.replace("thread:", "topcis: [security]\nthread:"), "content/proposal.md:5: 'topcis': did you mean 'topics'?"),
+        (good.replace("thread: nato-russia-talks", "thread: nato-russia-taks"), "content/proposal.md:5: 'thread' 'nato-russia-taks' is used by no other dispatch; did you mean 'nato-russia-talks'?"),
         (good.replace("actors:", "acters:"), "content/proposal.md:4: missing required field 'actors' (is 'acters' on line 4 a typo?)"),
     ]:
         proposal.write_text(typo)
-        fails(root, [expected])
-        fails(root, [expected])  # again, with whatever the failed build kept
+        expected = [expected]
+        if "nato-russia-taks" in typo:  # the thread's other dispatch is alone in its thread now too
+            expected.append("content/reply.md:5: 'thread' 'nato-russia-talks' is used by no other dispatch; did you mean 'nato-russia-taks'?")
+        fails(root, expected)
+        fails(root, expected)  # again, with whatever the failed build kept
         assert tree_bytes(root / "site") == before
     proposal.write_text(good.replace("thread:", "topics: [security]\nthread:"))
     assert run_cli("build", cwd=root).code == 0
