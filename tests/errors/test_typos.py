@@ -1,5 +1,5 @@
-"""Typos never lose data: a misspelt key, `related` slug or thread is an error that says
-what was meant, at the line to edit, in `build` and `check`."""
+"""Typos never lose data: a misspelt key, `related` slug or thread, and the YAML slips users
+make most, are errors that say what was meant, at the line to edit, in `build` and `check`."""
 
 from __future__ import annotations
 
@@ -74,6 +74,26 @@ CASES = {
     "a thread with two letters swapped": (
         dispatch(thread="nato-russia-takls"),
         ["content/new.md:5: 'thread' 'nato-russia-takls' is used by no other dispatch; did you mean 'nato-russia-talks'?"],
+    ),
+    "a tab indenting a list": (
+        "---\ntitle: T\ndate: 2021-12-26\nactors:\n\t- NATO\n---\nBody.\n",
+        ["content/new.md:5: malformed YAML: a tab is used for indentation (column 1): YAML forbids tabs in indentation; indent with spaces"],
+    ),
+    "a tab after spaces": (
+        "---\ntitle: T\ndate: 2021-12-26\nsource:\n  \tname: TASS\nactors: [NATO]\n---\nBody.\n",
+        ["content/new.md:5: malformed YAML: a tab is used for indentation (column 3): YAML forbids tabs in indentation; indent with spaces"],
+    ),
+    "an unquoted colon in a title": (
+        dispatch(title="NATO: a reply"),
+        ["content/new.md:2: malformed YAML: the value of 'title' has ': ' in it, which YAML reads as a new key: quote the value, as in title: \"NATO: a reply\""],
+    ),
+    "an unquoted colon in a list item's field": (
+        "---\ntitle: T\ndate: 2021-12-26\nactors: [NATO]\nevents:\n  - date: 2022-01-12\n    title: Council: session\n---\nBody.\n",
+        ["content/new.md:7: malformed YAML: the value of 'title' has ': ' in it, which YAML reads as a new key: quote the value, as in title: \"Council: session\""],
+    ),
+    "an unquoted colon on a continued line": (
+        "---\ntitle: T\ndate: 2021-12-26\nactors: [NATO]\nsummary: Moscow\n  says: no\n---\nBody.\n",
+        ["content/new.md:6: malformed YAML: ': ' starts a key where YAML expects none; if it belongs to a value, quote the value, as in title: \"NATO: a reply\""],
     ),
 }
 
@@ -188,6 +208,35 @@ def test_a_thread_two_dispatches_share_is_not_a_slip(make_site) -> None:
         "content/b.md": dispatch("B", "2021-12-29", thread="nato-russia-talk"),
     })
     assert run_cli("build", cwd=root).code == 0
+
+
+def test_every_problem_of_the_run_at_once(make_site) -> None:
+    """A misspelt key is reported beside the file's other problems, and beside other files'."""
+    root = make_site({
+        **GOOD,
+        "content/a.md": dispatch(date="2021-02-30", topcis="[x]"),
+        "content/b.md": "---\ntitle: T\ndate: 2021-12-26\nacters: [NATO]\nsumary: S.\n---\n",
+        "content/c.md": dispatch(thread="nato-russia-tlaks", related="[nato-propsal]"),
+        "content/d.md": "---\ntitle: NATO: a reply\n---\n",
+    })
+    fails(root, [
+        "content/a.md:3: 'date' '2021-02-30' does not exist in the calendar",
+        "content/a.md:5: 'topcis': did you mean 'topics'?",
+        "content/b.md:4: missing required field 'actors' (is 'acters' on line 4 a typo?)",
+        "content/b.md:5: 'sumary': did you mean 'summary'?",
+        "content/c.md:5: 'thread' 'nato-russia-tlaks' is used by no other dispatch; did you mean 'nato-russia-talks'?",
+        f"content/c.md:6: 'related' names 'nato-propsal', {NOT_FOUND}; did you mean 'nato-proposal'?",
+        "content/d.md:2: malformed YAML: the value of 'title' has ': ' in it, which YAML reads as a new key: quote the value, as in title: \"NATO: a reply\"",
+    ])
+
+
+def test_yaml_slips_in_config_and_the_registry_are_said_plainly_too(make_site) -> None:
+    root = make_site({**GOOD, "config.yaml": "title: Briefing: the week\n", "content/actors.yaml": "nato:\n\tname: NATO\n"})
+    fails(root, [
+        "config.yaml:1: malformed YAML: the value of 'title' has ': ' in it, which YAML reads as a new key: quote the value, as in title: \"Briefing: the week\"",
+    ])
+    (root / "config.yaml").write_text(TAXONOMIES)
+    fails(root, ["content/actors.yaml:2: malformed YAML: a tab is used for indentation (column 1): YAML forbids tabs in indentation; indent with spaces"])
 
 
 def test_a_typo_edited_in_and_fixed_again_builds_like_a_clean_build(make_site, tmp_path) -> None:

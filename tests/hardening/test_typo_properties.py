@@ -109,3 +109,24 @@ def test_known_keys_and_keys_far_from_them_are_never_reported(fields: list[str],
     given_fields = {f: VALID[f] for f in fields} | {k: "'an extra'" for k in extras}
     result, _ = check(given_fields)
     assert result.code == 0, result.err
+
+
+plain_values = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="#\ufeff\x85"), max_size=25)  # short enough to be shown whole
+
+
+@PROPS
+@given(plain_values, plain_values)
+@example("NATO", "a reply")
+@example('He said "no"', "C:\\path")
+def test_the_quoted_value_a_colon_error_suggests_reads_back_as_the_value(before: str, after: str) -> None:
+    """Where an unquoted ': ' breaks a value, the line the message offers parses as that value."""
+    from briefgen.yamlload import YamlError, parse
+
+    value = f"{before.strip()}: {after.strip()}"
+    try:
+        parse(f"title: {value}\n")
+    except YamlError as exc:
+        if "quote the value, as in " not in exc.message:
+            return  # another mistake in the value, said otherwise
+        fixed = exc.message.split("quote the value, as in ", 1)[1]
+        assert parse(fixed + "\n").value == {"title": value.strip()}
