@@ -89,17 +89,21 @@ def test_one_edit_apart_is_a_distance_of_one(a: str, b: str) -> None:
 @example(("date", "dtae"))
 @example(("regions", "regoins"))
 @example(("former_slugs", "former-slugs"))
+@example(("sectors", "aectors"))
 def test_a_key_one_edit_from_a_known_one_is_always_reported(typo: tuple[str, str]) -> None:
     field, key = typo
     if field in REQUIRED:  # written in the field's place, with its value
         value = {"title": "A dispatch", "date": "2021-12-26", "actors": "[NATO]"}[field]
         result, at = check({key: value}, drop=field)
-        expected = f"content/a.md:{at[key]}: missing required field '{field}' (is '{key}' on line {at[key]} a typo?)"
+        expected = [f"content/a.md:{at[key]}: missing required field '{field}' (is '{key}' on line {at[key]} a typo?)"]
     else:
         result, at = check({key: VALID[field]})
-        expected = f"content/a.md:{at[key]}: '{key}': did you mean '{field}'?"
+        meant = [f for f in FIELDS if distance(key, f) == 1]  # `aectors`: `actors` or `sectors`
+        expected = [f"content/a.md:{at[key]}: '{key}': did you mean '{f}'?" for f in meant]
     assert result.code == 1
-    assert result.err.splitlines() == [expected, "briefgen: 1 problem; nothing was written"]
+    problems = result.err.splitlines()
+    assert problems[1:] == ["briefgen: 1 problem; nothing was written"]
+    assert problems[0] in expected
 
 
 @PROPS
