@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections import Counter, defaultdict
 from itertools import combinations
 from operator import itemgetter
@@ -193,26 +194,48 @@ def _thread_typos(ordered: Sequence[Dispatch], threads: Mapping[str, Group]) -> 
     dispatch would silently start a thread of its own. A new thread is otherwise legitimate,
     however close its id is to another's. When both threads have one dispatch each, either
     may be the slip (an edit to the older file makes one), so both are reported."""
+    alone = [key for key, group in threads.items() if len(group.dispatches) == 1]
+    if not alone:
+        return []
     by_slug = {d.slug: d for d in ordered}
-    by_length: dict[int, list[str]] = defaultdict(list)
+    # Ids one slip apart have numbers alike, and share an id with one letter dropped (or
+    # the shorter id itself): an index of those finds a thread's neighbours without
+    # comparing it with every thread, even among a thousand `story-N`.
+    by_shape: dict[str, list[str]] = defaultdict(list)
     for key in threads:
-        by_length[len(key)].append(key)
+        by_shape[_shape(key)].append(key)
+    shortened: dict[str, list[str]] = defaultdict(list)
+    for shape in by_shape:
+        for short in _one_letter_dropped(shape):
+            shortened[short].append(shape)
     problems = []
-    for key, group in threads.items():
-        if len(group.dispatches) != 1:
-            continue
-        close = [other for n in (len(key) - 1, len(key), len(key) + 1) for other in by_length.get(n, ()) if _slip(key, other)]
+    for key in alone:
+        mine = _shape(key)
+        shapes = {shape for short in _one_letter_dropped(mine) for shape in shortened[short] if shape != mine}
+        close = [other for shape in shapes for other in by_shape[shape] if _slip(key, other)]
         if close:
-            d = by_slug[group.dispatches[0]]
+            d = by_slug[threads[key].dispatches[0]]
             meant = min(close, key=lambda other: (-len(threads[other].dispatches), other))  # the busiest
             problems.append(Problem(d.path, d.line_of.get("thread"), f"'thread' '{key}' is used by no other dispatch; did you mean '{meant}'?"))
     return problems
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def _shape(key: str) -> str:
+    """The id with each number as 0: ids that differ in numbers alone have one shape."""
+    return _NUMBER.sub("0", key)
+
+
+def _one_letter_dropped(key: str) -> set[str]:
+    return {key} | {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
 def _slip(a: str, b: str) -> bool:
     """One edit apart, but not in a number or a word of one or two letters:
     `story-1`/`story-2` and `uk-talks`/`us-talks` are other threads, not slips."""
-    if not one_edit_apart(a, b):
+    if not one_edit_apart(a, b) or _shape(a) == _shape(b):
         return False
     words_a, words_b = a.split("-"), b.split("-")
     if len(words_a) != len(words_b):
