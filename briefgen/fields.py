@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import re
 from types import MappingProxyType
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -182,13 +182,18 @@ def flag(value: Any) -> bool:
     return value
 
 
-def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tuple[Dispatch | None, list[Problem]]:
-    """Validate a parsed file; actors stay as written until `actors.resolve`."""
+def to_dispatch(
+    doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "", declared: Collection[str] = (),
+) -> tuple[Dispatch | None, list[Problem]]:
+    """Validate a parsed file; actors stay as written until `actors.resolve`. `declared`
+    are config.yaml's taxonomy keys, for the misspelt keys of a file that fails here (a
+    valid file's are `link`'s to find: what is validated is kept whatever config says)."""
     if doc.front is None or doc.body is None:
         return None, list(doc.problems)
     front, data = doc.front, doc.front.data
     problems: list[Problem] = []
-    typos = {key: meant for key in data if key not in KNOWN and (meant := near_miss(key, KNOWN)) is not None}
+    known = KNOWN | set(declared)
+    typos = {key: meant for key in data if key not in known and (meant := near_miss(key, known)) is not None}
     hinted: set[str] = set()
 
     def line(key: str, index: int | None = None) -> int | None:
@@ -240,7 +245,6 @@ def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tupl
         former_slugs=field("former_slugs", lambda v: text_list(v, slug), ()),
     )
     if problems or title is None or moment is None or not actors:
-        # a valid file's misspelt keys are reported by `link`, which knows the taxonomies
         problems += [typo_problem(doc.rel, k, meant, line(k)) for k, meant in typos.items() if k not in hinted]
         return None, problems
     extra = {k: v for k, v in data.items() if k not in KNOWN}

@@ -175,9 +175,9 @@ def _taxonomy_terms(ordered: Sequence[Dispatch], taxonomies: Sequence[Facet]) ->
 
 def _key_typos(ordered: Sequence[Dispatch], taxonomies: Sequence[Facet]) -> list[Problem]:
     """Extra keys one edit from a field or a declared taxonomy: a misspelt key would
-    silently leave its dispatch without the field. Checked here, not in `fields`, since
-    only config.yaml says which keys are taxonomies (a file that fails there is checked
-    against the fields alone)."""
+    silently leave its dispatch without the field. Checked here, every build, since a
+    validated dispatch is kept whatever config.yaml declares (`fields.to_dispatch` finds
+    those of a file that fails)."""
     declared = {f.field for f in taxonomies}
     known = KNOWN | declared
     problems = []
