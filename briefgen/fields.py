@@ -7,10 +7,11 @@ field's problem with its line, so one run reports all of a file's mistakes.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,40 @@ class FieldError(ValueError):
     def __init__(self, message: str, index: int | None = None) -> None:
         super().__init__(message)
         self.index = index
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether b is a with one letter added, dropped or changed, or two neighbours swapped:
+    the slips of a finger (`topcis`, `acters`, `tite`). Two edits are not counted, since
+    real extras are often two edits from a field (`authors`/`actors`, `created`/`related`)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < len(a) and i < len(b) and a[i] == b[i]:
+        i += 1
+    if len(a) != len(b):
+        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+        return longer[i + 1 :] == shorter[i:]
+    swapped = a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+    return a[i + 1 :] == b[i + 1 :] or swapped
+
+
+def near_miss(key: str, known: Iterable[str]) -> str | None:
+    """The known key that key is a typo of (one edit away, or the same but for case), the
+    likeliest by difflib's similarity when several are; None for a known or distant key."""
+    known = list(known)
+    if key in known:
+        return None
+    folded = key.casefold()
+    close = [k for k in known if folded == k or one_edit_apart(folded, k)]
+    if not close:
+        return None
+    return difflib.get_close_matches(folded, close, n=1, cutoff=0)[0]
+
+
+def typo_problem(path: str, key: str, meant: str, line: int | None) -> Problem:
+    """A misspelt key, said alike by `to_dispatch` and by `link`."""
+    return Problem(path, line, f"'{key}': did you mean '{meant}'?")
 
 
 def text(value: Any, what: str = "must be text") -> str:
@@ -163,12 +198,19 @@ def default_name(rel: str) -> str:
     return parts[-2] if parts[-1] == "index" and len(parts) > 2 else parts[-1]
 
 
-def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tuple[Dispatch | None, list[Problem]]:
-    """Validate a parsed file; actors stay as written until `actors.resolve`."""
+def to_dispatch(
+    doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "", declared: Collection[str] = (),
+) -> tuple[Dispatch | None, list[Problem]]:
+    """Validate a parsed file; actors stay as written until `actors.resolve`. `declared`
+    are config.yaml's taxonomy keys, for the misspelt keys of a file that fails here (a
+    valid file's are `link`'s to find: what is validated is kept whatever config says)."""
     if doc.front is None or doc.body is None:
         return None, list(doc.problems)
     front, data = doc.front, doc.front.data
     problems: list[Problem] = []
+    known = KNOWN | set(declared)
+    typos = {key: meant for key in data if key not in known and (meant := near_miss(key, known)) is not None}
+    hinted: set[str] = set()
 
     def line(key: str, index: int | None = None) -> int | None:
         items = front.item_lines.get(key, ())
@@ -179,13 +221,24 @@ def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tupl
     def field(key: str, convert: Callable[[Any], Any], default: Any = None, required: bool = False) -> Any:
         if key not in data or data[key] is None:
             if required:
-                problems.append(Problem(doc.rel, line(key) if key in data else 1, f"missing required field '{key}'"))
+                problems.append(missing(key))
             return default
         try:
             return convert(data[key])
         except FieldError as exc:
             problems.append(Problem(doc.rel, line(key, exc.index), f"'{key}' {exc}"))
             return default
+
+    def missing(key: str) -> Problem:
+        """At the key's line, or at a misspelt key meant for it, or at line 1."""
+        if key in data:
+            return Problem(doc.rel, line(key), f"missing required field '{key}'")
+        typo = next((k for k, meant in typos.items() if meant == key), None)
+        if typo is None:
+            return Problem(doc.rel, 1, f"missing required field '{key}'")
+        hinted.add(typo)
+        at = front.key_lines.get(typo)
+        return Problem(doc.rel, at, f"missing required field '{key}' (is '{typo}' on line {at} a typo?)")
 
     default_slug = slugify(default_name(doc.rel))
     slug_ = field("slug", slug, default_slug)
@@ -209,6 +262,7 @@ def to_dispatch(doc: LoadedDoc, tz: ZoneInfo, registry_digest: str = "") -> tupl
         image=field("image", image),
     )
     if problems or title is None or moment is None or not actors:
+        problems += [typo_problem(doc.rel, k, meant, line(k)) for k, meant in typos.items() if k not in hinted]
         return None, problems
     extra = {k: v for k, v in data.items() if k not in KNOWN}
     return Dispatch(

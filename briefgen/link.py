@@ -1,12 +1,15 @@
 """Stage 3: dispatches + actors → one read-only `Site` with every index and cross-link.
 
-Also finds the problems that only show across files: two dispatches with one slug,
-a `related` slug naming nothing, an old URL clashing with a live one.
+Also finds the problems that only show across files or with config.yaml: two dispatches
+with one slug, a `related` slug naming nothing, an old URL clashing with a live one, a
+misspelt key or thread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from collections import Counter, defaultdict
 from itertools import combinations
 from operator import itemgetter
@@ -15,13 +18,16 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from briefgen import related as related_mod
 from briefgen.errors import Problem
-from briefgen.fields import FieldError, labels
+from briefgen.fields import KNOWN, FieldError, labels, near_miss, one_edit_apart, typo_problem
 from briefgen.model import (
     BUILT_IN, SOURCES, THREADS, TOPICS, Actor, ActorStats, Connection, Dispatch, Facet, Group, Label, Links, Redirect, RelatedLink,
     Site,
 )
 
 CO_ACTORS_SHOWN = 12
+RELATED_CUTOFF = 0.75
+"""How like an existing slug (difflib's ratio) a dangling `related` slug must be for the
+problem to suggest it: a slip or a dropped word, not merely a shared topic."""
 
 
 def link(
@@ -43,8 +49,10 @@ def link(
     problems += more
     declared, more = _taxonomy_terms(ordered, taxonomies)
     problems += more
+    problems += _key_typos(ordered, taxonomies)
     spellings = _spellings(actors)
     facets = {f.key: _groups(ordered, _terms(f, spellings, declared), f.oldest_first) for f in (*BUILT_IN, *taxonomies)}
+    problems += _thread_typos(ordered, facets[THREADS.key])
     links = _links(ordered, explicit, facets[THREADS.key], related(ordered, related_limit))
     site = Site(
         dispatches=ordered,
@@ -104,7 +112,9 @@ def _explicit_related(ordered: Sequence[Dispatch], by_slug: Mapping[str, Dispatc
                 now = renamed[other]
                 problems.append(Problem(d.path, line, f"'related' names '{other}', the former slug of {now.path}; name it '{now.slug}'"))
             elif other not in by_slug:
-                problems.append(Problem(d.path, line, f"'related' names '{other}', but no dispatch has that slug"))
+                message = f"'related' names '{other}', but no dispatch has that slug"
+                meant = difflib.get_close_matches(other, [s for s in by_slug if s != d.slug], n=1, cutoff=RELATED_CUTOFF)
+                problems.append(Problem(d.path, line, message + (f"; did you mean '{meant[0]}'?" if meant else "")))
             else:
                 kept.append(other)
         related[d.slug] = tuple(kept)
@@ -170,6 +180,77 @@ def _taxonomy_terms(ordered: Sequence[Dispatch], taxonomies: Sequence[Facet]) ->
                 at = d.line_of.get(f"{facet.field}.{exc.index}") if exc.index is not None else None
                 problems.append(Problem(d.path, at or d.line_of.get(facet.field), f"'{facet.field}' {exc}"))
     return found, problems
+
+
+def _key_typos(ordered: Sequence[Dispatch], taxonomies: Sequence[Facet]) -> list[Problem]:
+    """Extra keys one edit from a field or a declared taxonomy: a misspelt key would
+    silently leave its dispatch without the field. Checked here, every build, since a
+    validated dispatch is kept whatever config.yaml declares (`fields.to_dispatch` finds
+    those of a file that fails)."""
+    declared = {f.field for f in taxonomies}
+    known = KNOWN | declared
+    problems = []
+    for d in ordered:
+        for key in d.extra:
+            meant = None if key in declared else near_miss(key, known)
+            if meant is not None:
+                problems.append(typo_problem(d.path, key, meant, d.line_of.get(key)))
+    return problems
+
+
+def _thread_typos(ordered: Sequence[Dispatch], threads: Mapping[str, Group]) -> list[Problem]:
+    """A thread only one dispatch names, one slip from another dispatch's thread: the
+    dispatch would silently start a thread of its own. A new thread is otherwise legitimate,
+    however close its id is to another's. When both threads have one dispatch each, either
+    may be the slip (an edit to the older file makes one), so both are reported."""
+    alone = [key for key, group in threads.items() if len(group.dispatches) == 1]
+    if not alone:
+        return []
+    by_slug = {d.slug: d for d in ordered}
+    # Ids one slip apart have numbers alike, and share an id with one letter dropped (or
+    # the shorter id itself): an index of those finds a thread's neighbours without
+    # comparing it with every thread, even among a thousand `story-N`.
+    by_shape: dict[str, list[str]] = defaultdict(list)
+    for key in threads:
+        by_shape[_shape(key)].append(key)
+    shortened: dict[str, list[str]] = defaultdict(list)
+    for shape in by_shape:
+        for short in _one_letter_dropped(shape):
+            shortened[short].append(shape)
+    problems = []
+    for key in alone:
+        mine = _shape(key)
+        shapes = {shape for short in _one_letter_dropped(mine) for shape in shortened[short] if shape != mine}
+        close = [other for shape in shapes for other in by_shape[shape] if _slip(key, other)]
+        if close:
+            d = by_slug[threads[key].dispatches[0]]
+            meant = min(close, key=lambda other: (-len(threads[other].dispatches), other))  # the busiest
+            problems.append(Problem(d.path, d.line_of.get("thread"), f"'thread' '{key}' is used by no other dispatch; did you mean '{meant}'?"))
+    return problems
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _shape(key: str) -> str:
+    """The id with each number as 0: ids that differ in numbers alone have one shape."""
+    return _NUMBER.sub("0", key)
+
+
+def _one_letter_dropped(key: str) -> set[str]:
+    return {key} | {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
+def _slip(a: str, b: str) -> bool:
+    """One edit apart, but not in a number or a word of one or two letters:
+    `story-1`/`story-2` and `uk-talks`/`us-talks` are other threads, not slips."""
+    if not one_edit_apart(a, b) or _shape(a) == _shape(b):
+        return False
+    words_a, words_b = a.split("-"), b.split("-")
+    if len(words_a) != len(words_b):
+        return True  # a hyphen dropped or added
+    x, y = next((x, y) for x, y in zip(words_a, words_b) if x != y)
+    return not (x.isdigit() or y.isdigit() or min(len(x), len(y)) <= 2)
 
 
 def _groups(ordered: Sequence[Dispatch], keys, oldest_first: bool = False) -> Mapping[str, Group]:

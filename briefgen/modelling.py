@@ -133,7 +133,7 @@ def _validate(doc: LoadedDoc, config: Config, read: Read, tag: str) -> tuple[Dis
         dispatch = docs_cache.validated(doc, tag)
         if dispatch is not None:
             return dispatch, []
-    dispatch, found = to_dispatch(doc, config.tz, read.registry.digest)
+    dispatch, found = to_dispatch(doc, config.tz, read.registry.digest, declared=[f.field for f in config.taxonomies])
     if docs_cache is not None and dispatch is not None and not found and doc.body is not PENDING:
         docs_cache.remember(doc, tag, dispatch)
     return dispatch, found

@@ -9,6 +9,8 @@ constructors choke on) becomes a located `YamlError`, never a crash.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -132,6 +134,9 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
+        plain = _in_plain_words(exc, text)
+        if plain is not None:
+            raise YamlError(line, f"malformed YAML: {plain}") from None
         message = f"malformed YAML: {_describe(exc)}"
         if exc.context_mark and mark and exc.context_mark.line != mark.line:
             message += f" (it starts on line {exc.context_mark.line + 1 + line_offset})"
@@ -147,6 +152,50 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
     finally:
         loader.dispose()
     return Parsed(value, node, line_offset)
+
+
+SHOWN_MAX = 60
+"""The longest value a message repeats whole."""
+_LEAD = re.compile(r"[ \t]*(?:-[ \t]+)?")
+_SEPARATOR = re.compile(r":[ \t]")
+
+
+def _in_plain_words(exc: yaml.MarkedYAMLError, text: str) -> str | None:
+    """What the two commonest slips mean, said so that a user who has never read the
+    YAML spec can fix them: a tab where YAML allows only spaces, and a ': ' inside an
+    unquoted value, which YAML reads as a second key. None for any other error."""
+    mark = exc.problem_mark
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    source = lines[mark.line] if mark.line < len(lines) else ""
+    lead = source[: len(source) - len(source.lstrip(" \t-"))]
+    at = source[mark.column : mark.column + 1]
+    if "\t" in lead or (at == "\t" and "cannot start any token" in str(exc.problem)):
+        column = (source.index("\t") if "\t" in lead else mark.column) + 1
+        return f"a tab is used for indentation (column {column}): YAML forbids tabs in indentation; indent with spaces"
+    if "mapping values are not allowed" not in str(exc.problem):
+        return None
+    hint = _quoted(source, mark.column)
+    if hint is not None:
+        item, key, quoted = hint
+        return f"the value of '{key}' has ': ' in it, which YAML reads as a new key: quote the value, as in {item}{key}: {quoted}"
+    return "': ' starts a key where YAML expects none; if it belongs to a value, quote the value, as in title: \"NATO: a reply\""
+
+
+def _quoted(source: str, column: int) -> tuple[str, str, str] | None:
+    """('- ' or '', the key, the value double-quoted) of a `key: value` or `- key: value`
+    line whose value holds the ': ' at column; None for any other line. A long value is cut
+    short. Plain string scans, no backtracking regex: the line may be hostile."""
+    lead = _LEAD.match(source).group()  # type: ignore[union-attr]  # it matches the empty string
+    separator = _SEPARATOR.search(source, len(lead))
+    if separator is None or separator.start() == len(lead) or separator.start() >= column or source[len(lead)] in "#'\"[{":
+        return None
+    value = source[separator.end() :].strip()
+    comment = value.find(" #")
+    value = value[:comment].rstrip() if comment >= 0 else value
+    value = value if len(value) <= SHOWN_MAX else value[: SHOWN_MAX - 10] + "…"
+    return lead.lstrip(), source[len(lead) : separator.start()], json.dumps(value, ensure_ascii=False)
 
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:

@@ -174,7 +174,7 @@ def test_one_edit_parses_one_file_and_renders_only_the_pages_showing_it(copy_sit
     _edit_body(root)
     validated: list[str] = []
     real = modelling.to_dispatch
-    monkeypatch.setattr(modelling, "to_dispatch", lambda doc, *args: validated.append(doc.rel) or real(doc, *args))
+    monkeypatch.setattr(modelling, "to_dispatch", lambda doc, *args, **kwargs: validated.append(doc.rel) or real(doc, *args, **kwargs))
     second = _build(root)
     assert second.parsed == 1
     assert validated == ["content/nato-russia/nato-sends-written-proposals-to-russia.md"]  # the others come from the cache
