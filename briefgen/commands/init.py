@@ -125,7 +125,7 @@ def main(args) -> int:
         base_url = check_base_url(args.base_url, "--base-url")
     else:
         refuse_existing(root, starter_files())  # before asking, not after
-        interactive = sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+        interactive = sys.stdin is not None and sys.stdin.isatty()
         asked = ask_base_url() if interactive else None
         given, base_url = asked is not None, asked or DEFAULT_BASE_URL
     written = create(root, base_url, given, dt.datetime.now(dt.timezone.utc).date())
