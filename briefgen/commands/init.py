@@ -58,8 +58,8 @@ def fill(text: str, base_url: str, given: bool, today: dt.date) -> str:
         "@VERSION@": __version__,
         **{f"@DAY_{n}@": (today - dt.timedelta(days=3 - n)).isoformat() for n in (1, 2, 3)},
     }
-    for word, value in words.items():
-        text = text.replace(word, value)
+    for word, filled in words.items():
+        text = text.replace(word, filled)
     return text
 
 

@@ -42,9 +42,9 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     the project's files, so that no build/ or egg-info lands in the checkout. The build
     backend comes from the test dependencies (--no-isolation): nothing is downloaded."""
     try:
-        import build  # noqa: F401 - only its presence is checked here
+        importlib.metadata.version("build")
         version = importlib.metadata.version("setuptools")
-    except (ImportError, importlib.metadata.PackageNotFoundError):
+    except importlib.metadata.PackageNotFoundError:
         unavailable("the build tools are missing: pip install -e '.[test]'")
     if int(version.split(".")[0]) < 77:
         unavailable(f"setuptools {version} is older than pyproject.toml asks: pip install -e '.[test]'")
