@@ -26,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--config", type=Path, default=Path("config.yaml"), help="path to config.yaml (default: ./config.yaml)")
         return p
 
+    init = sub.add_parser("init", help="start a new briefing in a folder", description=(
+        "write a new briefing (config.yaml, actors, two sample dispatches, a GitHub Pages workflow) "
+        "into DIR; nothing is written if any of its files exists"))
+    init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the folder (default: the current one; made if missing)")
+    init.add_argument("--base-url", help="the address the site will live at, e.g. https://user.github.io/repo/ "
+                      "(asked for on a terminal; default: /)")
+
     build = command("build", "build the site into the output folder")
     build.add_argument("--drafts", action="store_true", help="include dispatches marked draft: true")
     build.add_argument("--output", type=Path, help="output folder (default: output_dir from config.yaml)")
