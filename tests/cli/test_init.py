@@ -22,7 +22,7 @@ from tests.deploy.test_workflow import PAGES_URL, TOOLS, _actionlint, build_step
 
 FILES = {
     ".github/workflows/pages.yml", ".gitignore", "config.yaml", "content/actors.yaml",
-    "content/council-approves-pier.md", "content/ferry-pier-plan.md", "static/README.md",
+    "content/council-approves-pier.md", "content/ferry-pier-plan.md", "content/pier.svg", "static/README.md",
     "templates/README.md",
 }
 
