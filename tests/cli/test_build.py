@@ -439,3 +439,15 @@ def test_a_missing_dependency_is_named_with_how_to_install(copy_site) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "the module 'slugify' is missing" in result.stderr and "pip install -e ." in result.stderr
+
+
+def test_no_page_skips_a_heading_level(built_example: Path) -> None:
+    """A listing under its h1 heads each entry with an h2, as the HTML checker asks."""
+    skipped = []
+    for path in sorted(built_example.rglob("*.html")):
+        levels = [int(n) for n in re.findall(r"<h([1-6])\b", path.read_text(encoding="utf-8"))]
+        for before, after in zip([0, *levels], levels):
+            if after > before + 1:
+                skipped.append(f"{path.relative_to(built_example)}: h{before} → h{after}")
+                break
+    assert skipped == []
