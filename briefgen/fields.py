@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from briefgen.errors import Problem
-from briefgen.model import Dispatch, Event, Label, SourceRef
+from briefgen.model import Correction, Dispatch, Event, Label, SourceRef
 from briefgen.frontmatter import FrontMatter, control_problem
 from briefgen.markdown import Rendered, on_site
 from briefgen.read import LoadedDoc
@@ -25,7 +25,7 @@ from briefgen.slugs import is_slug, slugify
 
 KNOWN = {
     "title", "date", "actors", "slug", "summary", "topics", "thread", "related",
-    "location", "source", "events", "draft", "former_slugs", "image",
+    "location", "source", "events", "draft", "former_slugs", "image", "updated", "corrections",
 }
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}")
@@ -176,6 +176,28 @@ def events(value: Any, slug_: str, tz: ZoneInfo) -> tuple[Event, ...]:
     return tuple(out)
 
 
+def not_before(when: tuple[dt.date, dt.datetime], published: tuple[dt.date, dt.datetime] | None) -> tuple[dt.date, dt.datetime]:
+    """A revision's day and moment, which cannot come before the dispatch itself."""
+    if published is not None and when[0] < published[0]:
+        raise FieldError(f"{when[0]} is before the dispatch's date, {published[0]}")
+    return when
+
+
+def corrections(value: Any, tz: ZoneInfo, published: tuple[dt.date, dt.datetime] | None) -> tuple[Correction, ...]:
+    """`[{date, text}, …]`: each correction's day (not before the dispatch's) and what it corrected."""
+    values = value if isinstance(value, list) else [value]
+    out: list[Correction] = []
+    for i, item in enumerate(values):
+        if not isinstance(item, dict) or set(item) != {"date", "text"}:
+            raise FieldError(f"item {i + 1}: must be a mapping {{date, text}}", i)
+        try:
+            day, _ = not_before(parse_moment(item["date"], tz), published)
+            out.append(Correction(day, nonempty(item["text"])))
+        except FieldError as exc:
+            raise FieldError(f"item {i + 1}: {exc}", i) from None
+    return tuple(out)
+
+
 def flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise FieldError("must be true or false")
@@ -260,6 +282,8 @@ def to_dispatch(
         draft=field("draft", flag, False),
         former_slugs=field("former_slugs", lambda v: text_list(v, slug), ()),
         image=field("image", image),
+        updated=field("updated", lambda v: not_before(parse_moment(v, tz), moment)[1]),
+        corrections=field("corrections", lambda v: corrections(v, tz, moment), ()),
     )
     if problems or title is None or moment is None or not actors:
         problems += [typo_problem(doc.rel, k, meant, line(k)) for k, meant in typos.items() if k not in hinted]

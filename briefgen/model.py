@@ -97,6 +97,14 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction made to a dispatch after it was published, and on which day."""
+
+    date: dt.date
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dispatch:
     """One dispatch as written, validated; links to others live in `Site`."""
 
@@ -118,12 +126,22 @@ class Dispatch:
     former_slugs: tuple[str, ...] = ()
     image: str | None = None
     """Its picture for previews and feeds, as written (see `fields.image`)."""
+    updated: dt.datetime | None = None
+    """When it was last revised, if it was after it was published."""
+    corrections: tuple[Correction, ...] = ()
     extra: Mapping[str, object] = field(default_factory=lambda: EMPTY)
     body_html: str = ""
     mentions: tuple[str, ...] = ()
     words: int = 0
     digest: str = ""
     line_of: Mapping[str, int] = field(default_factory=lambda: EMPTY)
+
+    def modified(self) -> dt.datetime:
+        """When it last changed: when it was published, revised (`updated`) or corrected
+        (the start of the correction's day), whichever is latest."""
+        changes = [self.moment, *([self.updated] if self.updated else [])]
+        changes += [dt.datetime.combine(c.date, dt.time(), self.moment.tzinfo) for c in self.corrections]
+        return max(changes)
 
     def labels(self, key: str) -> tuple[Label, ...]:
         """The terms under a front-matter list key (`topics`, or a declared taxonomy's, which

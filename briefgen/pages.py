@@ -67,7 +67,12 @@ def dispatches(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
 
 
 def _newest_in_thread(site: Site, thread: str | None) -> str | None:
-    return site.threads[thread].dispatches[-1] if thread else None
+    """The thread's dispatch that changed last: published, revised or corrected (the
+    later one of two that changed at once)."""
+    if not thread:
+        return None
+    chain = site.threads[thread].dispatches
+    return max(reversed(chain), key=lambda slug: site.by_slug[slug].modified())
 
 
 def actors(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
