@@ -18,11 +18,11 @@ def skeleton(title: str, today: dt.date) -> str:
         f"title: {quoted}\n"
         f"date: {today.isoformat()}\n"
         "actors: []  # who is involved: ids, names or aliases from content/actors.yaml\n"
-        "# location: Brussels\n"
-        "# topics: [european security]\n"
+        "# location: the place of the dateline\n"
+        "# topics: [a topic, another topic]\n"
         "# thread: story-thread-id\n"
         "# related: [slug-of-another-dispatch]\n"
-        '# source: {name: TASS, url: "https://tass.com/"}\n'
+        '# source: {name: Name of the outlet, url: "https://example.org/the-report"}\n'
         "# summary: The bottom line, in one sentence.\n"
         "draft: true  # remove when ready to publish\n"
         "---\n"
