@@ -134,6 +134,17 @@ def _cname(v: Any) -> str | None:
     return host
 
 
+def host_warning(config: Config) -> str | None:
+    """What to tell a user whose base_url is a bare path (`/`, `/brief/`): the links that
+    must be absolute (in feeds, the sitemap, robots.txt and link previews) need a host."""
+    if config.absolute_base:
+        return None
+    return (
+        f"base_url '{config.base_url}' has no host: absolute links in feeds, the sitemap and link "
+        "previews need one; set it in config.yaml (base_url: https://example.org/brief/) or pass --base-url"
+    )
+
+
 class ItemError(ValueError):
     """A list setting's item is wrong: `index` says which, for its line."""
 
