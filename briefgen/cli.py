@@ -48,8 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text", help="report as text grouped by kind, or as JSON")
     check.formatter_class = argparse.RawDescriptionHelpFormatter
     check.epilog = (
-        "--strict errors (exit 1): implicit actors (named in a dispatch, not in actors.yaml);\n"
-        "  likely duplicate actors (a second spelling of a registered or unregistered actor).\n"
+        "--strict errors (exit 1): a base_url without a host (feeds, the sitemap and link\n"
+        "  previews need absolute links); implicit actors (named in a dispatch, not in\n"
+        "  actors.yaml); likely duplicate actors (a second spelling of a registered or\n"
+        "  unregistered actor).\n"
         "--strict warnings (reported, exit 0): registered actors mentioned in the text but not\n"
         "  listed in 'actors' (nor an affiliation of one listed); orphan dispatches; thread gaps\n"
         "  over 30 days; past events with no later dispatch in their thread or about their\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -42,6 +43,8 @@ class Config:
     autolink_actors: bool = True
     taxonomies: tuple[Facet, ...] = ()
     """Facets the site declares beside topics, threads and sources, in config order."""
+    id_authority: str | None = None
+    """The domain or e-mail address in Atom ids (`tag:` URIs); see `tag_authority`."""
 
     @property
     def cache_dir(self) -> Path:
@@ -64,6 +67,13 @@ class Config:
         if parts.scheme and parts.netloc:
             return f"{parts.scheme}://{parts.netloc}{self.base_path}"
         return None
+
+    @property
+    def tag_authority(self) -> str:
+        """Who names the Atom ids (RFC 4151's authority): `id_authority`, else base_url's
+        host, else `cname`, else `localhost`. Set once, it keeps every id when the site
+        moves to another host or path or changes its title."""
+        return self.id_authority or urlsplit(self.base_url).hostname or self.cname or "localhost"
 
     def rel(self, path: Path) -> str:
         """A path as shown in messages: relative to config.yaml's folder when inside it."""
@@ -134,6 +144,28 @@ def _cname(v: Any) -> str | None:
     return host
 
 
+AUTHORITY = re.compile(r"(?:[A-Za-z0-9._%+-]+@)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
+
+
+def _authority(v: Any) -> str:
+    """A domain name or e-mail address (RFC 4151's authorityName), lower-cased."""
+    value = _nonempty(v).strip()
+    if not AUTHORITY.fullmatch(value):
+        raise ValueError("must be a domain name like brief.example.org or an e-mail address like desk@example.org")
+    return value.lower()
+
+
+def host_warning(config: Config) -> str | None:
+    """What to tell a user whose base_url is a bare path (`/`, `/brief/`): the links that
+    must be absolute (in feeds, the sitemap, robots.txt and link previews) need a host."""
+    if config.absolute_base:
+        return None
+    return (
+        f"base_url '{config.base_url}' has no host: absolute links in feeds, the sitemap and link "
+        "previews need one; set it in config.yaml (base_url: https://example.org/brief/) or pass --base-url"
+    )
+
+
 class ItemError(ValueError):
     """A list setting's item is wrong: `index` says which, for its line."""
 
@@ -177,6 +209,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "cname": _cname,
     "autolink_actors": _flag,
     "taxonomies": _taxonomies,
+    "id_authority": _authority,
 }
 FOLDERS = ("content_dir", "templates_dir", "static_dir", "output_dir")
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import uuid
+import mimetypes
+import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import urljoin
 
 from briefgen import search
 from briefgen.config import Config
@@ -38,23 +40,59 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _urn(config: Config, path: str) -> str:
-    """A stable Atom id: the same page keeps its id across builds and hosts."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, (config.absolute_base or "briefgen:" + config.title) + path).urn
+EPOCH = dt.date(2000, 1, 1)
+"""The date of a feed with no dispatches, wherever one is needed."""
+
+
+def dated_by_day(d: Dispatch, tz: dt.tzinfo) -> bool:
+    """Whether a dispatch gives its day alone (`date: 2021-12-26`, or midnight of that day
+    in the site's time zone): it has a day, not an instant."""
+    return d.moment == dt.datetime.combine(d.date, dt.time(), tz)
+
+
+def moment_of(d: Dispatch, tz: dt.tzinfo) -> dt.datetime:
+    """The instant feeds give a dispatch: its own, or noon UTC of its day when it gives
+    only the day, so a reader anywhere from UTC-11 to UTC+11 sees that calendar day (its
+    midnight in Brussels is the day before in UTC and all of the Americas)."""
+    return dt.datetime.combine(d.date, dt.time(12), dt.timezone.utc) if dated_by_day(d, tz) else d.moment
+
+
+def modified_of(d: Dispatch, tz: dt.tzinfo) -> dt.datetime:
+    """The instant feeds give a dispatch's last change (`Dispatch.modified`): as
+    `moment_of` gives it until it is revised or corrected; then a day alone (a
+    correction's, or a date-only `updated`) at noon UTC, for the same reason."""
+    changed = d.modified()
+    if changed == d.moment:
+        return moment_of(d, tz)
+    local = changed.astimezone(tz)
+    return dt.datetime.combine(local.date(), dt.time(12), dt.timezone.utc) if local.time() == dt.time() else changed
+
+
+def tag_uri(config: Config, date: dt.date, specific: str) -> str:
+    """An RFC 4151 id, `tag:AUTHORITY,DATE:SPECIFIC`: nothing in it comes from base_url's
+    path or the site's title, and its host only until `id_authority` is set."""
+    return f"tag:{config.tag_authority},{date.isoformat()}:{specific}"
+
+
+def entry_id(config: Config, d: Dispatch) -> str:
+    """A dispatch's Atom id, from its day and its first slug (the first of `former_slugs`,
+    if it was renamed): a feed reader keeps it as read when the site moves or is renamed."""
+    return tag_uri(config, d.date, d.former_slugs[0] if d.former_slugs else d.slug)
 
 
 def atom(
     config: Config, urls: Urls, site: Site, title: str, self_path: str, page_path: str, slugs: Sequence[str],
-    entry: Callable[[Dispatch], bytes],
+    entry: Callable[[Dispatch], bytes], since: dt.date = EPOCH,
 ) -> bytes:
     """An RFC 4287 feed of the newest `feed_limit` dispatches among slugs, each shown by
-    `entry` (see `entries`)."""
+    `entry` (see `entries`); `since` is the day of the oldest dispatch the feed's page lists,
+    the date in the feed's id."""
     shown = [site.by_slug[s] for s in slugs][: config.feed_limit]
-    updated = max((d.moment for d in shown), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    updated = max((modified_of(d, config.tz) for d in shown), default=dt.datetime.combine(EPOCH, dt.time(), dt.timezone.utc))
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_attr(config.language)}>',
-        f"<id>{_urn(config, self_path)}</id>",
+        f"<id>{tag_uri(config, since, self_path)}</id>",
         f"<title>{_text(title)}</title>",
         f"<updated>{_stamp(updated)}</updated>",
         f'<link rel="self" type="application/atom+xml" href={_attr(urls.absolute_base_or_path(self_path))}/>',
@@ -80,8 +118,28 @@ def entries(config: Config, urls: Urls, site: Site, derived: Callable[[Any, Call
     return entry
 
 
+LINKED = re.compile(r'(\b(?:href|src)=")([^"]*)"')
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
+
+
+def absolute_links(body_html: str, page: str) -> str:
+    """A dispatch's HTML with every link and image resolved against its page's URL: a
+    feed reader shows an entry away from the page, where `#fn1` or `/actors/nato/` would
+    lead nowhere (or to the reader's own site)."""
+
+    def resolved(match: re.Match[str]) -> str:
+        value = match.group(2)
+        if SCHEME.match(value):
+            return match.group(0)
+        return f'{match.group(1)}{html.escape(urljoin(page, html.unescape(value)))}"'
+
+    return LINKED.sub(resolved, body_html)
+
+
 def _entry(config: Config, urls: Urls, site: Site, d: Dispatch, taxonomies: Sequence[Facet] = ()) -> str:
     path = urls.path("dispatch", d.slug)
+    page = urls.absolute_base_or_path(path)
+    stamp, changed = _stamp(moment_of(d, config.tz)), _stamp(modified_of(d, config.tz))
     cats = "".join(f"<category term={_attr(t.name)}/>" for t in d.topics)
     scheme = _attr(urls.absolute("actors"))
     names = "".join(f"<category term={_attr(site.actors[a].name)} scheme={scheme}/>" for a in d.actors)
@@ -89,12 +147,16 @@ def _entry(config: Config, urls: Urls, site: Site, d: Dispatch, taxonomies: Sequ
         f"<category term={_attr(t.name)} scheme={_attr(urls.absolute('taxonomy', f.ref()))}/>"
         for f in taxonomies for t in d.labels(f.field)
     )
+    picture = ""
+    if d.image is not None:
+        where = d.image if d.image.startswith(("http://", "https://")) else urls.absolute_base_or_path(d.image[1:] if d.image.startswith("/") else path + d.image)
+        picture = f'<link rel="enclosure" type={_attr(mimetypes.guess_type(d.image)[0] or "image/*")} href={_attr(where)}/>'
     return (
-        f"<entry><id>{_urn(config, path)}</id><title>{_text(d.title)}</title>"
-        f"<updated>{_stamp(d.moment)}</updated><published>{_stamp(d.moment)}</published>"
-        f'<link rel="alternate" type="text/html" href={_attr(urls.absolute_base_or_path(path))}/>'
+        f"<entry><id>{entry_id(config, d)}</id><title>{_text(d.title)}</title>"
+        f"<updated>{changed}</updated><published>{stamp}</published>"
+        f'<link rel="alternate" type="text/html" href={_attr(page)}/>{picture}'
         f"{cats}{names}<summary>{_text(d.summary)}</summary>"
-        f'<content type="html">{_text(d.body_html)}</content></entry>'
+        f'<content type="html">{_text(absolute_links(d.body_html, page))}</content></entry>'
     )
 
 
@@ -143,7 +205,7 @@ def icalendar(config: Config, urls: Urls, site: Site) -> bytes:
 def sitemap(urls: Urls, site: Site, html_paths: Iterable[str]) -> bytes:
     """Every HTML page except redirects and the 404 page."""
     skip = {urls.path("not_found")} | {urls.path(r.kind, r.old) for r in site.redirects}
-    modified = {urls.path("dispatch", d.slug): d.date.isoformat() for d in site.dispatches}
+    modified = {urls.path("dispatch", d.slug): d.modified().date().isoformat() for d in site.dispatches}
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in html_paths:
         if path in skip:
@@ -152,6 +214,15 @@ def sitemap(urls: Urls, site: Site, html_paths: Iterable[str]) -> bytes:
         out.append(f"<url><loc>{_text(urls.absolute_base_or_path(path))}</loc>{lastmod}</url>")
     out.append("</urlset>\n")
     return "\n".join(out).encode("utf-8")
+
+
+def robots(urls: Urls) -> bytes:
+    """Every crawler may read everything; the sitemap is named by its full URL, which the
+    robots.txt format requires (so it is left out when base_url has no host)."""
+    lines = ["User-agent: *", "Disallow:"]
+    if urls.absolute_base:
+        lines += ["", f"Sitemap: {urls.absolute('sitemap')}"]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _json(value: object) -> bytes:
@@ -223,7 +294,10 @@ def jobs(
             newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
             feeds.append((f"{config.title}: {g.name}", facet.feed_kind, facet.ref(g.key), facet.kind, newest))
     entry = entries(config, urls, seen, derived)
-    out = [_feed_job(config, urls, seen, entry, title, kind, key, page, tuple(slugs[: config.feed_limit])) for title, kind, key, page, slugs in feeds]
+    out = [
+        _feed_job(config, urls, seen, entry, title, kind, key, page, tuple(slugs[: config.feed_limit]), _since(site, slugs))
+        for title, kind, key, page, slugs in feeds
+    ]
     single: dict[str, tuple[Callable[[], bytes], object]] = {
         "events_ics": (lambda: icalendar(config, urls, seen), ()),
         "sitemap": (lambda: sitemap(urls, seen, html_paths), tuple(html_paths)),
@@ -231,6 +305,8 @@ def jobs(
         "data_graph": (lambda: graph_json(seen), ()),
         "opml": (lambda: opml(config, urls, seen), ()),
     }
+    if not (config.static_dir / urls.path("robots")).is_file():  # static/robots.txt is the site's own
+        single["robots"] = (lambda: robots(urls), ())
     for kind, (make, view) in single.items():
         out.append(FileJob(kind, view, lambda make=make, kind=kind: [(urls.path(kind), make())]))
     out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, terms))))
@@ -239,11 +315,16 @@ def jobs(
     return out
 
 
+def _since(site: Site, slugs: Sequence[str]) -> dt.date:
+    """The day of the oldest of a feed's dispatches (listed newest or oldest first)."""
+    return min(site.by_slug[slugs[0]].date, site.by_slug[slugs[-1]].date) if slugs else EPOCH
+
+
 def _feed_job(
     config: Config, urls: Urls, site: Site, entry: Callable[[Dispatch], bytes],
-    title: str, kind: str, key: str | None, page: str, shown: tuple[str, ...],
+    title: str, kind: str, key: str | None, page: str, shown: tuple[str, ...], since: dt.date,
 ) -> FileJob:
     """The feed of `page`, showing these dispatches."""
     path = urls.path(kind, key)
-    make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown, entry))]  # noqa: E731
-    return FileJob(path, (title, page, key, shown), make)
+    make = lambda: [(path, atom(config, urls, site, title, path, urls.path(page, key), shown, entry, since))]  # noqa: E731
+    return FileJob(path, (title, page, key, shown, since), make)

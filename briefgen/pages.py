@@ -169,6 +169,8 @@ PRODUCERS: tuple[Callable[[Site, Urls, int], Iterable[PageSpec]], ...] = (
 
 
 def all_pages(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
-    """Every HTML page of the site, in a stable order."""
+    """Every HTML page of the site, in a stable order; each context also holds the page's
+    `path` (site-relative), for what needs its own URL (a canonical link)."""
     for produce in PRODUCERS:
-        yield from produce(site, urls, per_page)
+        for spec in produce(site, urls, per_page):
+            yield PageSpec(spec.path, spec.template, {**spec.context, "path": spec.path})

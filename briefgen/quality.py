@@ -20,6 +20,7 @@ ERROR, WARNING = "error", "warning"
 THREAD_GAP_DAYS = 30
 
 KINDS: Mapping[str, tuple[str, str]] = {
+    "base-url-host": (ERROR, "base_url without a host"),
     "implicit-actor": (ERROR, "implicit actors"),
     "duplicate-actor": (ERROR, "likely duplicate actors"),
     "unlisted-mention": (WARNING, "actors mentioned but not listed"),

@@ -37,6 +37,7 @@ PATHS = {
     "search": "search/",
     "search_index": "search-index.json",
     "sitemap": "sitemap.xml",
+    "robots": "robots.txt",
     "not_found": "404.html",
     "data_actors": "data/actors.json",
     "data_graph": "data/graph.json",

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from briefgen import quality, render
 from briefgen.commands.build import Loaded, load_site
-from briefgen.config import Config
+from briefgen.config import CONFIG_NAME, Config, host_warning
 from briefgen.errors import ContentErrors, Problem
 from briefgen.read import ACTORS_FILE
 from briefgen.urls import Urls
@@ -28,7 +28,13 @@ def check(config: Config, strict: bool) -> tuple[Loaded, list[quality.Finding]]:
     if not strict:
         return loaded, []
     actors_path = config.rel(config.content_dir / ACTORS_FILE)
-    return loaded, quality.findings(loaded.site, actors_path)
+    return loaded, [*site_findings(config), *quality.findings(loaded.site, actors_path)]
+
+
+def site_findings(config: Config) -> list[quality.Finding]:
+    """What config.yaml lacks for a site others can link to: a base_url with a host."""
+    warning = host_warning(config)
+    return [] if warning is None else [quality.Finding("base-url-host", CONFIG_NAME, None, warning)]
 
 
 def report_json(problems: Sequence[Problem], found: Sequence[quality.Finding], strict: bool) -> str:

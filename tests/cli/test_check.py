@@ -50,7 +50,10 @@ def good(title: str, date: str, actors: str = "[NATO, Russia]", body: str = "Tal
     return dispatch(title=title, date=date, actors=actors, body=body, **fields)
 
 
+HOSTED = "title: Test Briefing\nbase_url: https://brief.example.org/\n"
+
 BASE = {
+    "config.yaml": HOSTED,
     "content/actors.yaml": REGISTRY,
     "content/a.md": good("First", "2021-12-20"),
     "content/b.md": good("Second", "2021-12-27"),
@@ -125,10 +128,30 @@ def test_help_says_which_findings_fail(make_site) -> None:
 
 def test_example_site_passes_strict(copy_site) -> None:
     root = copy_site("example")
+    config = root / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("base_url: /\n", "base_url: https://brief.example.org/\n"), encoding="utf-8")
     result = check(root, "--strict")
     assert result.code == 0, result.out + result.err
     assert "0 errors" in result.out
     assert json.loads(check(root, "--strict", "--format", "json").out)["ok"] is True
+
+
+# --- base_url -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base_url", ["/", "/brief/"])
+def test_base_url_without_host_fails_strict_only(make_site, base_url: str) -> None:
+    root = make_site({**BASE, "config.yaml": f"title: T\nbase_url: {base_url}\n"})
+    assert check(root).code == 0
+    result = check(root, "--strict")
+    assert result.code == 1
+    assert result.out.splitlines()[:2] == [
+        "base_url without a host (errors): 1",
+        f"  config.yaml: error: base_url '{base_url}' has no host: absolute links in feeds, the sitemap and link previews "
+        "need one; set it in config.yaml (base_url: https://example.org/brief/) or pass --base-url",
+    ]
+    code, found = findings(root)
+    assert (code, kinds(found)) == (1, ["base-url-host"])
 
 
 # --- actors -------------------------------------------------------------------
@@ -217,7 +240,7 @@ def test_an_actor_implied_by_a_listed_ones_affiliations_is_not_omitted(make_site
 def test_mentions_are_checked_even_with_autolinking_off(make_site) -> None:
     root = make_site({
         **BASE,
-        "config.yaml": "title: T\nautolink_actors: false\n",
+        "config.yaml": HOSTED + "autolink_actors: false\n",
         "content/c.md": good("Third", "2021-12-28", body="Ryabkov spoke."),
     })
     code, found = findings(root)
@@ -334,7 +357,7 @@ def test_json_report(make_site) -> None:
     jsonschema.validate(report, REPORT_SCHEMA)
     assert report["ok"] is False and report["problems"] == []
     assert report["counts"] == {
-        "implicit-actor": 2, "duplicate-actor": 1, "unlisted-mention": 0, "orphan-dispatch": 0,
+        "base-url-host": 0, "implicit-actor": 2, "duplicate-actor": 1, "unlisted-mention": 0, "orphan-dispatch": 0,
         "thread-gap": 0, "past-event": 0, "missing-source": 1, "missing-summary": 0,
     }
     assert sum(report["counts"].values()) == len(report["findings"])

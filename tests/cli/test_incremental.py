@@ -258,6 +258,7 @@ def test_the_site_before_last_is_brought_up_to_date_not_rebuilt(copy_site) -> No
     root = copy_site("example")
     (root / "static").mkdir()
     (root / "static/robots.txt").write_text("User-agent: *\n")
+    (root / "static/keybase.txt").write_text("proof\n")
     _build(root)
     _edit_body(root)
     _build(root)
@@ -265,12 +266,14 @@ def test_the_site_before_last_is_brought_up_to_date_not_rebuilt(copy_site) -> No
     assert (spare / "index.html").exists()
     spare_inode = spare.stat().st_ino
     (root / "static/robots.txt").unlink()
+    (root / "static/keybase.txt").unlink()
     (root / "static/humans.txt").write_text("Editors\n")
     _delete(root)
     third = _build(root)
     assert (root / "site").stat().st_ino == spare_inode  # the spare itself became the site
     assert third.rendered > 0 and third.reused > 0
-    assert not (root / "site/robots.txt").exists() and (root / "site/humans.txt").exists()
+    assert not (root / "site/keybase.txt").exists() and (root / "site/humans.txt").exists()
+    assert (root / "site/robots.txt").read_text() == "User-agent: *\nDisallow:\n"  # briefgen's own, once the site's is gone
     assert not (root / "site/dispatches/putin-says-core-concerns-ignored").exists()
     assert tree_bytes(root / "site") == _clean_build(root)
     _edit_title(root)

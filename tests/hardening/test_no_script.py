@@ -140,7 +140,13 @@ INSPECT = """() => {
   for (const tag of ['iframe', 'object', 'embed', 'main svg[id]', 'main svg[onload]']) {
     for (const el of document.querySelectorAll(tag)) bad.push('injected <' + tag + '>');
   }
-  for (const s of document.scripts) if (!s.src || s.textContent.includes('alert')) bad.push('inline script: ' + s.outerHTML.slice(0, 80));
+  for (const s of document.scripts) {
+    if (s.type === 'application/ld+json') {  // data for search engines, never run: it must stay one JSON value
+      try { JSON.parse(s.textContent); } catch (e) { bad.push('JSON-LD that is not JSON: ' + s.textContent.slice(0, 80)); }
+      continue;
+    }
+    if (!s.src || s.textContent.includes('alert')) bad.push('inline script: ' + s.outerHTML.slice(0, 80));
+  }
   return bad;
 }"""
 
