@@ -25,7 +25,8 @@ from briefgen.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 
-BASIC_CONFIG = "title: Test Briefing\nbase_url: /\n"
+BASIC_CONFIG = "title: Test Briefing\nbase_url: https://brief.example.org/\n"
+"""A host, as a published site has: feeds and previews get absolute links, and no build warns."""
 
 
 def dispatch(title: str = "A dispatch", date: str = "2021-12-26", actors: str = "[NATO]", body: str = "Body text.", **fields: str) -> str:

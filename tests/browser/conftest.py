@@ -53,8 +53,14 @@ class Traffic:
         page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
         page.on("request", self._request)
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        page.on("requestfailed", self._request_failed)
         page.on("response", lambda r: self.failed.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
+
+    def _request_failed(self, request) -> None:
+        """A request that failed; one the browser gave up because the page moved on (a
+        favicon still loading when a test clicks a link) says nothing of the site."""
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.url}: {request.failure}")
 
     def _request(self, request) -> None:
         url = urlsplit(request.url)

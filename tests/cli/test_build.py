@@ -318,6 +318,8 @@ def test_the_program_reports_and_exits_as_the_function_does(copy_site) -> None:
     import sys
 
     root = copy_site("mini")
+    config = root / "config.yaml"
+    config.write_text(config.read_text().replace("base_url: /", "base_url: https://brief.example.org/"))  # no warning
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output through pipes is buffered
 
     def program(*args: str) -> subprocess.CompletedProcess:

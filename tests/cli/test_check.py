@@ -123,7 +123,7 @@ def test_wrong_format_is_a_usage_error(make_site) -> None:
 def test_help_says_which_findings_fail(make_site) -> None:
     result = check(make_site(BASE), "--help")
     assert result.code == 0
-    assert "errors (exit 1): implicit actors" in result.out and "warnings (reported, exit 0)" in result.out
+    assert "errors (exit 1): a base_url without a host" in result.out and "implicit actors" in result.out and "warnings (reported, exit 0)" in result.out
 
 
 def test_example_site_passes_strict(copy_site) -> None:

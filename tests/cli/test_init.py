@@ -72,9 +72,9 @@ def test_samples_use_every_front_matter_field_and_no_words_of_the_example(tmp_pa
 
 
 def test_a_fresh_briefing_builds_and_passes_the_strict_check(tmp_path: Path) -> None:
-    init(tmp_path)
+    init(tmp_path, "--base-url", "https://user.github.io/")
     built = run_cli("build", cwd=tmp_path)
-    assert built.code == 0, built.err
+    assert built.code == 0 and built.err == "", built.err
     checked = run_cli("check", "--strict", cwd=tmp_path)
     assert checked.code == 0, checked.out + checked.err
     assert "0 errors, 0 warnings" in checked.out

@@ -122,9 +122,9 @@ def test_not_in_headings(make_site) -> None:
 def test_not_in_image_text_or_titles_and_names_html_escapes(make_site) -> None:
     """Mentions are found in the rendered page: alt text and titles are attributes there,
     and a name with '&' is written as HTML writes it."""
-    body = built_body(make_site, '![NATO flag](flag.png "Lavrov") and [a report](https://example.org "NATO").\n\nProcter & Gamble, then NATO.')
+    body = built_body(make_site, '![NATO flag](https://example.org/flag.png "Lavrov") and [a report](https://example.org "NATO").\n\nProcter & Gamble, then NATO.')
     assert linked(body) == [("procter-gamble", "Procter &amp; Gamble"), ("nato", "NATO")]
-    assert '<img src="flag.png" alt="NATO flag" title="Lavrov" />' in body
+    assert '<img src="https://example.org/flag.png" alt="NATO flag" title="Lavrov" />' in body
 
 
 def test_inside_emphasis_and_tables(make_site) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import dispatch, page, run_cli, tree_bytes
 
-TAXONOMIES = "title: Test Briefing\nbase_url: /\ntaxonomies: [regions, sectors]\n"
+TAXONOMIES = "title: Test Briefing\nbase_url: https://brief.example.org/\ntaxonomies: [regions, sectors]\n"
 GOOD = {
     "config.yaml": TAXONOMIES,
     "content/actors.yaml": "nato:\n  name: NATO\nrussia:\n  name: Russia\n",

@@ -101,7 +101,7 @@ def test_two_file_names_with_one_slug_are_reported(make_site):
 
 
 def test_an_output_folder_under_a_regular_file_is_a_clear_error(make_site):
-    root = make_site({"content/a.md": dispatch(), "notes.txt": "just a file", "config.yaml": "title: T\noutput_dir: notes.txt/site\n"})
+    root = make_site({"content/a.md": dispatch(), "notes.txt": "just a file", "config.yaml": "title: T\nbase_url: https://brief.example.org/\noutput_dir: notes.txt/site\n"})
     result = run_cli("build", cwd=root)
     assert result.code == 1
     assert result.err.startswith("notes.txt/site: cannot write the site: Not a directory"), result.err

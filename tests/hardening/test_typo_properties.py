@@ -22,6 +22,7 @@ VALID = {
     "slug": "a-dispatch", "summary": "S.", "topics": "[security]", "thread": "talks", "related": "[other]",
     "location": "Vienna", "source": "{name: TASS, url: 'https://tass.com/'}", "events": "[{date: 2022-01-12, title: Session}]",
     "draft": "false", "former_slugs": "[old-one]", "regions": "[Europe]", "sectors": "energy",
+    "image": "https://example.org/map.png", "updated": "2021-12-27", "corrections": "[{date: 2021-12-27, text: A name.}]",
 }
 """A correct value of each optional field: a problem with one is a problem with the key."""
 OTHER = dispatch("Other", "2021-12-20", slug="other", thread="talks")

@@ -143,7 +143,7 @@ def test_scratch_files_and_other_folders_do_not_rebuild(serve_site) -> None:
     live = serve_site(SMALL_SITE)
     before = live.status()["builds"]
     (live.root / "content" / ".alpha.md.swp").write_bytes(b"x")
-    (live.root / "content" / "notes.txt").write_text("not a dispatch")
+    (live.root / "content" / ".notes.txt").write_text("a hidden file")
     (live.root / "content" / "alpha.md~").write_text("backup")
     (live.root / "README.md").write_text("beside config.yaml")
     (live.root / "site").mkdir()

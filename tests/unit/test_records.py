@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from briefgen import records
-from briefgen.model import Dispatch, Event, Label, SourceRef
+from briefgen.model import Correction, Dispatch, Event, Label, SourceRef
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -57,7 +57,7 @@ def test_a_field_added_to_a_record_type_is_kept_and_copied() -> None:
     d = Wider(**{f.name: getattr(_dispatch(), f.name) for f in dataclasses.fields(Dispatch)},
               place=Place("Geneva", dt.date(2021, 5, 1)))
     assert _round_trip(d, Wider) == d
-    assert records.kinds(Wider) == {"Dispatch": Wider, "Place": Place, "Label": Label, "SourceRef": SourceRef, "Event": Event}
+    assert records.kinds(Wider) == {"Dispatch": Wider, "Place": Place, "Label": Label, "SourceRef": SourceRef, "Event": Event, "Correction": Correction}
     copy = records.replaced(d, title="New")
     assert type(copy) is Wider and copy == dataclasses.replace(d, title="New")
     assert _round_trip(d, Dispatch) is None  # kept by another type of that name: refused
