@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 from briefgen import search
 from briefgen.config import Config
-from briefgen.model import Dispatch, Facet, Site, facet_of
+from briefgen.model import Dispatch, Event, Facet, Site, facet_of
 from briefgen.urls import Urls
 
 
@@ -182,24 +182,39 @@ def _fold(line: str) -> str:
 
 
 def icalendar(config: Config, urls: Urls, site: Site) -> bytes:
-    """Every dated event as an all-day VEVENT with a stable UID."""
+    """Every dated event as an all-day VEVENT with a stable UID. An event two dispatches
+    declare (the same date and title) is one VEVENT, as a calendar holds it: its UID comes
+    from the date and title alone, its URL is the first dispatch's (the earliest), and its
+    description names each dispatch that reports it."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//briefgen//briefgen//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(config.title)}"]
+    declared: dict[tuple[dt.date, str], list[Event]] = {}
     for e in site.events:
-        d = site.by_slug[e.dispatch]
+        declared.setdefault((e.date, e.title), []).append(e)
+    for same in declared.values():
+        e = same[0]
+        reporting = sorted((site.by_slug[slug] for slug in dict.fromkeys(x.dispatch for x in same)), key=lambda d: (d.moment, d.slug))
         lines += [
             "BEGIN:VEVENT",
             f"UID:{e.uid}@briefgen",
-            f"DTSTAMP:{_stamp(d.moment).replace('-', '').replace(':', '')}",
+            f"DTSTAMP:{_stamp(max(d.moment for d in reporting)).replace('-', '').replace(':', '')}",
             f"DTSTART;VALUE=DATE:{e.date:%Y%m%d}",
             f"DTEND;VALUE=DATE:{e.date + dt.timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{_ics_text(e.title)}",
-            f"DESCRIPTION:{_ics_text('Reported in: ' + d.title)}",
+            f"DESCRIPTION:{_ics_text('Reported in: ' + _reported_in(urls, reporting))}",
         ]
         if config.absolute_base:
-            lines.append(f"URL:{urls.absolute('dispatch', d.slug)}")
+            lines.append(f"URL:{urls.absolute('dispatch', reporting[0].slug)}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+def _reported_in(urls: Urls, reporting: Sequence[Dispatch]) -> str:
+    """The dispatches reporting an event, by title; where there are several, each with its
+    address too when base_url names a host, since the event's URL can hold only one."""
+    if len(reporting) == 1 or not urls.absolute_base:
+        return "; ".join(d.title for d in reporting)
+    return "; ".join(f"{d.title} ({urls.absolute('dispatch', d.slug)})" for d in reporting)
 
 
 def sitemap(urls: Urls, site: Site, html_paths: Iterable[str]) -> bytes:

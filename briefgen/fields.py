@@ -160,6 +160,12 @@ def source(value: Any) -> SourceRef:
     return SourceRef(name=name, url=url, key=slugify(name))
 
 
+def event_uid(day: dt.date, title: str) -> str:
+    """An event's id in the calendar, from its date and title alone: two dispatches that
+    declare one event give it one id, and renaming a dispatch keeps it."""
+    return hashlib.sha1(f"{day}|{title}".encode()).hexdigest()[:16]
+
+
 def events(value: Any, slug_: str, tz: ZoneInfo) -> tuple[Event, ...]:
     values = value if isinstance(value, list) else [value]
     out: list[Event] = []
@@ -171,7 +177,7 @@ def events(value: Any, slug_: str, tz: ZoneInfo) -> tuple[Event, ...]:
             title = nonempty(item["title"])
         except FieldError as exc:
             raise FieldError(f"item {i + 1}: {exc}", i) from None
-        uid = hashlib.sha1(f"{slug_}|{day}|{title}".encode()).hexdigest()[:16]
+        uid = event_uid(day, title)
         out.append(Event(date=day, title=title, dispatch=slug_, uid=uid))
     return tuple(out)
 
