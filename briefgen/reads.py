@@ -77,40 +77,54 @@ NOTHING = _packed(MISSING)
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 """Types whose `repr` is their value, unambiguously: a container of nothing else is
 written by its `repr` in one call (most of a dispatch is tuples of text)."""
+_NUMBERS = frozenset({int, float, bool, type(None)})
+_FLAT = _SCALARS | {tuple}
+
+
+def _flat(value: tuple | list) -> bool:
+    """Whether a tuple or list holds only scalars and tuples of scalars, whose `repr`
+    (as a tuple's or list's, whatever its subclass says) is then unambiguous."""
+    kinds = set(map(type, value))
+    return kinds <= _SCALARS or (kinds <= _FLAT and all(_SCALARS.issuperset(map(type, item)) for item in value if type(item) is tuple))
 
 
 def _walk(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, str]]) -> None:
-    """Each value with its type and, for text, its length: no two values write alike."""
+    """Each value with its type and, for text, its length: no two values write alike.
+    The commonest types are tried first, by their exact type."""
     kind = type(value)
-    if kind is str or kind is Markup:
-        out(f"{'s' if kind is str else 'm'}{len(value)}:{value}")
-    elif value is None or kind in (bool, int, float):
+    if kind is str:
+        out(f"s{len(value)}:{value}")
+    elif kind is tuple and _SCALARS.issuperset(map(type, value)):
+        out(f"tuple:{value!r}")
+    elif kind in _NUMBERS:
         out(f"{kind.__name__}:{value!r}")
+    elif _is_record_kind(kind):
+        _record(value, out, seen)
+    elif kind is Markup:
+        out(f"m{len(value)}:{value}")
     elif kind is dt.date:
         out(f"date:{value.isoformat()}")
     elif kind is dt.datetime:
         out(f"datetime:{value.isoformat()}:{value.tzinfo}")
     elif isinstance(value, (tuple, list)):
-        if all(type(item) in _SCALARS for item in value):
-            out(f"{kind.__name__}:{value!r}")
+        if _flat(value):  # a named tuple of text and tuples of text: one call, not one a field
+            out(f"{kind.__name__}:{tuple.__repr__(value) if isinstance(value, tuple) else list.__repr__(value)}")
             return
         out(f"{kind.__name__}{len(value)}(")
         for item in value:
             _walk(item, out, seen)
         out(")")
     elif isinstance(value, Mapping):
-        if all(type(k) in _SCALARS and type(v) in _SCALARS for k, v in value.items()):
-            out(f"map:{list(value.items())!r}")
+        if _SCALARS.issuperset(map(type, value)) and _SCALARS.issuperset(map(type, value.values())):
+            out(f"{kind.__name__}:{list(value.items())!r}")
             return
-        out(f"map{len(value)}(")
+        out(f"{kind.__name__}{len(value)}(")
         for key, item in value.items():
             _walk(key, out, seen)
             _walk(item, out, seen)
         out(")")
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        _record(value, out, seen)
     elif isinstance(value, (set, frozenset)):
-        out(f"set:{sorted(fingerprint(v) for v in value)}")
+        out(f"{kind.__name__}:{sorted(fingerprint(v) for v in value)}")
     else:
         raise TypeError(f"cannot fingerprint a {kind.__qualname__}: give templates model records, mappings, tuples and plain values")
 
@@ -125,11 +139,26 @@ def _record(value: Any, out: Callable[[str], None], seen: dict[int, tuple[Any, s
         return
     kind = type(value)
     parts: list[str] = []
+    add = parts.append
     for item in shape(kind)[1](value):
-        _walk(item, parts.append, seen)
+        if type(item) is str:
+            add(f"s{len(item)}:{item}")
+        else:
+            _walk(item, add, seen)
     found = f"{kind.__module__}.{kind.__qualname__}:{_hash(parts).hex()}"
     seen[id(value)] = (value, found)
     out(found)
+
+
+_RECORD_KINDS: dict[type, bool] = {}
+
+
+def _is_record_kind(kind: type) -> bool:
+    """Whether instances of `kind` are records (dataclasses), asked once per type."""
+    found = _RECORD_KINDS.get(kind)
+    if found is None:
+        found = _RECORD_KINDS[kind] = dataclasses.is_dataclass(kind)
+    return found
 
 
 DERIVED = "derived"
@@ -160,6 +189,8 @@ class Recorder:
         self._objects: dict[str, Any] = {}
         self._records: dict[int, tuple[Any, str]] = {}
         self._paths: dict[int, str] | None = None
+        self._fingerprinting: parallel.Shared | bool | None = None
+        """The records' fingerprints being made (see `fingerprinting`) until a `Freshness` takes them."""
 
     def note(self, key: str) -> None:
         if self.current is not None:
@@ -208,9 +239,22 @@ class Recorder:
     def page_view(self, *fixed: str, context: Mapping[str, Any]) -> bytes:
         """The fingerprint of a page's view: its context, each record of the site in it
         named by where it is (what the template reads of it is noted as it reads it)."""
-        paths = self._paths_of()
-        named = tuple((k, f"{_AT}{paths[id(v)]}" if id(v) in paths else v) for k, v in context.items())
-        return self.view((fixed, named))
+        if self._fingerprinting is None:
+            self._fingerprinting = fingerprinting(self)
+        paths, seen = self._paths_of(), self._records
+        parts = [f"view{len(context)}"]
+        add = parts.append
+        _walk(fixed, add, seen)
+        for key, value in context.items():
+            _walk(key, add, seen)
+            path = paths.get(id(value))
+            if path is not None:
+                add(f"{_AT}{path}")  # no value writes alike: none starts with \0
+            elif type(value) is str:
+                add(f"s{len(value)}:{value}")  # as `_walk` writes it, without the call
+            else:
+                _walk(value, add, seen)
+        return _hash(parts)
 
     def _paths_of(self) -> dict[int, str]:
         """Where each record of the site is, by id (the records live as long as the site):
@@ -281,6 +325,8 @@ class Recorder:
     def view(self, value: Any) -> bytes:
         """`fingerprint`, with the records met in earlier calls remembered: a dispatch is
         shown on many pages, and the model does not change during a build."""
+        if type(value) is str:  # most fields of a record
+            return _hash([f"s{len(value)}:{value}"])
         parts: list[str] = []
         _walk(value, parts.append, self._records)
         return _hash(parts)
@@ -334,7 +380,7 @@ class ReadSite:
 
 
 def _is_record(value: Any) -> bool:
-    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+    return _is_record_kind(type(value))
 
 
 def _handed_out(recorder: Recorder, path: str, value: Any) -> Any:
@@ -521,26 +567,27 @@ class Freshness:
     fingerprints the same and none of its keys, nor anything a shared value it used
     read, fingerprints differently now.
 
-    Each record of the site is fingerprinted once, with each of its fields: a page's read
-    of a field is then a look-up. At 10,000 dispatches that is 23,000 records, a second
-    of work: it starts in a forked process as soon as this is made (in a cold build,
-    while the pages render), and this process shares it once it needs the fingerprints."""
+    Each record of the site is fingerprinted once: at 10,000 dispatches that is 23,000
+    records, most of a second of work, started in a forked process (see `fingerprinting`)
+    that this process shares once it needs the fingerprints. Its fields are fingerprinted
+    only where it changed, or where a key not in the table reads them."""
 
     def __init__(self, recorder: Recorder, views: Mapping[str, bytes]) -> None:
         self.recorder = recorder
         self.views = views
         """Each page's and job's view fingerprint, by record key."""
         self._checked: dict[int, tuple[Mapping[str, Any], _Checked | None]] = {}
-        self._records: dict[str, tuple[bytes, bytes] | None] = {}
-        """Each record of the site by path: its fingerprint, and its fields' one after
-        the other (None where there is no record)."""
+        self._records: dict[str, bytes | None] = {}
+        """Each record of the site's fingerprint by path (None where there is no record)."""
+        self._fields: dict[str, bytes] = {}
+        """Its fields' fingerprints, one after the other, where they were needed."""
         self._keys: dict[str, bytes] = {}
-        paths = list(dict.fromkeys(recorder._paths_of().values()))
-        workers = parallel.worker_count(len(paths), RECORDS_PER_WORKER)
-        self._work = parallel.Shared(functools.partial(_fingerprinted, recorder), paths, workers) if workers > 1 else None
+        work = recorder._fingerprinting
+        self._work = work if work is not None else fingerprinting(recorder)
+        recorder._fingerprinting = False  # taken
 
     def __del__(self) -> None:
-        if getattr(self, "_work", None) is not None:
+        if getattr(self, "_work", None):
             with suppress(Exception):
                 self._work.abandon()
 
@@ -617,26 +664,41 @@ class Freshness:
         return record
 
     def _key_fp(self, key: str) -> bytes:
-        """The fingerprint now of a key: a look-up for a field of a record of the site."""
+        """The fingerprint now of a key: for a field of a record of the site, from all of
+        the record's fields, fingerprinted at once."""
         found = self._keys.get(key)
         if found is None:
             path, _, step = key.rpartition(SEP)
-            fields = self._fields(path) if path else None
-            if fields is not None:
-                at = _field_places(type(self.recorder.at(path))).get(step)
-                if at is not None:
-                    found = fields[1][at * FP : (at + 1) * FP]
-            if found is None:
+            at = _field_places(type(self.recorder.at(path))).get(step) if path and self._record(path) is not None else None
+            if at is not None:
+                fields = self._fields.get(path)
+                if fields is None:
+                    fields = self._fields[path] = _fields_of(self.recorder, [path])[0]
+                found = fields[at * FP : (at + 1) * FP]
+            else:
                 found = self.recorder.digest(key)
             self._keys[key] = found
         return found
 
+    def _key_fps(self, keys: list[str]) -> list[bytes]:
+        """`_key_fp` of each key; the fields of many records (a cold build's) are
+        fingerprinted over two processes."""
+        paths = {key.rpartition(SEP)[0] for key in keys if key not in self._keys}
+        paths = [path for path in paths if path and path not in self._fields and self._record(path) is not None]
+        workers = parallel.worker_count(len(paths), RECORDS_PER_WORKER)
+        if workers > 1:
+            with suppress(RuntimeError):
+                work = parallel.Shared(functools.partial(_fields_of, self.recorder), paths, workers)
+                for chunk, found in zip(work.chunks, work.finish()):
+                    self._fields.update(zip(chunk, found))
+        return [self._key_fp(key) for key in keys]
+
     def _whole(self, path: str) -> bytes:
         """The fingerprint now of the record at `path` (`NOTHING` where there is none)."""
-        fields = self._fields(path)
-        return NOTHING if fields is None else fields[0]
+        found = self._record(path)
+        return NOTHING if found is None else found
 
-    def _fields(self, path: str) -> tuple[bytes, bytes] | None:
+    def _record(self, path: str) -> bytes | None:
         found = self._records.get(path, _UNSEEN)
         if found is _UNSEEN:
             self._join()
@@ -650,7 +712,7 @@ class Freshness:
         this object, sharing what is left of it; where that fails, they are made here,
         as they are asked for."""
         work, self._work = self._work, None
-        if work is not None:
+        if work:
             with suppress(RuntimeError):
                 for paths, found in zip(work.chunks, work.finish()):
                     self._records.update(zip(paths, found))
@@ -661,18 +723,28 @@ class Freshness:
         return checked.table if checked is not None else None
 
 
-def _fingerprinted(recorder: Recorder, paths: Sequence[str]) -> list[tuple[bytes, bytes] | None]:
+def fingerprinting(recorder: Recorder) -> parallel.Shared | bool:
+    """The fingerprints of every record of the site (`_fingerprint`), started in a forked
+    process, which `Freshness` shares once it needs them; False for a site too small for
+    that to pay, or where forking is unsafe. A recorder starts it at its first page view,
+    as views are made for a `Freshness` (20,000 of them take half a second)."""
+    paths = list(dict.fromkeys(recorder._paths_of().values()))
+    workers = parallel.worker_count(len(paths), RECORDS_PER_WORKER)
+    return parallel.Shared(functools.partial(_fingerprinted, recorder), paths, workers) if workers > 1 else False
+
+
+def _fingerprinted(recorder: Recorder, paths: Sequence[str]) -> list[bytes | None]:
     return [_fingerprint(recorder, recorder.at(path)) for path in paths]
 
 
-def _fingerprint(recorder: Recorder, value: Any) -> tuple[bytes, bytes] | None:
-    """A record's fingerprint and its fields' (each one `Recorder.view`), or None for
-    anything else."""
-    if not _is_record(value):
-        return None
-    kind = type(value)
-    fields = b"".join(map(recorder.view, shape(kind)[1](value)))
-    return hashlib.blake2b(f"{kind.__module__}.{kind.__qualname__}".encode() + fields, digest_size=FP).digest(), fields
+def _fingerprint(recorder: Recorder, value: Any) -> bytes | None:
+    """A record's fingerprint (`Recorder.view`), or None for anything else."""
+    return recorder.view(value) if _is_record(value) else None
+
+
+def _fields_of(recorder: Recorder, paths: Sequence[str]) -> list[bytes]:
+    """The fingerprints of the fields of the records at `paths`, each one after the other."""
+    return [b"".join(map(recorder.view, shape(type(value))[1](value))) for value in map(recorder.at, paths)]
 
 
 @functools.cache
@@ -702,6 +774,8 @@ class _Made:
         self._places = {path: i for i, path in enumerate(self.paths)}
         self._read: set[int] = set()
         self._indexes: dict[int, dict[str, int]] = {}
+        self._new: list[int] = []
+        """The places of the keys added (but shared values')."""
 
     def place(self, key: str) -> int:
         """A key's place in the table, where it is added if it is not there."""
@@ -714,7 +788,9 @@ class _Made:
             self.keys.append(key)
             owner = self._owner(key)
             self.owners.append(owner)
-            self.fps += bytes(FP) if owner == SHARED else self.freshness._key_fp(key)
+            self.fps += bytes(FP)  # a shared value's key has none; the others', all at once (`record`)
+            if owner != SHARED:
+                self._new.append(found)
         return found
 
     def _owner(self, key: str) -> int:
@@ -723,7 +799,7 @@ class _Made:
         path = key.rpartition(SEP)[0]
         found = self._places.get(path)
         if found is None:
-            if not path or self.freshness._fields(path) is None:
+            if not path or self.freshness._record(path) is None:
                 return PLAIN
             found = self._places[path] = len(self.paths)
             self.paths.append(path)
@@ -755,6 +831,8 @@ class _Made:
             for rel in rels if lost else ():
                 if not lost.isdisjoint(memoryview(made[rel][1]).cast("I")):
                     del made[rel]
+        for i, fp in zip(self._new, self.freshness._key_fps([self.keys[i] for i in self._new])):
+            self.fps[i * FP : (i + 1) * FP] = fp
         table = Table(tuple(self.keys), bytes(self.fps), self.owners.tobytes(), tuple(self.paths),
                       b"".join(map(self.freshness._whole, self.paths)), self.words)
         return {**made, TABLE_KEY: tuple(table)}
