@@ -190,6 +190,7 @@ class Recorder:
         self._records: dict[int, tuple[Any, str]] = {}
         self._paths: dict[int, str] | None = None
         self._fingerprinting: parallel.Shared | bool | None = None
+        self._handed: dict[str, ReadRecord] = {}
         """The records' fingerprints being made (see `fingerprinting`) until a `Freshness` takes them."""
 
     def note(self, key: str) -> None:
@@ -234,7 +235,12 @@ class Recorder:
         `where` that the site does not index, under `where`; anything else as it is (a
         page's view covers what its context holds)."""
         path = self._paths_of().get(id(value), where)
-        return value if path is None else ReadRecord(self, path, value)
+        if path is None:
+            return value
+        found = self._handed.get(path)  # one per record and process: it keeps its fields' keys
+        if found is None or found._record is not value:
+            found = self._handed[path] = ReadRecord(self, path, value)
+        return found
 
     def page_view(self, *fixed: str, context: Mapping[str, Any]) -> bytes:
         """The fingerprint of a page's view: its context, each record of the site in it
@@ -401,21 +407,29 @@ class ReadRecord:
     noted as they are read: a page showing a dispatch's title does not depend on its
     body. Compared, hashed or shown whole, it is noted whole."""
 
-    __slots__ = ("_recorder", "_path", "_record")
+    __slots__ = ("_recorder", "_path", "_record", "_keys")
 
     def __init__(self, recorder: Recorder, path: str, record: Any) -> None:
         self._recorder = recorder
         self._path = path
         self._record = record
+        self._keys: dict[str, str] = {}
+        """The key of each field read so far: templates read the same few again and again."""
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        method = getattr(type(self._record), name, None)
-        if inspect.isfunction(method):  # run on this view of the record, so that what it reads is noted
-            return types.MethodType(method, self)
+        key = self._keys.get(name)
+        if key is None:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            method = getattr(type(self._record), name, None)
+            if inspect.isfunction(method):  # run on this view of the record, so that what it reads is noted
+                return types.MethodType(method, self)
+            key = f"{self._path}{SEP}{name}"
+            key = self._keys[name] = self._recorder._keys.setdefault(key, key)
         value = getattr(self._record, name)
-        self._recorder.note(f"{self._path}{SEP}{name}")
+        current = self._recorder.current
+        if current is not None:
+            current.add(key)
         return value
 
     def _whole(self) -> Any:
