@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefgen.model import Group
-from briefgen.reads import MISSING, READS_KEY, SHARED_KEY, Freshness, ReadSite, Recorder, fingerprint
+from briefgen.reads import MISSING, NOTHING, Freshness, ReadSite, Recorder, fingerprint, table_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +109,24 @@ def _freshness(site: Tiny, views: dict[str, str]) -> Freshness:
     return Freshness(Recorder(site, lambda name: MISSING), views)
 
 
+def _read_keys(record: dict) -> set[str]:
+    """Every key a record's table holds but those of shared values."""
+    table = table_of(record)
+    assert table is not None
+    return {k for k in table.keys if not k.startswith("derived")}
+
+
+def _words(record: dict) -> dict[str, set[str]]:
+    """What each shared value read, by key, as a record keeps it."""
+    table = table_of(record)
+    assert table is not None
+    return {table.keys[i]: {table.keys[j] for j in (*memoryview(plain).cast("I"), *nested)} for i, (plain, nested) in table.words.items()}
+
+
 def test_a_page_is_unchanged_while_what_it_read_is() -> None:
     before = _freshness(_site(a=("x",), b=("y",)), {"p": "v"})
     record = before.record({"p": ("v", ("threads\x1fa\x1fdispatches",))}, {})
-    assert set(record[READS_KEY]) == {"threads\x1fa\x1fdispatches"}
+    assert _read_keys(record) == {"threads\x1fa\x1fdispatches"}
     assert _freshness(_site(a=("x",), b=("y", "z")), {"p": "v"}).unchanged(record, "p")
     assert not _freshness(_site(a=("x", "w"), b=("y",)), {"p": "v"}).unchanged(record, "p")
     assert not _freshness(_site(a=("x",), b=("y",)), {"p": "other view"}).unchanged(record, "p")
@@ -125,7 +139,7 @@ def test_a_page_using_a_shared_value_changes_with_what_the_value_read() -> None:
     outer, inner = "derived\x1f'outer'", "derived\x1f'inner'"
     shared = {outer: ("today", inner), inner: ("threads\x1fb\x1fdispatches",)}
     record = _freshness(_site(a=("x",), b=("y",)), {"p": "v"}).record({"p": ("v", (outer,))}, shared)
-    assert record[SHARED_KEY] == shared
+    assert _words(record) == {name: set(reads) for name, reads in shared.items()}
     assert _freshness(_site(a=("x", "w"), b=("y",)), {"p": "v"}).unchanged(record, "p")
     assert not _freshness(_site(a=("x",), b=("y", "z")), {"p": "v"}).unchanged(record, "p")
     unknown = _freshness(_site(a=("x",)), {"p": "v"}).record({"p": ("v", ("derived\x1f'lost'",))}, {})
@@ -143,7 +157,7 @@ def test_a_record_read_through_the_list_or_its_mapping_is_one_record() -> None:
     assert reads == {"dispatches\x1f\x1e", "dispatches\x1f0", "threads\x1fa", "threads\x1fa\x1fname", "threads\x1fa\x1fkey"}
     recorder = Recorder(site, lambda name: MISSING)
     assert recorder.digest("dispatches\x1f0") == recorder.digest("threads\x1fa") != recorder.digest("threads\x1fa\x1fname")
-    assert recorder.digest("dispatches\x1f1") == MISSING
+    assert recorder.digest("dispatches\x1f1") == NOTHING
     reordered = dataclasses.replace(site, dispatches=site.dispatches + site.dispatches)
     assert Recorder(reordered, lambda name: MISSING).digest("dispatches\x1f\x1e") != recorder.digest("dispatches\x1f\x1e")
 
@@ -153,13 +167,31 @@ def test_a_page_kept_from_an_earlier_record_keeps_that_records_word_for_its_shar
     kept from; another record's word for it (read when the value took another branch)
     must not stand in, or a later change to what the value reads now would go unseen."""
     name = "derived\x1f'branching'"
-    spare = {"p": ("v", (name,)), SHARED_KEY: {name: ("threads\x1fa\x1fname",)}}
-    last = {SHARED_KEY: {name: ("threads\x1fb\x1fname",)}}
     fresh = _freshness(_site(a=("x",), b=("y",)), {"p": "v"})
+    spare = fresh.record({"p": ("v", (name,))}, {name: frozenset({"threads\x1fa\x1fname"})})
+    last = fresh.record({"p": ("v", (name,))}, {name: frozenset({"threads\x1fb\x1fname"})})
+    assert fresh.unchanged(spare, "p") and fresh.unchanged(last, "p")
     record = fresh.record({"p": spare["p"]}, {}, {"p": spare})
-    assert record[SHARED_KEY] == {name: ("threads\x1fa\x1fname",)}
-    assert fresh.record({"p": spare["p"]}, {}, {"p": last})[SHARED_KEY] == last[SHARED_KEY]
+    assert _words(record) == {name: {"threads\x1fa\x1fname"}}
+    assert _words(fresh.record({"p": last["p"]}, {}, {"p": last})) == {name: {"threads\x1fb\x1fname"}}
     made_now = fresh.record({"p": spare["p"]}, {name: frozenset({"today"})}, {"p": spare})
-    assert made_now[SHARED_KEY] == {name: ("today",)}  # what making it now read wins
-    read_nothing = fresh.record({"p": spare["p"]}, {name: frozenset()})
-    assert "p" in read_nothing and read_nothing[SHARED_KEY] == {name: ()}
+    assert _words(made_now) == {name: {"today"}}  # what making it now read wins
+    read_nothing = fresh.record({"p": ("v", (name,))}, {name: frozenset()})
+    assert "p" in read_nothing and _words(read_nothing) == {name: set()}
+    assert "p" not in fresh.record({"p": spare["p"]}, {})  # taken from no record: what it read is unknown
+
+
+def test_a_record_grows_from_the_one_its_pages_came_from() -> None:
+    """Pages kept from a record keep their entries as they are; a page made anew is
+    added; a change to what a kept page read is seen in the next build."""
+    site = _site(a=("x",), b=("y",))
+    fresh = _freshness(site, {"p": "v", "q": "v"})
+    first = fresh.record({"p": ("v", ("threads\x1fa\x1fdispatches",)), "q": ("v", ("threads\x1fb\x1fname",))}, {})
+    assert fresh.unchanged(first, "p") and fresh.unchanged(first, "q")
+    again = _freshness(site, {"p": "v", "q": "v"})
+    assert again.unchanged(first, "p")
+    second = again.record({"p": first["p"], "q": ("v", ("threads\x1fb\x1fdispatches", "today"))}, {}, {"p": first})
+    assert second["p"] is first["p"]
+    assert _read_keys(second) >= {"threads\x1fa\x1fdispatches", "threads\x1fb\x1fdispatches", "today"}
+    later = _freshness(_site(a=("x",), b=("y", "z")), {"p": "v", "q": "v"})
+    assert later.unchanged(second, "p") and not later.unchanged(second, "q")
