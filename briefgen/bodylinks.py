@@ -33,15 +33,16 @@ def files_beside(
     every file of a dispatch folder. `others` are content/'s files that are not
     dispatches, by path relative to the project (`content` is content/'s)."""
     present = {source.rel: source for source in others}
+    bundled = _bundles(present, docs, content)
     copies: dict[str, Copy] = {}
     problems: list[Problem] = []
     for d in dispatches:
         folder = posixpath.dirname(d.path)
         page = urls.path("dispatch", d.slug)
-        wanted = [_local(target) for _, target, _ in _links(d, docs.get(d.path))]
-        names = {posixpath.normpath(posixpath.join(folder, name)) for name in wanted if name is not None}
-        if posixpath.basename(d.path) == "index.md" and folder != content:
-            names.update(rel for rel in present if rel.startswith(folder + "/") and not _in_other_bundle(rel, folder, docs))
+        wanted = [_path_of(target) for _, target, _ in _links(d, docs.get(d.path))]
+        names = {posixpath.normpath(posixpath.join(folder, name)) for name in wanted if _beside(name)}
+        if posixpath.basename(d.path) == "index.md":
+            names.update(bundled.get(folder, ()))
         for rel in sorted(names & present.keys()):
             inside = rel[len(folder) + 1 :]
             if inside == "index.html":
@@ -51,23 +52,28 @@ def files_beside(
     return list(copies.values()), problems
 
 
-def _in_other_bundle(rel: str, folder: str, docs: Mapping[str, LoadedDoc]) -> bool:
-    """Whether a file lies in a dispatch folder nested inside `folder`: it is that one's."""
-    parent = posixpath.dirname(rel)
-    while parent != folder:
-        if f"{parent}/index.md" in docs:
-            return True
-        parent = posixpath.dirname(parent)
-    return False
+def _bundles(present: Iterable[str], docs: Mapping[str, LoadedDoc], content: str) -> dict[str, list[str]]:
+    """The files of each dispatch folder (one holding an `index.md`, below content/'s
+    own), by folder: a file belongs to the nearest such folder above it, once."""
+    bundled: dict[str, list[str]] = {}
+    for rel in present:
+        parent = posixpath.dirname(rel)
+        while parent.startswith(content + "/") and f"{parent}/index.md" not in docs:
+            parent = posixpath.dirname(parent)
+        if parent.startswith(content + "/"):
+            bundled.setdefault(parent, []).append(rel)
+    return bundled
 
 
-def _local(target: str) -> str | None:
-    """A relative target's path beside the dispatch, or None for one from the root or
-    one that climbs out of the dispatch's folder."""
-    path = unquote(target.split("#", 1)[0].split("?", 1)[0])
-    if not path or path.startswith("/") or posixpath.normpath(path).startswith(".."):
-        return None
-    return path
+def _path_of(target: str) -> str:
+    """The path part of a link's target, as the file system names it."""
+    return unquote(target.split("#", 1)[0].split("?", 1)[0])
+
+
+def _beside(path: str) -> bool:
+    """Whether a relative path names a file beside the dispatch: not from the root, not
+    climbing out of the dispatch's folder."""
+    return bool(path) and not path.startswith("/") and not posixpath.normpath(path).startswith("..")
 
 
 def _links(d: Dispatch, doc: LoadedDoc | None) -> tuple[tuple[str, str, int], ...]:
@@ -85,7 +91,7 @@ def broken(dispatches: Iterable[Dispatch], docs: Mapping[str, LoadedDoc], urls: 
     for d in dispatches:
         page = urls.path("dispatch", d.slug)
         for kind, target, line in _links(d, docs.get(d.path)):
-            path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+            path = _path_of(target)
             if not path:
                 continue  # `?query` alone: this very page
             found = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(page, path))

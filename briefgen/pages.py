@@ -57,21 +57,19 @@ def home(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
 
 
 def dispatches(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    newest = {key: _changed_last(site, group.dispatches) for key, group in site.threads.items()}
     for d in site.dispatches:
-        newest = _newest_in_thread(site, d.thread)
         yield PageSpec(
             urls.path("dispatch", d.slug),
             "dispatch.html",
-            {"d": d, "links": site.links[d.slug], "newest_in_thread": newest, "kind": "dispatch", "title": d.title},
+            {"d": d, "links": site.links[d.slug], "newest_in_thread": newest.get(d.thread) if d.thread else None,
+             "kind": "dispatch", "title": d.title},
         )
 
 
-def _newest_in_thread(site: Site, thread: str | None) -> str | None:
+def _changed_last(site: Site, chain: Sequence[str]) -> str:
     """The thread's dispatch that changed last: published, revised or corrected (the
-    later one of two that changed at once)."""
-    if not thread:
-        return None
-    chain = site.threads[thread].dispatches
+    later one of two that changed at once). Once per thread, not per page."""
     return max(reversed(chain), key=lambda slug: site.by_slug[slug].modified())
 
 

@@ -453,3 +453,31 @@ def test_no_page_skips_a_heading_level(built_example: Path) -> None:
                 skipped.append(f"{path.relative_to(built_example)}: h{before} → h{after}")
                 break
     assert skipped == []
+
+
+OLD_DISPATCH = """{% extends "base.html" %}
+{% from "_related.html" import linked_with_why %}
+{% block content %}<h1>{{ d.title }}</h1><div class="body">{{ d.body_html|safe }}</div>
+{% if links.referenced_by %}<section><h2>Referenced by</h2>{{ linked_with_why(links.referenced_by, d.slug) }}</section>{% endif %}
+{% for r in links.computed %}<p class="see-also"><a href="{{ url('dispatch', r.slug) }}">{{ dispatch(r.slug).title }}</a> {{ related_why(r) }}</p>{% endfor %}
+{% endblock %}
+"""
+
+
+def test_a_sites_dispatch_page_written_for_the_earlier_theme_still_builds(copy_site, tmp_path: Path) -> None:
+    """A site's own dispatch.html from before connections were listed once (it imports
+    `linked_with_why`), under a base_url path: it builds, links under that path, and a
+    cached build after an edit equals a clean one."""
+    root = copy_site("mini")
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/dispatch.html").write_text(OLD_DISPATCH, encoding="utf-8")
+    args = ("build", "--base-url", "https://example.github.io/brief/")
+    assert run_cli(*args, cwd=root).code == 0
+    section = page(root, "/dispatches/draft-treaties/").split("Referenced by", 1)[1]
+    assert 'href="/brief/dispatches/nrc-proposal/"' in section
+    proposal = root / "content/talks/nrc-proposal.md"
+    proposal.write_text(proposal.read_text(encoding="utf-8").replace("title: NATO proposes", "title: Revised, NATO proposes"), encoding="utf-8")
+    assert run_cli(*args, cwd=root).code == 0
+    assert "Revised, NATO proposes" in page(root, "/dispatches/draft-treaties/").split("Referenced by", 1)[1]
+    assert run_cli(*args, "--output", str(tmp_path / "clean"), cwd=root).code == 0
+    assert tree_bytes(root / "site") == tree_bytes(tmp_path / "clean")

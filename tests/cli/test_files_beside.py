@@ -89,3 +89,16 @@ def test_image_must_be_an_address(make_site) -> None:
     result = run_cli("build", cwd=root)
     assert result.code == 1
     assert "content/talks/flat.md:5: 'image' must be a file beside the dispatch" in result.err
+
+
+def test_a_file_belongs_to_the_nearest_dispatch_folder(make_site) -> None:
+    root = make_site({
+        **SITE,
+        "content/talks/bundle-one/inner/index.md": dispatch("Inner", "2022-01-03"),
+        "content/talks/bundle-one/inner/chart.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+        "content/index.md": dispatch("Root", "2022-01-04"),  # content/ itself is no dispatch folder
+    })
+    assert run_cli("build", cwd=root).code == 0
+    assert (root / "site/dispatches/inner/chart.svg").exists()
+    assert not (root / "site/dispatches/bundle-one/inner/chart.svg").exists()
+    assert not (root / "site/dispatches/index/talks").exists()
