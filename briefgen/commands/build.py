@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from briefgen.config import host_warning
+from briefgen.config import CONFIG_NAME, host_warning
 from briefgen.pipeline import EARLY_LIMIT, BuildOptions, BuildResult, Loaded, Progress, build, load_site
 
 __all__ = ["EARLY_LIMIT", "BuildOptions", "BuildResult", "Loaded", "Progress", "TerminalProgress", "build", "load_site", "main"]
@@ -20,7 +20,7 @@ def main(args) -> int:
     config = config_for(args)
     warning = host_warning(config)
     if warning is not None:
-        print(f"briefgen: warning: {warning}", file=sys.stderr)
+        print(f"{CONFIG_NAME}: warning: {warning}", file=sys.stderr)  # the file to mend, as every problem names it
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
         result = build(config, BuildOptions(drafts=args.drafts, output=args.output, progress=progress))

@@ -116,7 +116,7 @@ def test_build_warns_once_without_a_host(make_site, base_url: str) -> None:
     result = run_cli("build", cwd=root)
     assert result.code == 0
     assert result.err == (
-        f"briefgen: warning: base_url '{base_url}' has no host: absolute links in feeds, the sitemap and link previews "
+        f"config.yaml: warning: base_url '{base_url}' has no host: absolute links in feeds, the sitemap and link previews "
         "need one; set it in config.yaml (base_url: https://example.org/brief/) or pass --base-url\n"
     )
     assert run_cli("build", "--base-url", HOST, cwd=root).err == ""
