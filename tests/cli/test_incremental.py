@@ -273,7 +273,8 @@ def test_the_site_before_last_is_brought_up_to_date_not_rebuilt(copy_site) -> No
     assert (root / "site").stat().st_ino == spare_inode  # the spare itself became the site
     assert third.rendered > 0 and third.reused > 0
     assert not (root / "site/keybase.txt").exists() and (root / "site/humans.txt").exists()
-    assert (root / "site/robots.txt").read_text() == "User-agent: *\nDisallow:\n"  # briefgen's own, once the site's is gone
+    own = "User-agent: *\nDisallow:\n\nSitemap: https://brief.example.org/sitemap.xml\n"  # the example names its host
+    assert (root / "site/robots.txt").read_text() == own  # briefgen's own, once the site's is gone
     assert not (root / "site/dispatches/putin-says-core-concerns-ignored").exists()
     assert tree_bytes(root / "site") == _clean_build(root)
     _edit_title(root)
