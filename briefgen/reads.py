@@ -462,7 +462,8 @@ class ReadSequence(Sequence):
         self._data = data
 
     def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
+        if isinstance(index, slice):  # which records a slice holds follows the length too
+            self._recorder.note(f"{self._path}{SEP}{KEYS}")
             return [self[i] for i in range(*index.indices(len(self._data)))]
         if not isinstance(index, int):
             raise TypeError(f"site.{self._path} is indexed by whole numbers")
