@@ -58,8 +58,10 @@ def _parser() -> argparse.ArgumentParser:
         "  actors; no source; no summary."
     )
 
-    new = command("new", "write a new dispatch skeleton")
-    new.add_argument("title", help="the dispatch's title")
+    new = command("new", "write a new dispatch skeleton, or with --edition the next edition")
+    new.add_argument("title", nargs="?", help="the dispatch's title (an edition's, with --edition)")
+    new.add_argument("--edition", nargs="?", const="", metavar="DATE",
+                     help="write editions/DATE.md (default: today) listing every dispatch since the last edition")
 
     deploy = command("deploy", "build, then commit the output to a branch and push it")
     deploy.add_argument("--remote", default="origin")
@@ -72,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; ContentErrors print as `PATH:LINE: message` lines and exit 1."""
-    return _run(_parser().parse_args(argv))
+    return _run(_parse(argv))
 
 
 def entry() -> None:
@@ -84,7 +86,7 @@ def entry() -> None:
     the program itself with `args.end` (`build` does, while it still holds its model).
     Under a profiler or a coverage tracer, which write their data at exit, it exits the
     usual way."""
-    args = _parser().parse_args()
+    args = _parse(None)
     if args.command != "serve":
         gc.disable()
     traced = sys.gettrace() is not None or sys.getprofile() is not None
@@ -104,6 +106,15 @@ def _end(code: int) -> NoReturn:
         except OSError:  # a reader that went away (`briefgen check | head`)
             pass
     os._exit(code)
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments; a usage error exits 2, as argparse does."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "new" and args.title is None and args.edition is None:
+        parser.error("new: give the dispatch's TITLE, or --edition [DATE]")
+    return args
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ class Config:
     title: str = "Briefing"
     base_url: str = "/"
     content_dir: Path = Path("content")
+    editions_dir: Path = Path("editions")
     templates_dir: Path = Path("templates")
     static_dir: Path = Path("static")
     output_dir: Path = Path("site")
@@ -197,6 +198,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "title": _nonempty,
     "base_url": _base_url,
     "content_dir": _folder,
+    "editions_dir": _folder,
     "templates_dir": _folder,
     "static_dir": _folder,
     "output_dir": _folder,
@@ -211,7 +213,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "taxonomies": _taxonomies,
     "id_authority": _authority,
 }
-FOLDERS = ("content_dir", "templates_dir", "static_dir", "output_dir")
+FOLDERS = ("content_dir", "editions_dir", "templates_dir", "static_dir", "output_dir")
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> Config:

@@ -263,6 +263,62 @@ class Redirect:
 
 
 @dataclass(frozen=True, slots=True)
+class EditionSection:
+    """A part of an edition: dispatches under one heading, in the editor's order."""
+
+    title: str
+    """As the editor wrote it; empty where the theme names it (an implicit edition's
+    dispatches of no thread)."""
+    dispatches: tuple[str, ...]
+    thread: str | None = None
+    """The thread it gathers, in an edition that lists no dispatches of its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMove:
+    """A thread that moved since the last edition: which of its dispatches are new."""
+
+    thread: str
+    new: tuple[str, ...]
+    """Its dispatches dated after the last edition, up to this one's date, oldest first."""
+    earlier: int
+    """How many it had before them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One edition: a day's or week's selection of dispatches with the editor's lede."""
+
+    key: str
+    """The edition's date as `YYYY-MM-DD`: its id and URL part."""
+    date: dt.date
+    number: int
+    title: str
+    """As the editor wrote it, or empty (the theme names it by its date and number)."""
+    path: str
+    sections: tuple[EditionSection, ...]
+    lede_html: str = ""
+    lede_text: str = ""
+    """The lede's first paragraph as plain text (an email's preheader)."""
+    selected: bool = True
+    """The editor listed its dispatches; else they are every one since the last edition."""
+    since: dt.date | None = None
+    """The previous edition's date."""
+    previous: str | None = None
+    next: str | None = None
+    moved: tuple[ThreadMove, ...] = ()
+    upcoming: tuple[Event, ...] = ()
+    """The events of the seven days after its date."""
+    draft: bool = False
+    line_of: Mapping[str, int] = field(default_factory=lambda: EMPTY)
+
+    @property
+    def dispatches(self) -> tuple[str, ...]:
+        """Every dispatch it carries, in its order."""
+        return tuple(slug for section in self.sections for slug in section.dispatches)
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """The linked, read-only model of a whole briefing."""
 
@@ -278,6 +334,11 @@ class Site:
     events: tuple[Event, ...]
     redirects: tuple[Redirect, ...] = ()
     today: dt.date = field(default_factory=dt.date.today)
+    editions: tuple[Edition, ...] = ()
+    """Newest first."""
+    edition_by_key: Mapping[str, Edition] = field(default_factory=lambda: EMPTY)
+    carried: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: EMPTY)
+    """The keys of the editions that carried each dispatch, oldest first, by slug."""
 
     @property
     def topics(self) -> Mapping[str, Group]:

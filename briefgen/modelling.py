@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from briefgen import related
+from briefgen import editions, related
 from briefgen.actors import Registry, resolve
 from briefgen.cache import DocCache, code_fingerprint, related_memo
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
-from briefgen.fields import PENDING, to_dispatch, with_body
+from briefgen.fields import PENDING, default_name, to_dispatch, with_body
 from briefgen.link import link
+from briefgen.markdown import make_parser
 from briefgen.model import Dispatch, Site
 from briefgen.read import LoadedDoc, Read
 from briefgen.session import Session
+from briefgen.slugs import slugify
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +56,17 @@ def model_site(
     by_path: dict[str, Dispatch] = {}
     changed = []
     tag = validation_tag(config, read.registry)
+    draft_slugs: dict[str, str] = {}
     for doc in docs:
         if not drafts and doc.front is not None and doc.front.data.get("draft") is True:
+            draft_slugs[_slug_of(doc)] = doc.rel  # for an edition that lists it
             continue  # an excluded draft may be unfinished; `build --drafts` checks it
         key = (doc.rel, doc.digest, doc.problems, str(config.tz), read.registry.digest)
         before = known.get(key)
         dispatch, found = memo[key] = before or _validate(doc, config, read, tag)
         problems += found
+        if dispatch is None:
+            draft_slugs.setdefault(_slug_of(doc), "")  # its own problem is reported; an edition listing it is not wrong
         if dispatch is not None and (drafts or not dispatch.draft):
             dispatches.append(dispatch)
             by_path[doc.rel] = dispatch
@@ -76,11 +82,32 @@ def model_site(
         scored = functools.partial(related.compute, fork=fork)
     site, found = link(resolved, actors, config.related_limit, read.today, scored, taxonomies=config.taxonomies)
     problems += found
+    site, found, warnings = _with_editions(config, read, site, drafts, draft_slugs)
+    problems += found
     if problems:
         raise ContentErrors(problems)
     parsed = len(read.todo)
-    return Loaded(site, read.registry, parsed=parsed, cached=len(docs) - parsed, changed=tuple(changed),
+    return Loaded(site, read.registry, tuple(warnings), parsed=parsed, cached=len(docs) - parsed, changed=tuple(changed),
                   validated=MappingProxyType(by_path))
+
+
+def _slug_of(doc: LoadedDoc) -> str:
+    """The slug a file's dispatch would have, read from its front matter alone."""
+    given = doc.front.data.get("slug") if doc.front is not None else None
+    return given.strip() if isinstance(given, str) else slugify(default_name(doc.rel))
+
+
+def _with_editions(config: Config, read: Read, site: Site, drafts: bool, draft_slugs: dict[str, str]) -> tuple[Site, list[Problem], list[Problem]]:
+    """The site with its editions, their problems and their warnings. An edition's email
+    links by full URL, so editions need base_url's host."""
+    if not read.editions:
+        return site, [], []
+    written, problems = editions.read_all(read.editions, make_parser(None, config.base_path), config.tz)
+    site, more, warnings = editions.add_editions(site, written, drafts, draft_slugs)
+    problems += more
+    if site.editions and not config.absolute_base:
+        problems.append(editions.host_problem(config.base_url))
+    return site, problems, warnings
 
 
 def model_fronts(config: Config, read: Read, fronts: list[LoadedDoc], drafts: bool, cache: bool) -> Loaded | None:

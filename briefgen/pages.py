@@ -143,6 +143,18 @@ def events(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
     yield PageSpec(urls.path("events"), "events.html", {"kind": "events", "title": "Events", "upcoming": upcoming, "past": past})
 
 
+def editions(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
+    """The archive of editions, newest first (its first page shows the latest in full),
+    and a page for each edition."""
+    if not site.editions:
+        return
+    keys = [e.key for e in site.editions]
+    for path, items, pager in paginate(urls, "editions", None, keys, per_page):
+        yield PageSpec(path, "editions.html", {"items": items, "pager": pager, "kind": "editions", "title": "Editions"})
+    for e in site.editions:
+        yield PageSpec(urls.path("edition", e.key), "edition.html", {"e": e, "kind": "edition", "title": e.title or _title_of(e.key.replace("-", "/"))})
+
+
 def fixed(site: Site, urls: Urls, per_page: int) -> Iterable[PageSpec]:
     yield PageSpec(urls.path("search"), "search.html", {"kind": "search", "title": "Search"})
     yield PageSpec(urls.path("not_found"), "404.html", {"kind": "not_found", "title": "Page not found"})
@@ -161,6 +173,7 @@ PRODUCERS: tuple[Callable[[Site, Urls, int], Iterable[PageSpec]], ...] = (
     dates,
     facets,
     events,
+    editions,
     fixed,
     redirects,
 )

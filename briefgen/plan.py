@@ -10,7 +10,7 @@ from typing import Callable
 
 import jinja2
 
-from briefgen import feeds, pages, render
+from briefgen import editionfiles, feeds, pages, render
 from briefgen.cache import code_fingerprint
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
@@ -83,6 +83,7 @@ def work(config: Config, site: Site, templates: Templates, session: Session | No
     recorder = env.recorder
     assert recorder is not None
     jobs = feeds.jobs(config, urls, site, env.globals["site"], [s.path for s in specs], recorder.derived, session.terms if session else None)
+    jobs += editionfiles.jobs(config, urls, site, env, lambda spec: render.render_page(env, spec, config))
     fixed = code_and_config(config)
     views = lambda: {  # noqa: E731
         **{Urls.output(s.path): recorder.page_view(fixed, s.path, s.template, context=s.context) for s in specs},

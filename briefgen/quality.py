@@ -29,6 +29,7 @@ KINDS: Mapping[str, tuple[str, str]] = {
     "past-event": (WARNING, "past events without a follow-up"),
     "missing-source": (WARNING, "dispatches without a source"),
     "missing-summary": (WARNING, "dispatches without a summary"),
+    "edition-repeat": (WARNING, "dispatches carried by two editions"),
 }
 """Every kind of finding, in report order: (severity, heading)."""
 

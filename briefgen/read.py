@@ -175,6 +175,31 @@ class Read:
     started_ns: int = 0
     racy: bool = False
     """A file changed too soon after the stamps were taken to trust them: stamp again."""
+    editions: tuple[tuple[str, bytes], ...] = ()
+    """(path, bytes) of every edition file: few and small, so read whole every build."""
+
+
+def find_editions(config: Config) -> tuple[tuple[tuple[str, bytes], ...], list[Problem]]:
+    """Every `.md` file under editions/ with its bytes, sorted; hidden files and folders
+    are skipped, and a missing folder is a site without editions."""
+    folder = config.editions_dir
+    if not folder.is_dir():
+        return (), []
+    found: list[tuple[str, bytes]] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob("*.md")):
+        rel_parts = path.relative_to(folder).parts
+        if any(part.startswith(".") for part in rel_parts) or not path.is_file():
+            continue
+        rel = config.rel(path)
+        if path.stat().st_size > MAX_BYTES:
+            problems.append(Problem(rel, None, f"file is over {MAX_BYTES // 2**20} MB; editions that large are refused"))
+            continue
+        try:
+            found.append((rel, path.read_bytes()))
+        except OSError as exc:
+            problems.append(Problem(rel, None, f"cannot be read: {exc.strerror}"))
+    return tuple(found), problems
 
 
 def read_site(
@@ -187,12 +212,14 @@ def read_site(
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show
     the same inputs, nothing more is read and the Read returned is not `complete`."""
     sources, others, found_problems = find_all(config)
-    problems = [*problems, *found_problems]
+    editions, edition_problems = find_editions(config)
+    problems = [*problems, *found_problems, *edition_problems]
+    edition_files = [(rel, content_digest(data), ()) for rel, data in editions]
     today = dt.datetime.now(config.tz).date()
     if docs_cache is not None and unchanged_since is not None and not problems:
         known = [(s.rel, docs_cache.known_digest(s), ()) for s in sources]
-        if all(digest for _, digest, _ in known) and inputs_hash(registry, drafts, today, known, others) == unchanged_since:
-            return Read(registry, sources, problems, unchanged_since, today, others=others, complete=False, docs_cache=docs_cache)
+        if all(digest for _, digest, _ in known) and inputs_hash(registry, drafts, today, known + edition_files, others) == unchanged_since:
+            return Read(registry, sources, problems, unchanged_since, today, others=others, complete=False, docs_cache=docs_cache, editions=editions)
     started = time.time_ns()
     found: dict[str, LoadedDoc] = {}
     todo: list[tuple[str, bytes]] = []
@@ -218,8 +245,8 @@ def read_site(
                     continue
         found[source.rel] = doc
         files.append((source.rel, doc.digest, doc.problems))
-    inputs = inputs_hash(registry, drafts, today, files, others)
-    return Read(registry, sources, problems, inputs, today, found, others, todo, docs_cache=docs_cache, started_ns=started, racy=racy)
+    inputs = inputs_hash(registry, drafts, today, files + edition_files, others)
+    return Read(registry, sources, problems, inputs, today, found, others, todo, docs_cache=docs_cache, started_ns=started, racy=racy, editions=editions)
 
 
 def inputs_hash(registry: "Registry", drafts: bool, today: dt.date, files: list[tuple[str, str, tuple]], others: list[Source]) -> str:

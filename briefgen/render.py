@@ -78,6 +78,7 @@ def add_site(env: "SiteEnvironment", config: Config, site: Site, urls: Urls) -> 
         absolute=urls.absolute,
         dispatch=seen.by_slug.get,
         actor=seen.actors.get,
+        edition=seen.edition_by_key.get,
         asset=lambda name: urls.href("asset", name),
         fragment=functools.partial(_fragment, env, recorder),
     )
@@ -344,8 +345,13 @@ class Renderer:
         def rendered() -> Iterator[tuple[str, bytes]]:
             for item in part:
                 if isinstance(item, FileJob):
-                    with self.recorder.page() as keys:
-                        files = item.make()
+                    try:
+                        with self.recorder.page() as keys:
+                            files = item.make()
+                    except ContentErrors as exc:  # a template a file is made with (an edition's email)
+                        for p in exc.problems:
+                            failures.setdefault((p.path, p.line), []).append(p)
+                        continue
                     made[item.name], job_reads[item.name] = [path for path, _ in files], tuple(keys)
                     yield from files
                     continue

@@ -22,6 +22,7 @@ class ChangeKind(enum.Enum):
     ACTORS = "actors"
     TEMPLATES = "templates"
     STATIC = "static"
+    EDITIONS = "editions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +33,11 @@ class Layout:
     content_dir: PurePath
     templates_dir: PurePath
     static_dir: PurePath
+    editions_dir: PurePath | None = None
 
     def folders(self) -> dict[ChangeKind, PurePath]:
-        return {ChangeKind.CONTENT: self.content_dir, ChangeKind.TEMPLATES: self.templates_dir, ChangeKind.STATIC: self.static_dir}
+        found = {ChangeKind.CONTENT: self.content_dir, ChangeKind.TEMPLATES: self.templates_dir, ChangeKind.STATIC: self.static_dir}
+        return found | ({ChangeKind.EDITIONS: self.editions_dir} if self.editions_dir is not None else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,8 @@ def kind_of(path: PurePath, layout: Layout, is_directory: bool = False) -> Chang
 def _inside(kind: ChangeKind, rel: PurePath, is_directory: bool) -> ChangeKind | None:
     """content/ builds from its visible files (dispatches, actors.yaml, the files
     dispatches show); every static or template file counts."""
+    if kind is ChangeKind.EDITIONS:
+        return None if any(part.startswith(".") for part in rel.parts) else kind
     if kind is not ChangeKind.CONTENT:
         return kind
     if any(part.startswith(".") for part in rel.parts):

@@ -35,7 +35,7 @@ def check_output(config: Config, output: Path, recorded: bool = False) -> None:
     that is neither empty, nor `recorded` in the cache as a build's, nor a site whose home
     page names briefgen as its generator."""
     output = output.resolve()
-    guarded = {"the project folder": config.root, "content/": config.content_dir, "templates/": config.templates_dir, "static/": config.static_dir}
+    guarded = {"the project folder": config.root, "content/": config.content_dir, "editions/": config.editions_dir, "templates/": config.templates_dir, "static/": config.static_dir}
     for name, folder in guarded.items():
         if output == folder or folder.is_relative_to(output) or output.is_relative_to(folder) and name != "the project folder":
             raise ContentErrors([Problem("config.yaml", None, f"output folder {output} is or contains {name}; choose another output_dir")])

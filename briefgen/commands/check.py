@@ -25,10 +25,11 @@ def check(config: Config, strict: bool) -> tuple[Loaded, list[quality.Finding]]:
         config = dataclasses.replace(config, autolink_actors=True)
     loaded = load_site(config)
     render.check_templates(render.make_env(config, loaded.site, Urls.of(config)), config)
+    repeats = [quality.Finding("edition-repeat", w.path, w.line, w.message) for w in loaded.warnings]
     if not strict:
-        return loaded, []
+        return loaded, repeats
     actors_path = config.rel(config.content_dir / ACTORS_FILE)
-    return loaded, [*site_findings(config), *quality.findings(loaded.site, actors_path)]
+    return loaded, [*site_findings(config), *quality.findings(loaded.site, actors_path), *repeats]
 
 
 def site_findings(config: Config) -> list[quality.Finding]:
@@ -62,9 +63,9 @@ def report_text(loaded: Loaded, found: Sequence[quality.Finding], strict: bool) 
     errors = sum(1 for f in found if f.severity == quality.ERROR)
     warnings = len(found) - errors
     site = loaded.site
-    what = f"{len(site.dispatches)} dispatches, {len(site.actors)} actors"
+    what = f"{len(site.dispatches)} dispatches, {len(site.actors)} actors" + (f", {len(site.editions)} editions" if site.editions else "")
     if not strict:
-        lines.append(f"ok: {what}; no problems")
+        lines.append(f"ok: {what}; " + (f"{warnings} warning{'s' * (warnings != 1)}" if warnings else "no problems"))
     else:
         verdict = "failed" if errors else "ok"
         lines.append(f"{verdict}: {what}; {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")

@@ -1,12 +1,15 @@
-"""`briefgen new "TITLE"`: a dispatch skeleton dated today, never overwriting a file."""
+"""`briefgen new "TITLE"`: a dispatch skeleton dated today; `briefgen new --edition [DATE]`:
+the next edition, listing every dispatch since the last one. Neither overwrites a file."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
+from briefgen.model import Site
 from briefgen.slugs import slugify
 
 
@@ -44,10 +47,67 @@ def create(config: Config, title: str, today: dt.date) -> Path:
     return path
 
 
+def edition_skeleton(day: dt.date, since: dt.date | None, site: Site, title: str = "") -> str:
+    """The text of a new edition: every published dispatch dated after the last edition
+    up to `day`, oldest first, each with its title beside it, for the editor to reorder
+    and trim."""
+    chosen = [d for d in reversed(site.dispatches) if (since is None or d.date > since) and d.date <= day]
+    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines = ["---", f"date: {day.isoformat()}", f"title: {quoted}" if title else "# title: a headline for the edition"]
+    after = f"after the edition of {since.isoformat()}" if since else "so far"
+    if chosen:
+        lines.append(f"# every dispatch {after}: reorder, trim, or group them under sections:")
+        lines.append("dispatches:")
+        lines += [f"  - {d.slug}  # {d.date.isoformat()} {d.title}" for d in chosen]
+    else:
+        lines.append(f"# no dispatch is dated {after}; list some before publishing:")
+        lines.append("dispatches: []")
+    lines += ["draft: true  # remove when ready to publish", "---", "Write the lede here: what this edition is about, in two or three sentences.", ""]
+    return "\n".join(lines)
+
+
+def create_edition(config: Config, day: dt.date, title: str = "") -> Path:
+    """Write editions/DATE.md for the edition of `day`; refuse to overwrite a file."""
+    from briefgen import editions, read
+    from briefgen.markdown import make_parser
+    from briefgen.pipeline import load_site
+
+    files, problems = read.find_editions(config)
+    written, more = editions.read_all(files, make_parser(), config.tz)
+    problems += more
+    if problems:  # the last edition's date is needed, so its file must read
+        raise ContentErrors(problems)
+    since = max((w.date for w in written if w.date < day), default=None)
+    # the dispatches alone: an edition being edited may be unfinished
+    site = load_site(dataclasses.replace(config, editions_dir=config.root / "\0none")).site
+    path = config.editions_dir / f"{day.isoformat()}.md"
+    try:
+        config.editions_dir.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(edition_skeleton(day, since, site, title.strip()))
+    except FileExistsError:
+        raise ContentErrors([Problem(config.rel(path), None, "already exists; not overwritten (edit that file, or give another date)")]) from None
+    return path
+
+
+def parse_day(value: str) -> dt.date:
+    """The date `--edition` was given, as YYYY-MM-DD."""
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ContentErrors([Problem("command line", None, f"--edition {value}: not a date; give it as YYYY-MM-DD")]) from None
+
+
 def main(args) -> int:
     from briefgen.commands import config_for
 
     config = config_for(args)
-    path = create(config, args.title, dt.datetime.now(config.tz).date())
+    today = dt.datetime.now(config.tz).date()
+    if args.edition is not None:
+        path = create_edition(config, parse_day(args.edition) if args.edition else today, args.title or "")
+    else:
+        path = create(config, args.title, today)
     print(f"wrote {config.rel(path)}")
     return 0

@@ -91,7 +91,7 @@ class ServeOptions:
 
 
 def layout_of(config: Config, config_path: Path) -> Layout:
-    return Layout(config_path.resolve(), config.content_dir, config.templates_dir, config.static_dir)
+    return Layout(config_path.resolve(), config.content_dir, config.templates_dir, config.static_dir, config.editions_dir)
 
 
 class Watches:

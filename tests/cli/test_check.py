@@ -356,7 +356,7 @@ def test_json_report(make_site) -> None:
     assert report["ok"] is False and report["problems"] == []
     assert report["counts"] == {
         "base-url-host": 0, "implicit-actor": 2, "duplicate-actor": 1, "unlisted-mention": 0, "orphan-dispatch": 0,
-        "thread-gap": 0, "past-event": 0, "missing-source": 1, "missing-summary": 0,
+        "thread-gap": 0, "past-event": 0, "missing-source": 1, "missing-summary": 0, "edition-repeat": 0,
     }
     assert sum(report["counts"].values()) == len(report["findings"])
 

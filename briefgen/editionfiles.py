@@ -1,0 +1,150 @@
+"""The files of editions and the feeds newsletter services read: each edition's
+`email.html` and `email.txt`, `/editions/feed.xml` (Atom) and `/editions/feed.json`
+(JSON Feed 1.1), and the site's own `/feed.json` beside `/feed.xml`.
+
+All are file jobs (see `feeds.FileJob`): they read the site through the recorder, so a
+rebuild makes again exactly those whose edition, dispatches or templates changed. An
+email is made once per build and shared by its files and both feeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Callable
+
+from markupsafe import Markup
+
+from briefgen import mail
+from briefgen.config import Config
+from briefgen.feeds import EPOCH, FileJob, _attr, _stamp, _text, absolute_links, entry_id, modified_of, moment_of, tag_uri
+from briefgen.model import Dispatch, Site
+from briefgen.urls import Urls
+
+JSON_FEED = "https://jsonfeed.org/version/1.1"
+WORDS = "_edition_words.html"
+"""The theme's file of every word editions show readers; feeds take their titles from it."""
+
+
+def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any], bytes]) -> list[FileJob]:
+    """The site's JSON feed, and when it has editions, their emails and feeds. `site` says
+    which there are; each job reads the site as `env` hands it out (recorded); `render`
+    renders a page spec with `env`."""
+    seen = env.globals["site"]
+    derived = env.recorder.derived
+    out = [FileJob("feed_json", (), lambda: [(urls.path("feed_json"), site_json(config, urls, seen))])]
+    if not site.editions:
+        return out
+
+    def email(key: str) -> bytes:
+        return derived(("email", key), lambda: mail.email_html(render, config, urls, seen.edition_by_key[key]))
+
+    for e in site.editions:
+        def make(key: str = e.key) -> list[tuple[str, bytes]]:
+            html = email(key)
+            return [(urls.path("edition_email", key), html), (urls.path("edition_text", key), mail.email_text(html))]
+
+        out.append(FileJob(urls.path("edition_email", e.key), (e.key,), make))
+    keys = tuple(e.key for e in site.editions[: config.feed_limit])
+    titles = lambda: Titles(config, env.get_template(WORDS).module, seen)  # noqa: E731 (loaded in the job: recorded)
+    out.append(FileJob("editions_feed", keys, lambda: [(urls.path("editions_feed"), editions_atom(config, urls, seen, keys, email, titles()))]))
+    out.append(FileJob("editions_json", keys, lambda: [(urls.path("editions_json"), editions_json(config, urls, seen, keys, email, titles()))]))
+    return out
+
+
+class Titles:
+    """The editions feed's title and each entry's, in the theme's words (`WORDS`)."""
+
+    def __init__(self, config: Config, words: Any, site: Any) -> None:
+        self.feed = f"{config.title}: {words.words['editions']}"
+        self._words, self._site = words, site
+
+    def __call__(self, key: str) -> str:
+        return Markup(self._words.edition_title(self._site.edition_by_key[key])).unescape().strip()
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    """An edition's instant in feeds: noon UTC of its day, which every reader from UTC-11
+    to UTC+11 shows as that day."""
+    return dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def editions_atom(config: Config, urls: Urls, site: Any, keys: tuple[str, ...], email: Callable[[str], bytes], title: Titles) -> bytes:
+    """One entry per edition, newest first, its whole email as the content."""
+    since = site.edition_by_key[keys[-1]].date if keys else EPOCH
+    updated = _noon(site.edition_by_key[keys[0]].date) if keys else _noon(EPOCH)
+    self_path, page_path = urls.path("editions_feed"), urls.path("editions")
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_attr(config.language)}>',
+        f"<id>{tag_uri(config, since, self_path)}</id>",
+        f"<title>{_text(title.feed)}</title>",
+        f"<updated>{_stamp(updated)}</updated>",
+        f'<link rel="self" type="application/atom+xml" href={_attr(urls.absolute_base_or_path(self_path))}/>',
+        f'<link rel="alternate" type="text/html" href={_attr(urls.absolute_base_or_path(page_path))}/>',
+        f"<author><name>{_text(config.title)}</name></author>",
+        '<generator uri="https://pypi.org/project/briefgen/">briefgen</generator>',
+    ]
+    if config.description:
+        out.append(f"<subtitle>{_text(config.description)}</subtitle>")
+    for key in keys:
+        e = site.edition_by_key[key]
+        out.append(
+            f"<entry><id>{tag_uri(config, e.date, 'editions/' + key)}</id><title>{_text(title(key))}</title>"
+            f"<updated>{_stamp(_noon(e.date))}</updated><published>{_stamp(_noon(e.date))}</published>"
+            f'<link rel="alternate" type="text/html" href={_attr(urls.absolute("edition", key))}/>'
+            f"<summary>{_text(e.lede_text)}</summary>"
+            f'<content type="html">{_text(email(key).decode("utf-8"))}</content></entry>'
+        )
+    out.append("</feed>\n")
+    return "\n".join(out).encode("utf-8")
+
+
+def editions_json(config: Config, urls: Urls, site: Any, keys: tuple[str, ...], email: Callable[[str], bytes], title: Titles) -> bytes:
+    """JSON Feed 1.1 of the editions, newest first, each its whole email as `content_html`."""
+    items = []
+    for key in keys:
+        e = site.edition_by_key[key]
+        item = {
+            "id": tag_uri(config, e.date, "editions/" + key), "url": urls.absolute("edition", key), "title": title(key),
+            "content_html": email(key).decode("utf-8"), "date_published": _rfc3339(_noon(e.date)),
+        }
+        if e.lede_text:
+            item["summary"] = e.lede_text
+        items.append(item)
+    return _feed(config, urls, title.feed, "editions", "editions_json", items)
+
+
+def site_json(config: Config, urls: Urls, site: Any) -> bytes:
+    """JSON Feed 1.1 of the newest `feed_limit` dispatches, as `/feed.xml` has them."""
+    return _feed(config, urls, config.title, "home", "feed_json", [_item(config, urls, site, d) for d in site.dispatches[: config.feed_limit]])
+
+
+def _item(config: Config, urls: Urls, site: Any, d: Dispatch) -> dict[str, Any]:
+    page = urls.absolute("dispatch", d.slug)
+    item: dict[str, Any] = {
+        "id": entry_id(config, d), "url": page, "title": d.title,
+        "content_html": absolute_links(d.body_html, page),
+        "date_published": _rfc3339(moment_of(d, config.tz)), "date_modified": _rfc3339(modified_of(d, config.tz)),
+    }
+    if d.summary:
+        item["summary"] = d.summary
+    tags = [t.name for t in d.topics] + [site.actors[a].name for a in d.actors]
+    if tags:
+        item["tags"] = tags
+    return item
+
+
+def _feed(config: Config, urls: Urls, title: str, page: str, kind: str, items: list[dict[str, Any]]) -> bytes:
+    feed: dict[str, Any] = {
+        "version": JSON_FEED, "title": title, "home_page_url": urls.absolute(page), "feed_url": urls.absolute(kind),
+        "language": config.language, "authors": [{"name": config.title}], "items": items,
+    }
+    if config.description:
+        feed["description"] = config.description
+    # compact: the C encoder, which leaves no reference cycles (one with an indent does)
+    return (json.dumps(feed, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

@@ -1,0 +1,145 @@
+"""An edition as an email: the theme's `email.html` made fit for mail clients, and its
+plain-text alternative.
+
+Mail clients drop `<style>` blocks, scripts and relative links, so the rendered page has
+its CSS inlined by css-inline, every link and image resolved to a full URL, and is then
+checked: nothing it refuses is ever sent. The plain text is made from that HTML, so the
+two never say different things.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from html.parser import HTMLParser
+from typing import Any
+
+import css_inline
+
+from briefgen.config import Config
+from briefgen.errors import ContentErrors, Problem
+from briefgen.feeds import absolute_links
+from briefgen.pages import PageSpec
+from briefgen.urls import Urls
+
+MAX_BYTES = 100 * 1024
+"""Gmail clips a message over 102 KB; an edition's email stays under 100 KB."""
+WIDTH = 72
+"""The plain text's columns."""
+_INLINER = css_inline.CSSInliner(keep_style_tags=False, keep_link_tags=False, load_remote_stylesheets=False)
+_SCRIPT = re.compile(r"<script\b|\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def email_html(render: Any, config: Config, urls: Urls, edition: Any) -> bytes:
+    """The edition's email: `email.html` rendered (by `render`, a page renderer), its CSS
+    inlined and every link made absolute; a problem when it holds a script or is too big."""
+    path = urls.path("edition_email", edition.key)
+    page = urls.absolute("edition", edition.key)
+    spec = PageSpec(path, "email.html", {"e": edition, "kind": "email", "title": edition.title, "path": path})
+    made = absolute_links(_INLINER.inline(render(spec).decode("utf-8")), page)
+    data = made.encode("utf-8")
+    where = f"{config.rel(config.editions_dir)}/ (edition of {edition.key})"
+    if _SCRIPT.search(made):
+        raise ContentErrors([Problem(where, None, "the email template puts a script or an event handler in the email; mail clients refuse them")])
+    if len(data) > MAX_BYTES:
+        raise ContentErrors([Problem(
+            edition.path, None,
+            f"the email of this edition is {len(data) // 1024} KB, over the {MAX_BYTES // 1024} KB mail clients show whole; carry fewer dispatches",
+        )])
+    return data
+
+
+def email_text(email: bytes) -> bytes:
+    """The plain-text alternative of an email: its text in paragraphs wrapped at 72
+    columns, each link a numbered reference listed at the end."""
+    reader = _TextReader()
+    reader.feed(email.decode("utf-8"))
+    reader.close()
+    out: list[str] = []
+    for kind, block in reader.blocks:
+        if kind == "rule":
+            out += ["-" * WIDTH, ""]
+            continue
+        words = " ".join(block.split())
+        if not words:
+            continue
+        if kind == "item":
+            out += textwrap.wrap(words, WIDTH, initial_indent="* ", subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+        else:
+            out += textwrap.wrap(words, WIDTH, break_long_words=False, break_on_hyphens=False)
+            if kind == "heading":
+                out.append("=" * min(WIDTH, max(len(line) for line in out[-1:])))
+        out.append("")
+    if reader.links:
+        out += ["Links:", ""]
+        out += [f"[{n}] {url}" for n, url in enumerate(reader.links, 1)]
+    return ("\n".join(out).rstrip("\n") + "\n").encode("utf-8")
+
+
+class _TextReader(HTMLParser):
+    """HTML → blocks of text, links numbered in order of first appearance (but those
+    of class "quiet": actors' and the masthead's, which would bury the others). Hidden
+    elements (the preheader) and the head are skipped."""
+
+    BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "li", "tr", "td", "table", "br", "ul", "ol", "blockquote"})
+    HEADINGS = frozenset({"h1", "h2"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self.links: list[str] = []
+        self._text: list[str] = []
+        self._kind = "text"
+        self._skip: list[str] = []
+        self._href: list[str | None] = []
+
+    def _flush(self) -> None:
+        text = "".join(self._text)
+        if text.strip():
+            self.blocks.append((self._kind, text))
+        self._text = []
+        self._kind = "text"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if self._skip:
+            if tag not in ("br", "img", "meta", "link", "hr"):
+                self._skip.append(tag)
+            return
+        if tag in ("head", "style", "script", "title") or "display:none" in (found.get("style") or "").replace(" ", ""):
+            self._skip.append(tag)
+            return
+        if tag == "hr":
+            self._flush()
+            self.blocks.append(("rule", ""))
+        elif tag in self.BLOCKS:
+            self._flush()
+            self._kind = "heading" if tag in self.HEADINGS else "item" if tag == "li" else "text"
+        if tag == "a":
+            quiet = "quiet" in (found.get("class") or "").split()
+            self._href.append(None if quiet else found.get("href"))
+        elif tag == "img" and found.get("alt"):
+            self._text.append(f"[{found['alt']}]")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip:
+            if self._skip[-1] == tag:
+                self._skip.pop()
+            return
+        if tag == "a" and self._href:
+            href = self._href.pop()
+            if href and href.startswith(("http://", "https://", "mailto:")):
+                if href not in self.links:
+                    self.links.append(href)
+                self._text.append(f" [{self.links.index(href) + 1}]")
+        elif tag in self.BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._text.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
