@@ -76,7 +76,7 @@ def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
 def copy_example(dest: Path) -> Path:
     """Copy the example site project (not its output) into dest; returns dest."""
     dest.mkdir(parents=True, exist_ok=True)
-    for part in ("config.yaml", "content", "templates", "static"):
+    for part in ("config.yaml", "content", "editions", "templates", "static"):
         src = ROOT / part
         if src.is_dir():
             shutil.copytree(src, dest / part)
