@@ -30,7 +30,8 @@ BANNER_SNIPPET = "{% if d is defined and d.extra.classification %}" + BANNER + "
 OTHER = "d02"
 """The dispatch whose title other pages show (`dispatch('d02').title`); it may be deleted."""
 
-CONFIG = "title: Override Briefing\nbase_url: /\nper_page: 4\nrelated_limit: 0\n"
+CONFIG = "title: Override Briefing\nbase_url: https://override.example.org/\nper_page: 4\nrelated_limit: 0\n"
+"""With a host: editions' emails link by full URL."""
 
 REGISTRY = {
     "nato": ("NATO", "organization", "[North Atlantic Alliance]", ""),
@@ -78,6 +79,30 @@ class Doc:
             lines += [f"  - {{date: {day}, title: {title}}}" for day, title in self.events]
         lines += [f"{key}: {value}" for key, value in self.extra.items()]
         return "---\n" + "\n".join(lines) + "\n---\n" + self.body + "\n"
+
+
+@dataclass
+class EditionDoc:
+    """One edition file: the editor's list (None: every dispatch since the last edition)."""
+
+    date: str
+    title: str
+    slugs: list[str] | None = None
+    lede: str = "The lede."
+
+    def text(self, docs: list[Doc], since: str | None) -> str | None:
+        """The file, listing only dispatches there are and not after its date; None when
+        it would carry nothing (such an edition is an error, and left out)."""
+        window = [d.slug for d in sorted(docs, key=lambda d: d.date) if (since is None or d.date > since) and d.date <= self.date]
+        slugs = [s for s in self.slugs if any(d.slug == s and d.date <= self.date for d in docs)] if self.slugs is not None else None
+        if not (slugs or window):
+            return None
+        listed = f"dispatches: [{', '.join(slugs)}]\n" if slugs else ""
+        return f"---\ndate: {self.date}\ntitle: {self.title}\n{listed}---\n{self.lede}\n"
+
+
+def initial_editions() -> list[EditionDoc]:
+    return [EditionDoc("2022-01-04", "First week", ["d03", "d01", "d04"]), EditionDoc("2022-02-05", "Since then")]
 
 
 FEATURES: dict[str, tuple[str, ...]] = {
@@ -215,12 +240,19 @@ class Briefing:
     docs: list[Doc] = field(default_factory=initial_docs)
     descriptions: dict[str, int] = field(default_factory=dict)
     templates: Templates = field(default_factory=initial_templates)
+    editions: list[EditionDoc] = field(default_factory=initial_editions)
     serial: int = 10
 
     def files(self) -> dict[str, str]:
         out = {"config.yaml": CONFIG, "content/actors.yaml": self._registry()}
         for doc in self.docs:
             out[f"content/{doc.slug}.md"] = doc.text()
+        since = None
+        for edition in self.editions:
+            text = edition.text(self.docs, since)
+            if text is not None:
+                out[f"editions/{edition.date}.md"] = text
+                since = edition.date
         out.update({f"templates/{name}": text for name, text in self.templates.files().items()})
         return out
 
@@ -259,7 +291,7 @@ def write(root: Path, files: dict[str, str], dry_run: bool = False) -> list[str]
         if not dry_run:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-    for folder in ("content", "templates"):
+    for folder in ("content", "editions", "templates"):
         for path in sorted((root / folder).rglob("*")) if (root / folder).is_dir() else []:
             rel = path.relative_to(root).as_posix()
             if path.is_file() and rel not in files:
@@ -397,6 +429,32 @@ class DescribeActor:
 
 
 @dataclass(frozen=True)
+class RewordLede:
+    n: int
+    serial: int
+
+    def apply(self, b: Briefing) -> str:
+        edition = b.editions[self.n % len(b.editions)]
+        edition.lede = f"A lede reworded {self.serial} times."
+        return f"reword the lede of the edition of {edition.date}"
+
+
+@dataclass(frozen=True)
+class ToggleSelection:
+    """An edition lists its dispatches (newest first), or stops listing them."""
+
+    n: int
+
+    def apply(self, b: Briefing) -> str:
+        edition = b.editions[self.n % len(b.editions)]
+        if edition.slugs is None:
+            edition.slugs = [d.slug for d in sorted(b.docs, key=lambda d: d.date, reverse=True) if d.date <= edition.date][:3]
+            return f"list {edition.slugs} in the edition of {edition.date}"
+        edition.slugs = None
+        return f"list nothing in the edition of {edition.date}"
+
+
+@dataclass(frozen=True)
 class ToggleFeature:
     template: int
     feature: int
@@ -462,7 +520,7 @@ def clean_build(root: Path, scratch: Path, build_into: Callable[[Path, Path], No
     shutil.rmtree(scratch, ignore_errors=True)
     project = scratch / "project"
     project.mkdir(parents=True)
-    for part in ("config.yaml", "content", "templates"):
+    for part in ("config.yaml", "content", "editions", "templates"):
         if (root / part).is_dir():
             shutil.copytree(root / part, project / part)
         elif (root / part).exists():

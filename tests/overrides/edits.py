@@ -22,6 +22,8 @@ content_edits = st.one_of(
     st.builds(b.SetThread, _n, _n),
     st.builds(b.SetActors, _n, _actors),
     st.builds(b.DescribeActor, _n),
+    st.builds(b.RewordLede, _n, _serial),
+    st.builds(b.ToggleSelection, _n),
 )
 template_edits = st.one_of(
     st.builds(b.ToggleFeature, _n, _n),

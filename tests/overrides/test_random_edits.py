@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import load_config
 from tests.conftest import tree_bytes
-from tests.overrides.briefing import AddTopic, Briefing, Retitle, ToggleExtra, ToggleFeature, check_step, clean_build, write
+from tests.overrides.briefing import (
+    AddTopic, Briefing, DeleteDispatch, EditBody, Retitle, RewordLede, ToggleExtra, ToggleFeature, ToggleSelection, check_step, clean_build, write,
+)
 from tests.overrides.edits import content_edits, edits, template_edits
 
 SEEDED = settings(
@@ -60,6 +62,7 @@ def test_mixed_edits_build_like_a_clean_build(steps: list) -> None:
 
 @settings(SEEDED, max_examples=3)
 @given(st.lists(content_edits, min_size=4, max_size=8))
+@example([RewordLede(0, 1), Retitle(2, 5), ToggleSelection(1), EditBody(0, 2), DeleteDispatch(2), ToggleSelection(0)])
 def test_content_edits_under_fixed_overrides_build_like_a_clean_build(steps: list) -> None:
     run_sequence(steps)
 
