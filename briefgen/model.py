@@ -353,6 +353,12 @@ class Site:
         return self.facets[SOURCES.key]
 
     @property
+    def has_editions(self) -> bool:
+        """Whether there are editions: what every page's navigation and head depend on,
+        rather than on which editions there are."""
+        return bool(self.editions)
+
+    @property
     def taxonomies(self) -> tuple[Facet, ...]:
         """The facets config.yaml declares, in its order."""
         return tuple(f for f in map(facet_of, self.facets) if f.declared)

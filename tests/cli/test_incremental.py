@@ -65,10 +65,11 @@ def _delete(root: Path) -> None:
     (root / "content/russian-guarantees/putin-says-core-concerns-ignored.md").unlink()
     for gone in (", putin-says-core-concerns-ignored", "putin-says-core-concerns-ignored, "):
         _replace_everywhere(root, gone, "")
+    (root / "editions/2022-02-04.md").unlink()  # the week's one published dispatch gone, its edition goes too
 
 
 def _replace_everywhere(root: Path, old: str, new: str) -> None:
-    for path in (root / "content").rglob("*.md"):
+    for path in [*(root / "content").rglob("*.md"), *(root / "editions").rglob("*.md")]:
         text = path.read_text(encoding="utf-8")
         if old in text:
             path.write_text(text.replace(old, new), encoding="utf-8")
@@ -89,9 +90,36 @@ def _config(root: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("per_page: 10", "per_page: 3"), encoding="utf-8")
 
 
+def _edit_lede(root: Path) -> None:
+    path = root / "editions/2022-01-14.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Three meetings in four days", "Three meetings in one week"), encoding="utf-8")
+
+
+def _reorder_edition(root: Path) -> None:
+    """The editor's order, and a dispatch moved from one edition to the next."""
+    path = root / "editions/2022-01-28.md"
+    text = path.read_text(encoding="utf-8").replace("  - lavrov-reacts-to-written-responses\n", "")
+    path.write_text(text.replace("  - us-delivers", "  - lavrov-reacts-to-written-responses\n  - us-delivers"), encoding="utf-8")
+
+
+def _delete_edition(root: Path) -> None:
+    """Every later edition is numbered again; the next one carries the deleted one's week."""
+    (root / "editions/2021-12-31.md").unlink()
+    path = root / "editions/2022-01-14.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Geneva, Brussels, Vienna", "title: Two weeks", 1), encoding="utf-8")
+
+
+def _summarise_listed(root: Path) -> None:
+    """A dispatch an edition lists changes its summary: the edition's page, email and feeds show it."""
+    path = root / "content/nato-russia/nato-russia-council-meets-in-brussels.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("summary: ", "summary: Revised. ", 1), encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "change",
-    [_edit_body, _edit_title, _add, _rename, _delete, _edit_actor, _override_template, _config],
+    [_edit_body, _edit_title, _add, _rename, _delete, _edit_actor, _override_template, _config,
+     _edit_lede, _reorder_edition, _delete_edition, _summarise_listed],
     ids=lambda f: f.__name__.strip("_"),
 )
 def test_a_change_then_a_cached_build_equals_a_clean_build(copy_site, change: Change) -> None:
