@@ -61,6 +61,25 @@ def test_edits_reload_the_open_page_and_problems_overlay_it(serve_site, browser_
     assert errors == []
 
 
+EDITION = "---\ndate: 2021-12-28\ntitle: {title}\ndispatches: [beta, alpha]\n---\nThe lede.\n"
+
+
+def test_an_open_edition_page_reloads_when_the_edition_or_a_dispatch_it_lists_is_saved(serve_site, browser_page) -> None:
+    page, errors = browser_page
+    expect = sync_api.expect
+    live = serve_site({**SMALL_SITE, "editions/2021-12-28.md": EDITION.format(title="Week one")})
+    edition = live.root / "editions" / "2021-12-28.md"
+    page.goto(live.url + "editions/2021-12-28/")
+    expect(page.locator("h1")).to_contain_text("Week one")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    time.sleep(0.3)  # let the event stream connect
+    edition.write_text(EDITION.format(title="Week one, revised"))
+    expect(page.locator("h1")).to_contain_text("Week one, revised", timeout=3000)
+    (live.root / "content" / "beta.md").write_text(dispatch("Beta reply, corrected", "2021-12-27", "[Russia]", "Beta body.", related="[alpha]"))
+    expect(page.locator(".edition-section")).to_contain_text("Beta reply, corrected", timeout=3000)
+    assert errors == []
+
+
 def test_the_saved_dispatch_reloads_once_before_the_site_and_other_pages_after(serve_site, browser, browser_page, monkeypatch) -> None:
     """The open page of the dispatch just saved reloads as soon as its page is made, and
     not again when the build finishes; another open page reloads when it finishes."""

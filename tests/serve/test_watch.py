@@ -9,8 +9,9 @@ import pytest
 from briefgen.watch import ChangeKind, Event, Layout, classify
 
 ROOT = PurePath("/p")
-LAYOUT = Layout(ROOT / "config.yaml", ROOT / "content", ROOT / "templates", ROOT / "static")
+LAYOUT = Layout(ROOT / "config.yaml", ROOT / "content", ROOT / "templates", ROOT / "static", ROOT / "editions")
 C, A, T, S, CFG = ChangeKind.CONTENT, ChangeKind.ACTORS, ChangeKind.TEMPLATES, ChangeKind.STATIC, ChangeKind.CONFIG
+E = ChangeKind.EDITIONS
 
 
 @pytest.mark.parametrize(
@@ -26,6 +27,9 @@ C, A, T, S, CFG = ChangeKind.CONTENT, ChangeKind.ACTORS, ChangeKind.TEMPLATES, C
         ([Event("created", "/p/templates/dispatch.html")], {T}),
         ([Event("modified", "/p/static/css/x.css")], {S}),
         ([Event("created", "/p/templates", is_directory=True)], {T}),
+        ([Event("modified", "/p/editions/2022-01-14.md")], {E}),
+        ([Event("created", "/p/editions/2022/week-3.md")], {E}),
+        ([Event("moved", "/p/editions/.2022-01-14.md.tmp", "/p/editions/2022-01-14.md")], {E}),
         # an editor's save: write a temp file, rename it over the dispatch
         ([Event("created", "/p/content/.a.md.tmp1"), Event("modified", "/p/content/.a.md.tmp1"), Event("moved", "/p/content/.a.md.tmp1", "/p/content/a.md")], {C}),
         # vim: a probe file, a backup by rename, a swap file
@@ -52,6 +56,8 @@ def test_changes_that_rebuild(events: list[Event], kinds: set[ChangeKind]) -> No
         Event("created", "/p/content/#a.md#"),
         Event("created", "/p/content/.#a.md"),
         Event("modified", "/p/content/.hidden/a.md"),
+        Event("modified", "/p/editions/.drafts/next.md"),
+        Event("created", "/p/editions/.2022-01-14.md.swp"),
         Event("modified", "/p/templates/.dispatch.html.swp"),
         Event("modified", "/p/site/index.html"),
         Event("created", "/p/.briefgen-cache/docs.db"),
