@@ -39,6 +39,11 @@ def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any
     def email(key: str) -> bytes:
         return derived(("email", key), lambda: mail.email_html(render, config, urls, seen.edition_by_key[key]))
 
+    def content(key: str) -> bytes:
+        """What a feed entry carries: the email's body, which a newsletter service puts
+        into its own message (a whole document inside another is not HTML)."""
+        return mail.body_of(email(key))
+
     for e in site.editions:
         def make(key: str = e.key) -> list[tuple[str, bytes]]:
             html = email(key)
@@ -47,8 +52,8 @@ def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any
         out.append(FileJob(urls.path("edition_email", e.key), (e.key,), make))
     keys = tuple(e.key for e in site.editions[: config.feed_limit])
     titles = lambda: Titles(config, env.get_template(WORDS).module, seen)  # noqa: E731 (loaded in the job: recorded)
-    out.append(FileJob("editions_feed", keys, lambda: [(urls.path("editions_feed"), editions_atom(config, urls, seen, keys, email, titles()))]))
-    out.append(FileJob("editions_json", keys, lambda: [(urls.path("editions_json"), editions_json(config, urls, seen, keys, email, titles()))]))
+    out.append(FileJob("editions_feed", keys, lambda: [(urls.path("editions_feed"), editions_atom(config, urls, seen, keys, content, titles()))]))
+    out.append(FileJob("editions_json", keys, lambda: [(urls.path("editions_json"), editions_json(config, urls, seen, keys, content, titles()))]))
     return out
 
 
@@ -74,7 +79,7 @@ def _rfc3339(moment: dt.datetime) -> str:
 
 
 def editions_atom(config: Config, urls: Urls, site: Any, keys: tuple[str, ...], email: Callable[[str], bytes], title: Titles) -> bytes:
-    """One entry per edition, newest first, its whole email as the content."""
+    """One entry per edition, newest first, its email (`email(key)`, the body) as the content."""
     since = site.edition_by_key[keys[-1]].date if keys else EPOCH
     updated = _noon(site.edition_by_key[keys[0]].date) if keys else _noon(EPOCH)
     self_path, page_path = urls.path("editions_feed"), urls.path("editions")
@@ -105,7 +110,7 @@ def editions_atom(config: Config, urls: Urls, site: Any, keys: tuple[str, ...], 
 
 
 def editions_json(config: Config, urls: Urls, site: Any, keys: tuple[str, ...], email: Callable[[str], bytes], title: Titles) -> bytes:
-    """JSON Feed 1.1 of the editions, newest first, each its whole email as `content_html`."""
+    """JSON Feed 1.1 of the editions, newest first, each its email (the body) as `content_html`."""
     items = []
     for key in keys:
         e = site.edition_by_key[key]

@@ -49,6 +49,16 @@ def email_html(render: Any, config: Config, urls: Urls, edition: Any) -> bytes:
     return data
 
 
+_BODY = re.compile(rb"<body[^>]*>(.*)</body>", re.DOTALL)
+
+
+def body_of(email: bytes) -> bytes:
+    """What is inside the email's `<body>`: every element styled inline, so it keeps its
+    look wherever it is put."""
+    found = _BODY.search(email)
+    return found.group(1).strip() + b"\n" if found else email
+
+
 def email_text(email: bytes) -> bytes:
     """The plain-text alternative of an email: its text in paragraphs wrapped at 72
     columns, each link a numbered reference listed at the end."""

@@ -26,6 +26,16 @@ JUSTIFIED = {
                         "an <updated>; the validator notes it for readers that sort by it alone",
 }
 """Warnings left as they are, and why. Any other warning, and every error, fails."""
+JUSTIFIED_IN = {
+    "editions/feed.xml": {
+        "DangerousStyleAttr": "an edition's entry is its email, every element styled inline for mail "
+                              "clients: max-width keeps it to 600 px, overflow-wrap breaks a long word "
+                              "on a phone, and the hidden preheader needs max-height, opacity and mso-hide. "
+                              "The validator's list of safe properties is a 2006 sanitiser's, and a reader "
+                              "that distrusts one drops it (tests/cli/test_editions.py pins which ones)",
+    },
+}
+"""Warnings left as they are in one feed, and why."""
 
 ATOM_BROKEN = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><updated>yesterday</updated>
@@ -88,7 +98,7 @@ def test_every_feed_and_the_opml_are_valid(feedvalidator: ModuleType, project_si
         rel = file.relative_to(project_site).as_posix()
         errors, warnings = validate(feedvalidator, file.read_bytes(), BASE + rel)
         report += [f"{rel}: {e}" for e in errors]
-        report += [f"{rel}: {w}" for w in warnings if w.split(": ")[1] not in JUSTIFIED]
+        report += [f"{rel}: {w}" for w in warnings if w.split(": ")[1] not in {**JUSTIFIED, **JUSTIFIED_IN.get(rel, {})}]
     assert not report, "\n".join(report[:50])
 
 
