@@ -77,7 +77,7 @@ def create_edition(config: Config, day: dt.date, title: str = "") -> Path:
     problems += more
     if problems:  # the last edition's date is needed, so its file must read
         raise ContentErrors(problems)
-    since = max((w.date for w in written if w.date < day), default=None)
+    since = max((w.date for w in written if w.date < day and not w.draft), default=None)  # as the build counts them
     # the dispatches alone: an edition being edited may be unfinished
     site = load_site(dataclasses.replace(config, editions_dir=config.root / "\0none")).site
     path = config.editions_dir / f"{day.isoformat()}.md"

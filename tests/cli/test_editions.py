@@ -310,3 +310,44 @@ def test_a_site_without_editions_has_no_edition_files_but_its_json_feed(make_sit
     assert run_cli("build", cwd=root).code == 0
     assert (root / "site/feed.json").is_file() and not (root / "site/editions").exists()
     assert "/editions/" not in page(root, "/")
+
+
+# ---------------------------------------------------------------- the editor's tools
+
+
+def test_new_edition_lists_every_dispatch_since_the_last_and_never_overwrites(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(SITES / "editions", root)
+    (root / "editions/2021-12-20.md").unlink()
+    result = run_cli("new", "--edition", "2021-12-19", cwd=root)
+    assert result.code == 0, result.err
+    assert result.out.strip() == "wrote editions/2021-12-19.md"
+    text = (root / "editions/2021-12-19.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^  - ([a-z0-9-]+)  # (\S+) (.+)$", text, re.MULTILINE)
+    assert listed == [("c3", "2021-12-18", "Pipeline paused")]  # after the edition of 13 December; not the draft of the 19th
+    assert "after the edition of 2021-12-13" in text and "draft: true" in text
+    assert run_cli("build", cwd=root).code == 0  # a draft: it never breaks the build
+    again = run_cli("new", "--edition", "2021-12-19", cwd=root)
+    assert again.code == 1 and "editions/2021-12-19.md: already exists; not overwritten" in again.err
+    assert (root / "editions/2021-12-19.md").read_text(encoding="utf-8") == text
+
+
+def test_a_new_edition_published_as_written_builds(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(SITES / "editions", root)
+    assert run_cli("new", "--edition", "2022-01-07", "Into the new year", cwd=root).code == 0
+    path = root / "editions/2022-01-07.md"
+    text = path.read_text(encoding="utf-8")
+    assert 'title: "Into the new year"' in text
+    assert re.findall(r"^  - ([a-z0-9-]+)", text, re.MULTILINE) == ["f1"]  # the draft edition of 6 January does not count
+    path.write_text(text.replace("draft: true  # remove when ready to publish\n", ""), encoding="utf-8")
+    assert run_cli("build", cwd=root).code == 0
+    assert "Into the new year" in page(root, "/editions/2022-01-07/") and "New year statement" in page(root, "/editions/2022-01-07/")
+
+
+def test_new_edition_needs_a_date_it_can_read_and_new_needs_something(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(SITES / "editions", root)
+    bad = run_cli("new", "--edition", "31/12/2021", cwd=root)
+    assert bad.code == 1 and "--edition 31/12/2021: not a date; give it as YYYY-MM-DD" in bad.err
+    assert run_cli("new", cwd=root).code == 2
