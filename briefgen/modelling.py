@@ -21,7 +21,7 @@ from briefgen.fields import PENDING, default_name, to_dispatch, with_body
 from briefgen.link import link
 from briefgen.markdown import make_parser
 from briefgen.model import Dispatch, Site
-from briefgen.read import LoadedDoc, Read
+from briefgen.read import LoadedDoc, Read, content_digest
 from briefgen.session import Session
 from briefgen.slugs import slugify
 
@@ -82,7 +82,7 @@ def model_site(
         scored = functools.partial(related.compute, fork=fork)
     site, found = link(resolved, actors, config.related_limit, read.today, scored, taxonomies=config.taxonomies)
     problems += found
-    site, found, warnings = _with_editions(config, read, site, drafts, draft_slugs)
+    site, found, warnings = _with_editions(config, read, site, drafts, draft_slugs, session)
     problems += found
     if problems:
         raise ContentErrors(problems)
@@ -97,12 +97,18 @@ def _slug_of(doc: LoadedDoc) -> str:
     return given.strip() if isinstance(given, str) else slugify(default_name(doc.rel))
 
 
-def _with_editions(config: Config, read: Read, site: Site, drafts: bool, draft_slugs: dict[str, str]) -> tuple[Site, list[Problem], list[Problem]]:
+def _with_editions(
+    config: Config, read: Read, site: Site, drafts: bool, draft_slugs: dict[str, str], session: Session | None,
+) -> tuple[Site, list[Problem], list[Problem]]:
     """The site with its editions, their problems and their warnings. An edition's email
-    links by full URL, so editions need base_url's host."""
+    links by full URL, so editions need base_url's host. The files are few and small, so
+    they are read whole every build; a session keeps them read while their bytes stay."""
     if not read.editions:
         return site, [], []
-    written, problems = editions.read_all(read.editions, make_parser(None, config.base_path), config.tz)
+    read_all = lambda: editions.read_all(read.editions, make_parser(None, config.base_path), config.tz)  # noqa: E731
+    key = (tuple((rel, content_digest(data)) for rel, data in read.editions), str(config.tz), config.base_path)
+    written, problems = session.value("editions", key, read_all) if session is not None else read_all()
+    problems = list(problems)
     site, more, warnings = editions.add_editions(site, written, drafts, draft_slugs)
     problems += more
     if site.editions and not config.absolute_base:
