@@ -38,9 +38,9 @@ def email_html(render: Any, config: Config, urls: Urls, edition: Any) -> bytes:
     spec = PageSpec(path, "email.html", {"e": edition, "kind": "email", "title": edition.title, "path": path})
     made = absolute_links(_INLINER.inline(render(spec).decode("utf-8")), page)
     data = made.encode("utf-8")
-    where = f"{config.rel(config.editions_dir)}/ (edition of {edition.key})"
     if _SCRIPT.search(made):
-        raise ContentErrors([Problem(where, None, "the email template puts a script or an event handler in the email; mail clients refuse them")])
+        message = f"the email of the edition of {edition.key} has a script or an event handler, which mail clients refuse; take it out of the template"
+        raise ContentErrors([Problem("email.html", None, message)])
     if len(data) > MAX_BYTES:
         raise ContentErrors([Problem(
             edition.path, None,

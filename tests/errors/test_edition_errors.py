@@ -143,3 +143,34 @@ def test_a_dispatch_carried_twice_is_a_warning(make_site) -> None:
             "(editions/2021-12-06.md) too") in result.out
     assert result.out.splitlines()[-1] == "ok: 3 dispatches, 1 actors, 2 editions; 1 warning"
     assert run_cli("build", cwd=root).code == 0
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ e.title }}\n{{ e.no_such_field.deeper }}\n", "templates/email.html:2: template error while rendering /editions/2021-12-06/email.html: UndefinedError"),
+        ("<html><body><p onclick=\"x()\">{{ e.key }}</p></body></html>\n",
+         "email.html: the email of the edition of 2021-12-06 has a script or an event handler, which mail clients refuse"),
+    ],
+    ids=["failing template", "script"],
+)
+def test_a_broken_email_template_fails_the_build_and_keeps_the_site(make_site, template: str, expected: str) -> None:
+    root = make_site(SITE)
+    assert run_cli("build", cwd=root).code == 0
+    before = tree_bytes(root / "site")
+    (root / "templates").mkdir()
+    (root / "templates/email.html").write_text(template, encoding="utf-8")
+    result = run_cli("build", cwd=root)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert any(line.startswith(expected) for line in result.err.splitlines()), result.err
+    assert tree_bytes(root / "site") == before
+
+
+def test_an_email_over_100_kb_is_an_error_at_its_edition(make_site) -> None:
+    many = {f"content/d{i:03d}.md": dispatch(title=f"Dispatch {i}", slug=f"d{i:03d}", date="2021-12-01", summary="Word " * 120) for i in range(150)}
+    root = make_site({**many, "editions/2021-12-06.md": _edition("date: 2021-12-06\n")})
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    assert any(line.startswith("editions/2021-12-06.md: the email of this edition is ") and "over the 100 KB mail clients show whole" in line
+               for line in result.err.splitlines()), result.err
+    assert not (root / "site").exists()
