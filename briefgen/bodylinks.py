@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from briefgen.errors import Problem
 from briefgen.markdown import on_site
-from briefgen.model import Dispatch
+from briefgen.model import Dispatch, Edition
 from briefgen.read import LoadedDoc, Source
 from briefgen.urls import Urls
 
@@ -89,15 +89,25 @@ def broken(dispatches: Iterable[Dispatch], docs: Mapping[str, LoadedDoc], urls: 
     the folder holding the whole site."""
     problems: list[Problem] = []
     for d in dispatches:
-        page = urls.path("dispatch", d.slug)
-        for kind, target, line in _links(d, docs.get(d.path)):
-            path = _path_of(target)
-            if not path:
-                continue  # `?query` alone: this very page
-            found = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(page, path))
-            if found.startswith("..") or not _exists(site, found, path.endswith("/")):
-                what = "image" if kind == "image" else "link"
-                problems.append(Problem(d.path, line, f"{what} '{target}' points at nothing the site has"))
+        problems += _pointing_nowhere(d.path, urls.path("dispatch", d.slug), _links(d, docs.get(d.path)), site)
+    return problems
+
+
+def broken_in_editions(editions: Iterable[Edition], urls: Urls, site: Path) -> list[Problem]:
+    """As `broken`, for the links and images of the editions' ledes."""
+    return [p for e in editions for p in _pointing_nowhere(e.path, urls.path("edition", e.key), e.links, site)]
+
+
+def _pointing_nowhere(where: str, page: str, links: Iterable[tuple[str, str, int]], site: Path) -> list[Problem]:
+    problems = []
+    for kind, target, line in links:
+        path = _path_of(target)
+        if not path:
+            continue  # `?query` alone: this very page
+        found = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(page, path))
+        if found.startswith("..") or not _exists(site, found, path.endswith("/")):
+            what = "image" if kind == "image" else "link"
+            problems.append(Problem(where, line, f"{what} '{target}' points at nothing the site has"))
     return problems
 
 

@@ -51,6 +51,7 @@ class Written:
     lede_text: str
     draft: bool
     line_of: Mapping[str, int]
+    links: tuple[tuple[str, str, int], ...] = ()
 
 
 def read_all(files: Iterable[tuple[str, bytes]], parser: Parser, tz: dt.tzinfo) -> tuple[list[Written], list[Problem]]:
@@ -114,7 +115,7 @@ def read_one(rel: str, data: bytes, parser: Parser, tz: dt.tzinfo) -> tuple[Writ
     if problems or day is None:
         return None, problems
     listed_line = line("sections") if "sections" in fields else line("dispatches") if "dispatches" in fields else line("date")
-    return Written(rel, day, title, number, listed, listed_line, lede.html, lede.first_paragraph, draft, MappingProxyType(lines)), []
+    return Written(rel, day, title, number, listed, listed_line, lede.html, lede.first_paragraph, draft, MappingProxyType(lines), lede.links), []
 
 
 def _day(value: Any) -> dt.date:
@@ -235,7 +236,7 @@ def add_editions(site: Site, written: Sequence[Written], drafts: bool, draft_slu
             sections=sections, lede_html=w.lede_html, lede_text=w.lede_text, selected=w.listed is not None,
             since=since, previous=ordered[i - 1].date.isoformat() if i else None,
             next=ordered[i + 1].date.isoformat() if i + 1 < len(ordered) else None,
-            moved=_moved(site, since, w.date), upcoming=_upcoming(site, w.date), draft=w.draft, line_of=w.line_of,
+            moved=_moved(site, since, w.date), upcoming=_upcoming(site, w.date), draft=w.draft, line_of=w.line_of, links=w.links,
         ))
     carried: dict[str, list[str]] = defaultdict(list)
     warnings: list[Problem] = []

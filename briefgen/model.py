@@ -311,6 +311,8 @@ class Edition:
     """The events of the seven days after its date."""
     draft: bool = False
     line_of: Mapping[str, int] = field(default_factory=lambda: EMPTY)
+    links: tuple[tuple[str, str, int], ...] = ()
+    """(kind, target, line) of each link and image of the lede on this site, to check."""
 
     @property
     def dispatches(self) -> tuple[str, ...]:

@@ -309,6 +309,7 @@ def _write(
         rendered = render.gathered(parallel.fork_map(renderer, items, workers, meanwhile))
         write.copy_static(static, folder)
         problems = bodylinks.broken(work.site.dispatches, docs, Urls.of(config), folder)
+        problems += bodylinks.broken_in_editions(work.site.editions, Urls.of(config), folder)
         if problems:
             raise ContentErrors(problems)
         count = rendered.written + made.reused_pages + made.reused_files

@@ -174,3 +174,11 @@ def test_an_email_over_100_kb_is_an_error_at_its_edition(make_site) -> None:
     assert any(line.startswith("editions/2021-12-06.md: the email of this edition is ") and "over the 100 KB mail clients show whole" in line
                for line in result.err.splitlines()), result.err
     assert not (root / "site").exists()
+
+
+def test_a_lede_link_to_nothing_is_an_error_at_its_line(make_site) -> None:
+    root = make_site({**SITE, "editions/2021-12-06.md": _edition(
+        "date: 2021-12-06\ndispatches: [treaty-published]\n", "See [the treaty](/dispatches/treaty-published/).\n\nAnd [this](/dispatches/no-such/).")})
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    assert result.err.splitlines()[:-1] == ["editions/2021-12-06.md:7: link '/dispatches/no-such/' points at nothing the site has"]
