@@ -165,7 +165,8 @@ def test_an_arabic_site_is_right_to_left_and_isolates_what_its_authors_wrote(bui
     root = built_site("ar")
     kerry = page(root, "/dispatches/kerry/")
     assert '<html lang="ar" dir="rtl">' in kerry
-    assert '<h1 dir="auto">John Kerry يدعو إلى التخلي عن الفحم</h1>' in kerry
+    # a Latin name opening an Arabic title: the title reads right to left, the name in it left to right
+    assert '<h1>John Kerry يدعو إلى التخلي عن الفحم</h1>' in kerry
     assert '<span class="dateline"><bdi class="place">Dubai</bdi>، <a href="/dates/2023/12/04/"><time datetime="2023-12-04">4 ديسمبر 2023</time></a></span>' in kerry
     assert "<bdi>John Kerry</bdi>" in kerry  # the actor chip
     assert '<a rel="prev" href="/dispatches/fund/">→ السابق: ' in kerry  # arrows point the way the page reads
@@ -249,12 +250,12 @@ def test_a_thread_is_shown_as_its_newest_dispatch_names_it(copy_site) -> None:
     result = run_cli("build", cwd=root)
     assert result.code == 0, result.err
     thread = page(root, "/threads/peregovory-v-dubae/")  # named in three dispatches, given by id in one
-    assert '<h1 dir="auto">Переговоры в Дубае</h1>' in thread
+    assert "<h1>Переговоры в Дубае</h1>" in thread
     assert "/dispatches/fond/" in thread
     newest = root / "content/itog.md"
     newest.write_text(newest.read_text(encoding="utf-8").replace("thread: Переговоры в Дубае", "thread: Переговоры  в  ДУБАЕ"), encoding="utf-8")
     assert run_cli("build", cwd=root).code == 0
-    assert '<h1 dir="auto">Переговоры в ДУБАЕ</h1>' in page(root, "/threads/peregovory-v-dubae/")
+    assert "<h1>Переговоры в ДУБАЕ</h1>" in page(root, "/threads/peregovory-v-dubae/")
 
 
 def test_a_thread_given_by_id_alone_keeps_the_name_made_from_it(make_site) -> None:
@@ -266,5 +267,5 @@ def test_a_thread_given_by_id_alone_keeps_the_name_made_from_it(make_site) -> No
         "content/c.md": dispatch("C", "2023-12-03", thread="COP29 host"),
     })
     assert run_cli("build", cwd=root).code == 0
-    assert '<h1 dir="auto">Al jaber science row</h1>' in page(root, "/threads/al-jaber-science-row/")
-    assert '<h1 dir="auto">COP29 host</h1>' in page(root, "/threads/cop29-host/")
+    assert "<h1>Al jaber science row</h1>" in page(root, "/threads/al-jaber-science-row/")
+    assert "<h1>COP29 host</h1>" in page(root, "/threads/cop29-host/")
