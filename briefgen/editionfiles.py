@@ -23,7 +23,7 @@ from briefgen.urls import Urls
 
 JSON_FEED = "https://jsonfeed.org/version/1.1"
 WORDS = "_edition_words.html"
-"""The theme's file of every word editions show readers; feeds take their titles from it."""
+"""The theme's file that names editions; feeds take their entries' titles from it."""
 
 
 def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any], bytes]) -> list[FileJob]:
@@ -47,7 +47,8 @@ def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any
     for e in site.editions:
         def make(key: str = e.key) -> list[tuple[str, bytes]]:
             html = email(key)
-            return [(urls.path("edition_email", key), html), (urls.path("edition_text", key), mail.email_text(html))]
+            text = mail.email_text(html, config.catalogue.text("edition.links"))
+            return [(urls.path("edition_email", key), html), (urls.path("edition_text", key), text)]
 
         out.append(FileJob(urls.path("edition_email", e.key), (e.key,), make))
     keys = tuple(e.key for e in site.editions[: config.feed_limit])
@@ -58,10 +59,11 @@ def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any
 
 
 class Titles:
-    """The editions feed's title and each entry's, in the theme's words (`WORDS`)."""
+    """The editions feed's title and each entry's, as the theme names editions (`WORDS`)."""
 
     def __init__(self, config: Config, words: Any, site: Any) -> None:
-        self.feed = f"{config.title}: {words.words['editions']}"
+        words_ = config.catalogue
+        self.feed = words_.text("feed.title", site=config.title, name=words_.text("section.editions"))
         self._words, self._site = words, site
 
     def __call__(self, key: str) -> str:

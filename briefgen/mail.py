@@ -59,9 +59,10 @@ def body_of(email: bytes) -> bytes:
     return found.group(1).strip() + b"\n" if found else email
 
 
-def email_text(email: bytes) -> bytes:
+def email_text(email: bytes, links: str = "Links:") -> bytes:
     """The plain-text alternative of an email: its text in paragraphs wrapped at 72
-    columns, each link a numbered reference listed at the end."""
+    columns, each link a numbered reference listed at the end under `links` (the
+    catalogue's heading)."""
     reader = _TextReader()
     reader.feed(email.decode("utf-8"))
     reader.close()
@@ -81,7 +82,7 @@ def email_text(email: bytes) -> bytes:
                 out.append("=" * min(WIDTH, max(len(line) for line in out[-1:])))
         out.append("")
     if reader.links:
-        out += ["Links:", ""]
+        out += [links, ""]
         out += [f"[{n}] {url}" for n, url in enumerate(reader.links, 1)]
     return ("\n".join(out).rstrip("\n") + "\n").encode("utf-8")
 

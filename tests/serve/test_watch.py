@@ -9,7 +9,7 @@ import pytest
 from briefgen.watch import ChangeKind, Event, Layout, classify
 
 ROOT = PurePath("/p")
-LAYOUT = Layout(ROOT / "config.yaml", ROOT / "content", ROOT / "templates", ROOT / "static", ROOT / "editions")
+LAYOUT = Layout(ROOT / "config.yaml", ROOT / "content", ROOT / "templates", ROOT / "static", editions_dir=ROOT / "editions")
 C, A, T, S, CFG = ChangeKind.CONTENT, ChangeKind.ACTORS, ChangeKind.TEMPLATES, ChangeKind.STATIC, ChangeKind.CONFIG
 E = ChangeKind.EDITIONS
 
