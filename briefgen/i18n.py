@@ -133,7 +133,9 @@ class Catalogue:
 
     def long_date(self, value: dt.date | None) -> str:
         """A day in full: `26 December 2021`, `26 декабря 2021 г.`, `2021年12月26日`."""
-        return _long_date(self.locale, value) if value else ""
+        # by its calendar day: two moments at one instant, written with different offsets,
+        # are equal (and would share a cache entry) but fall on different days
+        return _long_date(self.locale, dt.date(value.year, value.month, value.day)) if value else ""
 
     def month_year(self, year: int, month: int) -> str:
         """`December 2021`, `декабрь 2021 г.`."""
