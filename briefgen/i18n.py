@@ -159,17 +159,17 @@ class Catalogue:
 
 # Babel formats a number or a date in tens of microseconds, and a site's pages show the
 # same few thousand counts and days over and over: each is formatted once per process.
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def _plural(locale: str, n: int | float) -> str:
     return _locale(locale).plural_form(n)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def _number(locale: str, value: int | float) -> str:
     return format_decimal(value, locale=_locale(locale))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def _long_date(locale: str, value: dt.date) -> str:
     return format_date(value, "long", locale=_locale(locale))
 
