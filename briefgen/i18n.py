@@ -133,7 +133,9 @@ class Catalogue:
 
     def long_date(self, value: dt.date | None) -> str:
         """A day in full: `26 December 2021`, `26 декабря 2021 г.`, `2021年12月26日`."""
-        return _long_date(self.locale, value) if value else ""
+        # by its calendar day: two moments at one instant, written with different offsets,
+        # are equal (and would share a cache entry) but fall on different days
+        return _long_date(self.locale, dt.date(value.year, value.month, value.day)) if value else ""
 
     def month_year(self, year: int, month: int) -> str:
         """`December 2021`, `декабрь 2021 г.`."""
@@ -157,17 +159,17 @@ class Catalogue:
 
 # Babel formats a number or a date in tens of microseconds, and a site's pages show the
 # same few thousand counts and days over and over: each is formatted once per process.
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def _plural(locale: str, n: int | float) -> str:
     return _locale(locale).plural_form(n)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def _number(locale: str, value: int | float) -> str:
     return format_decimal(value, locale=_locale(locale))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def _long_date(locale: str, value: dt.date) -> str:
     return format_date(value, "long", locale=_locale(locale))
 
