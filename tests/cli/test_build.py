@@ -374,11 +374,23 @@ def test_the_example_site_builds_clean(built_example: Path) -> None:
     assert len(list((built_example / "dispatches").iterdir())) >= 12
 
 
-def test_thread_names_spell_actors_as_the_registry_does(built_example: Path) -> None:
-    """A thread id's words take an actor's one-word name or alias as written: US, NATO."""
+def test_thread_names_spell_actors_as_the_registry_does(make_site) -> None:
+    """A thread given by its id alone takes an actor's one-word name or alias as written: US, NATO."""
+    actors = "nato:\n  name: NATO\n  kind: organization\nunited-states:\n  name: United States\n  kind: state\n  aliases: [US]\n"
+    root = make_site({
+        "content/actors.yaml": actors,
+        "content/a.md": dispatch(thread="us-nato-talks"),
+        "content/b.md": dispatch(title="Another", date="2021-12-27", thread="us-nato-talks"),
+    })
+    assert run_cli("build", cwd=root).code == 0
+    assert "<h1>US NATO talks" in (root / "site/threads/us-nato-talks/index.html").read_text(encoding="utf-8")
+
+
+def test_the_example_names_its_threads_as_written(built_example: Path) -> None:
+    """The example gives its threads' names, dashes and capitals included; their ids are the names' slugs."""
     page = (built_example / "threads/us-russia-strategic-stability/index.html").read_text(encoding="utf-8")
-    assert "<h1>US Russia strategic stability" in page
-    assert "NATO Russia security talks" in (built_example / "threads/index.html").read_text(encoding="utf-8")
+    assert "<h1>US–Russia strategic stability" in page
+    assert "NATO–Russia security talks" in (built_example / "threads/index.html").read_text(encoding="utf-8")
 
 
 def test_the_example_sites_own_template_overrides_the_theme(built_example: Path) -> None:
