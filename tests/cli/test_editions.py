@@ -83,6 +83,13 @@ def test_a_sectioned_edition_shows_its_sections_and_is_named_by_number_and_date(
     _order(html, ">The talks</h2>", "Talks held in Geneva", ">Treaties and energy</h2>", "Second treaty draft", "Energy prices rise")
 
 
+def test_an_editions_description_names_its_day_not_its_title(site: Path) -> None:
+    html = page(site, "/editions/2021-12-06/")
+    said = "The edition of 6 December 2021 of Editions Brief."
+    assert f'<meta name="description" content="{said}">' in html
+    assert f'<meta property="og:description" content="{said}">' in html
+
+
 def test_an_implicit_edition_carries_everything_since_the_last_by_thread_then_the_rest(site: Path) -> None:
     html = page(site, "/editions/2021-12-20/")
     assert "No. 7 · " in html  # its own number
