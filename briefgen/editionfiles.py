@@ -52,8 +52,9 @@ def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any
 
         out.append(FileJob(urls.path("edition_email", e.key), (e.key,), make))
     keys = tuple(e.key for e in site.editions[: config.feed_limit])
+    first = site.editions[-1].date  # the feed's id, which never changes, is dated by the first edition ever
     titles = lambda: Titles(config, env.get_template(WORDS).module, seen)  # noqa: E731 (loaded in the job: recorded)
-    out.append(FileJob("editions_feed", keys, lambda: [(urls.path("editions_feed"), editions_atom(config, urls, seen, keys, content, titles()))]))
+    out.append(FileJob("editions_feed", (keys, first), lambda: [(urls.path("editions_feed"), editions_atom(config, urls, seen, keys, content, titles(), first))]))
     out.append(FileJob("editions_json", keys, lambda: [(urls.path("editions_json"), editions_json(config, urls, seen, keys, content, titles()))]))
     return out
 
@@ -80,9 +81,11 @@ def _rfc3339(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def editions_atom(config: Config, urls: Urls, site: Any, keys: tuple[str, ...], email: Callable[[str], bytes], title: Titles) -> bytes:
-    """One entry per edition, newest first, its email (`email(key)`, the body) as the content."""
-    since = site.edition_by_key[keys[-1]].date if keys else EPOCH
+def editions_atom(
+    config: Config, urls: Urls, site: Any, keys: tuple[str, ...], email: Callable[[str], bytes], title: Titles, since: dt.date = EPOCH,
+) -> bytes:
+    """One entry per edition, newest first, its email (`email(key)`, the body) as the
+    content; `since`, the day of the first edition ever, dates the feed's id."""
     updated = _noon(site.edition_by_key[keys[0]].date) if keys else _noon(EPOCH)
     self_path, page_path = urls.path("editions_feed"), urls.path("editions")
     out = [

@@ -234,6 +234,22 @@ def test_the_editions_atom_feed_carries_each_email(site: Path) -> None:
     assert entries[2].find(f"{atom}content").text.strip() == body  # the whole email's body, as a newsletter service takes it
 
 
+def test_the_editions_feed_keeps_its_id_when_editions_outgrow_feed_limit(tmp_path: Path) -> None:
+    """A feed's id is dated by the first edition ever, not the oldest the feed shows."""
+    root = tmp_path / "project"
+    shutil.copytree(SITES / "editions", root)
+    ids = []
+    for limit in (10, 2):
+        config = (SITES / "editions/config.yaml").read_text(encoding="utf-8")
+        (root / "config.yaml").write_text(config + f"feed_limit: {limit}\n", encoding="utf-8")
+        result = run_cli("build", cwd=root)
+        assert result.code == 0, result.err
+        feed = ElementTree.parse(root / "site/editions/feed.xml").getroot()
+        assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == min(limit, 3)
+        ids.append(feed.find("{http://www.w3.org/2005/Atom}id").text)
+    assert ids == ["tag:brief.example.org,2021-12-06:editions/feed.xml"] * 2
+
+
 def test_the_feed_content_is_the_emails_body_with_few_properties_a_sanitiser_drops(site: Path) -> None:
     """The entry's HTML is what a newsletter service puts into its message: the email's
     body. Feed readers' sanitisers (the W3C validator's list) keep all but a known few of
