@@ -10,7 +10,7 @@ two never say different things.
 from __future__ import annotations
 
 import re
-import textwrap
+import unicodedata
 from html.parser import HTMLParser
 from typing import Any
 
@@ -75,16 +75,54 @@ def email_text(email: bytes, links: str = "Links:") -> bytes:
         if not words:
             continue
         if kind == "item":
-            out += textwrap.wrap(words, WIDTH, initial_indent="* ", subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+            out += wrap(words, WIDTH, "* ", "  ")
         else:
-            out += textwrap.wrap(words, WIDTH, break_long_words=False, break_on_hyphens=False)
+            out += wrap(words, WIDTH)
             if kind == "heading":
-                out.append("=" * min(WIDTH, max(len(line) for line in out[-1:])))
+                out.append("=" * min(WIDTH, width(out[-1])))
         out.append("")
     if reader.links:
         out += [links, ""]
         out += [f"[{n}] {url}" for n, url in enumerate(reader.links, 1)]
     return ("\n".join(out).rstrip("\n") + "\n").encode("utf-8")
+
+
+def width(text: str) -> int:
+    """The columns `text` takes in a monospaced font: two for a wide (East Asian) character,
+    none for a combining mark, one for any other."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+_CLOSING = "，。、；：！？）」』】》〉〕］｝’”…‥・ー.,;:!?)]}"
+"""What may not begin a line (it closes what is before it)."""
+_OPENING = "（「『【《〈〔［｛‘“([{"
+"""What may not end a line (it opens what follows)."""
+_WIDE = r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+_UNIT = re.compile(
+    rf"(\s*)([{re.escape(_OPENING)}]*(?:{_WIDE}|[^\s]+?(?={_WIDE}|\s|$))[{re.escape(_CLOSING)}]*)"
+)
+
+
+def wrap(text: str, columns: int, first: str = "", rest: str = "") -> list[str]:
+    """`text` in lines of at most `columns` display columns (`width`), the first starting
+    with `first`, the others with `rest`. Lines break at spaces and, in Chinese and
+    Japanese, which have none, between wide characters, but never before closing or after
+    opening punctuation; a word wider than a line (a URL) is left whole."""
+    lines: list[str] = []
+    line, used = first, width(first)
+    empty = True
+    for space, unit in _UNIT.findall(text):
+        gap = " " if space and not empty else ""
+        size = width(unit)
+        if not empty and used + len(gap) + size > columns:
+            lines.append(line)
+            line, used, gap = rest, width(rest), ""
+        line += gap + unit
+        used += len(gap) + size
+        empty = False
+    if not empty:
+        lines.append(line)
+    return lines
 
 
 class _TextReader(HTMLParser):

@@ -71,7 +71,7 @@ def test_plain_text_wraps_numbers_links_once_and_skips_what_is_hidden() -> None:
         '<ul><li>An item that is long enough to wrap onto a second line when it is laid out at seventy-two columns.</li></ul>'
         '</body></html>'
     ).encode()
-    text = mail.email_text(html).decode()
+    text = mail.email_text(html, "Links:").decode()
     assert "preheader" not in text and "p{}" not in text and "T\n" not in text
     assert text.startswith("Heading\n=======\n")
     assert "one [1] and again [1]." in " ".join(text.split())
@@ -80,6 +80,21 @@ def test_plain_text_wraps_numbers_links_once_and_skips_what_is_hidden() -> None:
     assert refs.splitlines() == ["[1] https://x.example/a", "[2] https://x.example/" + "b" * 90]
     assert all(len(line) <= 72 for line in body.splitlines())
     assert "\n* An item" in text and "\n  " in text.split("* An item")[1]  # a list item's lines hang under its bullet
+
+
+def test_chinese_plain_text_is_wrapped_by_display_width() -> None:
+    """Chinese has no spaces to break at and each character takes two columns."""
+    said = "2021年12月6日，俄罗斯与美国在日内瓦举行了战略稳定对话（第一轮），双方就欧洲安全问题交换了意见。" * 6
+    html = f'<body><h1>欧洲—大西洋安全简报</h1><p>{said}<a href="https://x.example/a">全文</a>。</p><ul><li>{said}</li></ul></body>'
+    text = mail.email_text(html.encode(), "链接：").decode()
+    lines = text.split("链接：")[0].splitlines()
+    assert lines[:2] == ["欧洲—大西洋安全简报", "=" * mail.width("欧洲—大西洋安全简报")]
+    assert all(mail.width(line) <= 72 for line in lines), max(lines, key=mail.width)
+    assert all(not line.startswith(("，", "。", "）")) and not line.endswith("（") for line in lines)
+    paragraph, item = text.split("\n\n")[1:3]
+    assert "".join(paragraph.splitlines()) == f"{said}全文 [1]。"
+    assert item.startswith("* 2021年") and all(line.startswith("  ") for line in item.splitlines()[1:])
+    assert "".join(line[2:] for line in item.splitlines()) == said
 
 
 def test_plain_text_of_an_email_without_links_has_no_reference_list() -> None:
