@@ -166,6 +166,14 @@ def test_a_broken_email_template_fails_the_build_and_keeps_the_site(make_site, t
     assert tree_bytes(root / "site") == before
 
 
+def test_text_that_reads_like_an_event_handler_is_not_a_script(make_site) -> None:
+    said = "The one = the other; once=twice, <script> as words"
+    root = make_site({**SITE, "content/second.md": dispatch(title="Second", slug="treaty-published", date="2021-12-05", summary=said)})
+    result = run_cli("build", cwd=root)
+    assert result.code == 0, result.err
+    assert "The one = the other; once=twice, &lt;script&gt; as words" in (root / "site/editions/2021-12-06/email.html").read_text(encoding="utf-8")
+
+
 def test_an_email_over_100_kb_is_an_error_at_its_edition(make_site) -> None:
     many = {f"content/d{i:03d}.md": dispatch(title=f"Dispatch {i}", slug=f"d{i:03d}", date="2021-12-01", summary="Word " * 120) for i in range(150)}
     root = make_site({**many, "editions/2021-12-06.md": _edition("date: 2021-12-06\n")})
