@@ -6,6 +6,7 @@ Exit status: 0 success, 1 content or build errors, 2 a wrong command line.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import os
 import sys
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
     new = command("new", "write a new dispatch skeleton, or with --edition the next edition")
     new.add_argument("title", nargs="?", help="the dispatch's title (an edition's, with --edition)")
-    new.add_argument("--edition", nargs="?", const="", metavar="DATE",
+    new.add_argument("--edition", nargs="?", const="", metavar="DATE", type=_day,
                      help="write editions/DATE.md (default: today) listing every dispatch since the last edition")
 
     deploy = command("deploy", "build, then commit the output to a branch and push it")
@@ -106,6 +107,16 @@ def _end(code: int) -> NoReturn:
         except OSError:  # a reader that went away (`briefgen check | head`)
             pass
     os._exit(code)
+
+
+def _day(value: str) -> dt.date:
+    """`--edition`'s date, as YYYY-MM-DD: anything else is a wrong command line."""
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value}: not a date; give it as YYYY-MM-DD") from None
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -37,7 +37,7 @@ def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any
         return out
 
     def email(key: str) -> bytes:
-        return derived(("email", key), lambda: mail.email_html(render, config, urls, seen.edition_by_key[key]))
+        return derived(("email", key), lambda: mail.email_html(render, config, urls, seen.edition_by_key[key], env.get_template("email.html").filename))
 
     def content(key: str) -> bytes:
         """What a feed entry carries: the email's body, which a newsletter service puts

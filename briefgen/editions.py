@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
+from briefgen.config import CONFIG_NAME
 from briefgen.errors import Problem
 from briefgen.fields import FieldError, flag, near_miss, nonempty, parse_moment, text, typo_problem
 from briefgen.frontmatter import FrontMatterError, control_problem, fences, parse_front
@@ -343,5 +344,5 @@ def _upcoming(site: Site, day: dt.date) -> tuple:
 
 def host_problem(base_url: str) -> Problem:
     """An edition's email and feeds link by full URL only."""
-    return Problem("config.yaml", None, f"base_url '{base_url}' has no host, and an edition's email needs full URLs: "
+    return Problem(CONFIG_NAME, None, f"base_url '{base_url}' has no host, and an edition's email needs full URLs: "
                    "set base_url: https://example.org/brief/ in config.yaml or pass --base-url")

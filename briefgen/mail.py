@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import css_inline
@@ -20,6 +21,7 @@ from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
 from briefgen.feeds import absolute_links
 from briefgen.pages import PageSpec
+from briefgen.render import template_place
 from briefgen.urls import Urls
 
 MAX_BYTES = 100 * 1024
@@ -29,23 +31,35 @@ WIDTH = 72
 _INLINER = css_inline.CSSInliner(keep_style_tags=False, keep_link_tags=False, load_remote_stylesheets=False)
 
 
-def email_html(render: Any, config: Config, urls: Urls, edition: Any) -> bytes:
+def email_html(render: Any, config: Config, urls: Urls, edition: Any, template: str | None = None) -> bytes:
     """The edition's email: `email.html` rendered (by `render`, a page renderer), its CSS
-    inlined and every link made absolute; a problem when it holds a script or is too big."""
+    inlined and every link made absolute; a problem when it holds a script or is too big.
+    `template` is the file `email.html` was loaded from, which a script is blamed on."""
     path = urls.path("edition_email", edition.key)
     page = urls.absolute("edition", edition.key)
     spec = PageSpec(path, "email.html", {"e": edition, "kind": "email", "title": edition.title, "path": path})
     made = absolute_links(_INLINER.inline(render(spec).decode("utf-8")), page)
     data = made.encode("utf-8")
-    if _scripted(made):
-        message = f"the email of the edition of {edition.key} has a script or an event handler, which mail clients refuse; take it out of the template"
-        raise ContentErrors([Problem("email.html", None, message)])
+    found = _scripted(made)
+    if found:
+        message = f"the email of the edition of {edition.key} has a script or an event handler ({found}), which mail clients refuse; take it out of the template"
+        place, line = (template_place(config, template), _line_of(template, found)) if template else ("email.html", None)
+        raise ContentErrors([Problem(place, line, message)])
     if len(data) > MAX_BYTES:
         raise ContentErrors([Problem(
-            edition.path, None,
+            edition.path, edition.line_of.get("date", 1),
             f"the email of this edition is {len(data) // 1024} KB, over the {MAX_BYTES // 1024} KB mail clients show whole; carry fewer dispatches",
         )])
     return data
+
+
+def _line_of(filename: str, found: str) -> int | None:
+    """The first line of a template that holds `found` (`<script`, `onclick`), if it does."""
+    try:
+        lines = Path(filename).read_text(encoding="utf-8").lower().splitlines()
+    except OSError:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if found in line), None)
 
 
 def _scripted(html: str) -> str | None:
@@ -66,7 +80,6 @@ class _ScriptFinder(HTMLParser):
         if self.found is None:
             handler = next((name for name, _ in attrs if name.startswith("on")), None)
             self.found = "<script" if tag == "script" else handler
-
 
 
 _BODY = re.compile(rb"<body[^>]*>(.*)</body>", re.DOTALL)

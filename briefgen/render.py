@@ -294,11 +294,16 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
 
 
 def _problem(config: Config, filename: str, line: int | None, message: str) -> Problem:
+    return Problem(template_place(config, filename), line, message)
+
+
+def template_place(config: Config, filename: str) -> str:
+    """How a problem names a template: by its path in the site (`templates/email.html`),
+    or as `(built-in theme) email.html`."""
     path = Path(filename)
-    shown = config.rel(path) if path.is_absolute() else filename
     if path.is_absolute() and path.is_relative_to(THEME_DIR):
-        shown = f"(built-in theme) {path.relative_to(THEME_DIR).as_posix()}"
-    return Problem(shown, line, message)
+        return f"(built-in theme) {path.relative_to(THEME_DIR).as_posix()}"
+    return config.rel(path) if path.is_absolute() else filename
 
 
 RENDER_PER_WORKER = 100

@@ -90,23 +90,13 @@ def create_edition(config: Config, day: dt.date, title: str = "") -> Path:
     return path
 
 
-def parse_day(value: str) -> dt.date:
-    """The date `--edition` was given, as YYYY-MM-DD."""
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ContentErrors([Problem("command line", None, f"--edition {value}: not a date; give it as YYYY-MM-DD")]) from None
-
-
 def main(args) -> int:
     from briefgen.commands import config_for
 
     config = config_for(args)
     today = dt.datetime.now(config.tz).date()
     if args.edition is not None:
-        path = create_edition(config, parse_day(args.edition) if args.edition else today, args.title or "")
+        path = create_edition(config, args.edition or today, args.title or "")
     else:
         path = create(config, args.title, today)
     print(f"wrote {config.rel(path)}")

@@ -372,5 +372,5 @@ def test_new_edition_needs_a_date_it_can_read_and_new_needs_something(tmp_path: 
     root = tmp_path / "project"
     shutil.copytree(SITES / "editions", root)
     bad = run_cli("new", "--edition", "31/12/2021", cwd=root)
-    assert bad.code == 1 and "--edition 31/12/2021: not a date; give it as YYYY-MM-DD" in bad.err
+    assert bad.code == 2 and "argument --edition: 31/12/2021: not a date; give it as YYYY-MM-DD" in bad.err
     assert run_cli("new", cwd=root).code == 2

@@ -150,7 +150,7 @@ def test_a_dispatch_carried_twice_is_a_warning(make_site) -> None:
     [
         ("{{ e.title }}\n{{ e.no_such_field.deeper }}\n", "templates/email.html:2: template error while rendering /editions/2021-12-06/email.html: UndefinedError"),
         ("<html><body><p onclick=\"x()\">{{ e.key }}</p></body></html>\n",
-         "email.html: the email of the edition of 2021-12-06 has a script or an event handler, which mail clients refuse"),
+         "templates/email.html:1: the email of the edition of 2021-12-06 has a script or an event handler (onclick), which mail clients refuse"),
     ],
     ids=["failing template", "script"],
 )
@@ -179,7 +179,7 @@ def test_an_email_over_100_kb_is_an_error_at_its_edition(make_site) -> None:
     root = make_site({**many, "editions/2021-12-06.md": _edition("date: 2021-12-06\n")})
     result = run_cli("build", cwd=root)
     assert result.code == 1
-    assert any(line.startswith("editions/2021-12-06.md: the email of this edition is ") and "over the 100 KB mail clients show whole" in line
+    assert any(line.startswith("editions/2021-12-06.md:2: the email of this edition is ") and "over the 100 KB mail clients show whole" in line
                for line in result.err.splitlines()), result.err
     assert not (root / "site").exists()
 
