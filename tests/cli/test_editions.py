@@ -115,6 +115,20 @@ def test_since_the_last_edition_and_the_week_ahead(site: Path) -> None:
     assert 'class="edition-upcoming"' not in page(site, "/editions/2021-12-20/")  # nothing after 20 December
 
 
+def test_an_editions_punctuation_is_its_languages(tmp_path: Path) -> None:
+    """Chinese writes full-width parentheses and a double dash, no spaces around them."""
+    root = tmp_path / "project"
+    shutil.copytree(SITES / "editions", root)
+    with (root / "config.yaml").open("a", encoding="utf-8") as config:
+        config.write("language: zh\n")
+    assert run_cli("build", cwd=root).code == 0
+    html = page(root, "/editions/2021-12-13/")
+    assert '<p class="kicker">第 2 期 · <time datetime="2021-12-13">2021年12月13日</time> · 3 篇简报</p>' in html
+    assert '<a href="/news/threads/talks/">Talks</a>：新增 1 篇（此前已有 2 篇）' in html
+    text = (root / "site/editions/2021-12-13/email.txt").read_text(encoding="utf-8")
+    assert "\n* Talks [4]：新增 1 篇（此前已有 2 篇）——Talks held in Geneva [1]\n" in text
+
+
 def test_editions_link_to_their_neighbours(site: Path) -> None:
     middle = page(site, "/editions/2021-12-13/")
     assert '<a rel="prev" href="/news/editions/2021-12-06/">← Previous edition: First look</a>' in middle
