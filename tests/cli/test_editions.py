@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SITES, page, run_cli
+from tests.conftest import SITES, dispatch, page, run_cli
 
 BASE = "https://brief.example.org/news/"
 EDITIONS = ["2021-12-06", "2021-12-13", "2021-12-20"]
@@ -194,6 +194,23 @@ def test_the_email_is_self_contained_html_for_mail_clients(site: Path) -> None:
             assert attrs["src"].startswith(BASE) and attrs.get("width") and attrs.get("alt"), attrs
         blocks = [(name, attrs) for name, attrs in doc.tags if name in ("body", "table", "td", "h1", "h2", "h3", "p")]
         assert blocks and all("style" in attrs for _, attrs in blocks), [b for b in blocks if "style" not in b[1]][:3]
+
+
+def test_the_email_isolates_names_written_in_another_direction(make_site) -> None:
+    """An Arabic place, source or actor in an English email (or the reverse) keeps its own
+    direction and leaves the punctuation around it where it belongs."""
+    root = make_site({
+        "config.yaml": "title: T\nbase_url: https://x.example/\n",
+        "content/a.md": dispatch(title="Talks", slug="talks", date="2021-12-05", actors="[القاهرة]", location="القاهرة",
+                                 source='{name: "الأهرام", url: "https://x.example/s"}'),
+        "editions/2021-12-06.md": "---\ndate: 2021-12-06\n---\nLede.\n",
+    })
+    assert run_cli("build", cwd=root).code == 0
+    email = (root / "site/editions/2021-12-06/email.html").read_text(encoding="utf-8")
+    meta = email.split('class="meta"')[1].split("</p>")[0]
+    assert '<span dir="auto">القاهرة</span>, 5 December 2021 · <span dir="auto">الأهرام</span>' in meta
+    actors = email.split('class="actors"')[1].split("</p>")[0]
+    assert '<span dir="auto">القاهرة</span></a>' in actors
 
 
 def test_the_email_has_a_hidden_preheader_from_the_lede_and_a_picture(site: Path) -> None:
