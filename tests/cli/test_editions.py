@@ -80,6 +80,10 @@ def test_an_explicit_edition_keeps_the_editors_order_with_summaries_and_actors(s
 def test_a_sectioned_edition_shows_its_sections_and_is_named_by_number_and_date(site: Path) -> None:
     html = page(site, "/editions/2021-12-13/")
     assert "<title>No. 2 · 13 December 2021 · Editions Brief</title>" in html
+    article = html.split('<article class="edition">')[1]
+    assert article.count("No. 2") == 1 and '<p class="kicker">3 dispatches</p>' in article  # named once, not in the kicker too
+    text = (site / "site/editions/2021-12-13/email.txt").read_text(encoding="utf-8")
+    assert text.count("No. 2") == 1 and "\n3 dispatches\n" in text
     _order(html, ">The talks</h2>", "Talks held in Geneva", ">Treaties and energy</h2>", "Second treaty draft", "Energy prices rise")
 
 
@@ -123,7 +127,7 @@ def test_an_editions_punctuation_is_its_languages(tmp_path: Path) -> None:
         config.write("language: zh\n")
     assert run_cli("build", cwd=root).code == 0
     html = page(root, "/editions/2021-12-13/")
-    assert '<p class="kicker">第 2 期 · <time datetime="2021-12-13">2021年12月13日</time> · 3 篇简报</p>' in html
+    assert '<p class="kicker">第 1 期 · <time datetime="2021-12-06">2021年12月6日</time> · 3 篇简报</p>' in page(root, "/editions/2021-12-06/")
     assert '<a href="/news/threads/talks/">Talks</a>：新增 1 篇（此前已有 2 篇）' in html
     text = (root / "site/editions/2021-12-13/email.txt").read_text(encoding="utf-8")
     assert "\n* Talks [4]：新增 1 篇（此前已有 2 篇）——Talks held in Geneva [1]\n" in text
