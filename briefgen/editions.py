@@ -241,10 +241,11 @@ def add_editions(site: Site, written: Sequence[Written], drafts: bool, draft_slu
         ))
     carried: dict[str, list[str]] = defaultdict(list)
     warnings: list[Problem] = []
+    by_key = {e.key: e for e in editions}
     for e, w in zip(editions, ordered):
         for slug in e.dispatches:
             if carried[slug]:
-                first = site_edition(editions, carried[slug][0])
+                first = by_key[carried[slug][0]]
                 warnings.append(Problem(w.path, _slug_line(w, slug), f"'{slug}' is carried by the edition of {first.key} ({first.path}) too"))
             carried[slug].append(e.key)
     newest = tuple(reversed(editions))
@@ -253,10 +254,6 @@ def add_editions(site: Site, written: Sequence[Written], drafts: bool, draft_slu
         carried=MappingProxyType({slug: tuple(keys) for slug, keys in sorted(carried.items())}),
     )
     return site, problems, warnings
-
-
-def site_edition(editions: Sequence[Edition], key: str) -> Edition:
-    return next(e for e in editions if e.key == key)
 
 
 def _slug_line(w: Written, slug: str) -> int | None:

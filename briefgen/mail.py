@@ -92,7 +92,7 @@ def body_of(email: bytes) -> bytes:
     return found.group(1).strip() + b"\n" if found else email
 
 
-def email_text(email: bytes, links: str = "Links:") -> bytes:
+def email_text(email: bytes, links: str) -> bytes:
     """The plain-text alternative of an email: its text in paragraphs wrapped at 72
     columns, each link a numbered reference listed at the end under `links` (the
     catalogue's heading)."""

@@ -96,11 +96,12 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def load_site(config: Config, drafts: bool = False) -> Loaded:
-    """Read, validate and link the whole site; raise every problem of the run together."""
+def load_site(config: Config, drafts: bool = False, editions: bool = True) -> Loaded:
+    """Read, validate and link the whole site; raise every problem of the run together.
+    Without `editions`, its dispatches alone (an edition being written may be unfinished)."""
     registry, problems = _registry(config, None)
     links = _actor_links(config, registry)
-    found = read.read_site(config, drafts, registry, problems)
+    found = read.read_site(config, drafts, registry, problems, editions=editions)
     loaded, _, _ = _parse_and_model(config, found, make_parser(links, config.base_path), None, BuildOptions(drafts=drafts, cache=False))
     return loaded
 

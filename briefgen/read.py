@@ -204,15 +204,16 @@ def find_editions(config: Config) -> tuple[tuple[tuple[str, bytes], ...], list[P
 
 def read_site(
     config: Config, drafts: bool, registry: "Registry", problems: list[Problem],
-    docs_cache: "DocCache | None" = None, unchanged_since: str | None = None,
+    docs_cache: "DocCache | None" = None, unchanged_since: str | None = None, editions: bool = True,
 ) -> Read:
     """Find and read every dispatch file; take each parse the cache has (an unchanged
     file, by size and mtime, is not even read; a changed one is found by content hash).
 
     `unchanged_since` is the inputs hash of the last build: when the files' stamps show
-    the same inputs, nothing more is read and the Read returned is not `complete`."""
+    the same inputs, nothing more is read and the Read returned is not `complete`.
+    Without `editions`, the editions folder is not read: the site is its dispatches alone."""
     sources, others, found_problems = find_all(config)
-    editions, edition_problems = find_editions(config)
+    editions, edition_problems = find_editions(config) if editions else ((), [])
     problems = [*problems, *found_problems, *edition_problems]
     edition_files = [(rel, content_digest(data), ()) for rel, data in editions]
     today = dt.datetime.now(config.tz).date()

@@ -3,7 +3,6 @@ the next edition, listing every dispatch since the last one. Neither overwrites 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -78,8 +77,7 @@ def create_edition(config: Config, day: dt.date, title: str = "") -> Path:
     if problems:  # the last edition's date is needed, so its file must read
         raise ContentErrors(problems)
     since = max((w.date for w in written if w.date < day and not w.draft), default=None)  # as the build counts them
-    # the dispatches alone: an edition being edited may be unfinished
-    site = load_site(dataclasses.replace(config, editions_dir=config.root / "\0none")).site
+    site = load_site(config, editions=False).site  # an edition being edited may be unfinished
     path = config.editions_dir / f"{day.isoformat()}.md"
     try:
         config.editions_dir.mkdir(parents=True, exist_ok=True)

@@ -98,4 +98,4 @@ def test_chinese_plain_text_is_wrapped_by_display_width() -> None:
 
 
 def test_plain_text_of_an_email_without_links_has_no_reference_list() -> None:
-    assert mail.email_text(b"<body><p>Only words.</p></body>") == b"Only words.\n"
+    assert mail.email_text(b"<body><p>Only words.</p></body>", "Links:") == b"Only words.\n"
