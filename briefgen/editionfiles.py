@@ -13,17 +13,14 @@ import datetime as dt
 import json
 from typing import Any, Callable
 
-from markupsafe import Markup
 
-from briefgen import mail
+from briefgen import editions, mail
 from briefgen.config import Config
-from briefgen.feeds import EPOCH, FileJob, _attr, _stamp, _text, absolute_links, entry_id, modified_of, moment_of, tag_uri
+from briefgen.feeds import EPOCH, FileJob, absolute_links, atom_head, entry_id, modified_of, moment_of, noon, stamp, tag_uri, xml_attr, xml_text
 from briefgen.model import Dispatch, Site
 from briefgen.urls import Urls
 
 JSON_FEED = "https://jsonfeed.org/version/1.1"
-WORDS = "_edition_words.html"
-"""The theme's file that names editions; feeds take their entries' titles from it."""
 
 
 def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any], bytes]) -> list[FileJob]:
@@ -53,32 +50,22 @@ def jobs(config: Config, urls: Urls, site: Site, env: Any, render: Callable[[Any
         out.append(FileJob(urls.path("edition_email", e.key), (e.key,), make))
     keys = tuple(e.key for e in site.editions[: config.feed_limit])
     first = site.editions[-1].date  # the feed's id, which never changes, is dated by the first edition ever
-    titles = lambda: Titles(config, env.get_template(WORDS).module, seen)  # noqa: E731 (loaded in the job: recorded)
+    titles = lambda: Titles(config, seen)  # noqa: E731
     out.append(FileJob("editions_feed", (keys, first), lambda: [(urls.path("editions_feed"), editions_atom(config, urls, seen, keys, content, titles(), first))]))
     out.append(FileJob("editions_json", keys, lambda: [(urls.path("editions_json"), editions_json(config, urls, seen, keys, content, titles()))]))
     return out
 
 
 class Titles:
-    """The editions feed's title and each entry's, as the theme names editions (`WORDS`)."""
+    """The editions feed's title and each entry's (`editions.title`), in the site's language."""
 
-    def __init__(self, config: Config, words: Any, site: Any) -> None:
-        words_ = config.catalogue
-        self.feed = words_.text("feed.title", site=config.title, name=words_.text("section.editions"))
-        self._words, self._site = words, site
+    def __init__(self, config: Config, site: Any) -> None:
+        catalogue = config.catalogue
+        self.feed = catalogue.text("feed.title", site=config.title, name=catalogue.text("section.editions"))
+        self._catalogue, self._site = catalogue, site
 
     def __call__(self, key: str) -> str:
-        return Markup(self._words.edition_title(self._site.edition_by_key[key])).unescape().strip()
-
-
-def _noon(day: dt.date) -> dt.datetime:
-    """An edition's instant in feeds: noon UTC of its day, which every reader from UTC-11
-    to UTC+11 shows as that day."""
-    return dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
-
-
-def _rfc3339(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return editions.title(self._site.edition_by_key[key], self._catalogue)
 
 
 def editions_atom(
@@ -86,29 +73,16 @@ def editions_atom(
 ) -> bytes:
     """One entry per edition, newest first, its email (`email(key)`, the body) as the
     content; `since`, the day of the first edition ever, dates the feed's id."""
-    updated = _noon(site.edition_by_key[keys[0]].date) if keys else _noon(EPOCH)
-    self_path, page_path = urls.path("editions_feed"), urls.path("editions")
-    out = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_attr(config.language)}>',
-        f"<id>{tag_uri(config, since, self_path)}</id>",
-        f"<title>{_text(title.feed)}</title>",
-        f"<updated>{_stamp(updated)}</updated>",
-        f'<link rel="self" type="application/atom+xml" href={_attr(urls.absolute_base_or_path(self_path))}/>',
-        f'<link rel="alternate" type="text/html" href={_attr(urls.absolute_base_or_path(page_path))}/>',
-        f"<author><name>{_text(config.title)}</name></author>",
-        '<generator uri="https://pypi.org/project/briefgen/">briefgen</generator>',
-    ]
-    if config.description:
-        out.append(f"<subtitle>{_text(config.description)}</subtitle>")
+    updated = noon(site.edition_by_key[keys[0]].date) if keys else noon(EPOCH)
+    out = [atom_head(config, urls, title.feed, urls.path("editions_feed"), urls.path("editions"), since, updated)]
     for key in keys:
         e = site.edition_by_key[key]
         out.append(
-            f"<entry><id>{tag_uri(config, e.date, 'editions/' + key)}</id><title>{_text(title(key))}</title>"
-            f"<updated>{_stamp(_noon(e.date))}</updated><published>{_stamp(_noon(e.date))}</published>"
-            f'<link rel="alternate" type="text/html" href={_attr(urls.absolute("edition", key))}/>'
-            f"<summary>{_text(e.lede_text)}</summary>"
-            f'<content type="html">{_text(email(key).decode("utf-8"))}</content></entry>'
+            f"<entry><id>{tag_uri(config, e.date, 'editions/' + key)}</id><title>{xml_text(title(key))}</title>"
+            f"<updated>{stamp(noon(e.date))}</updated><published>{stamp(noon(e.date))}</published>"
+            f'<link rel="alternate" type="text/html" href={xml_attr(urls.absolute("edition", key))}/>'
+            f"<summary>{xml_text(e.lede_text)}</summary>"
+            f'<content type="html">{xml_text(email(key).decode("utf-8"))}</content></entry>'
         )
     out.append("</feed>\n")
     return "\n".join(out).encode("utf-8")
@@ -121,7 +95,7 @@ def editions_json(config: Config, urls: Urls, site: Any, keys: tuple[str, ...], 
         e = site.edition_by_key[key]
         item = {
             "id": tag_uri(config, e.date, "editions/" + key), "url": urls.absolute("edition", key), "title": title(key),
-            "content_html": email(key).decode("utf-8"), "date_published": _rfc3339(_noon(e.date)),
+            "content_html": email(key).decode("utf-8"), "date_published": stamp(noon(e.date)),
         }
         if e.lede_text:
             item["summary"] = e.lede_text
@@ -139,7 +113,7 @@ def _item(config: Config, urls: Urls, site: Any, d: Dispatch) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry_id(config, d), "url": page, "title": d.title,
         "content_html": absolute_links(d.body_html, page),
-        "date_published": _rfc3339(moment_of(d, config.tz)), "date_modified": _rfc3339(modified_of(d, config.tz)),
+        "date_published": stamp(moment_of(d, config.tz)), "date_modified": stamp(modified_of(d, config.tz)),
     }
     if d.summary:
         item["summary"] = d.summary

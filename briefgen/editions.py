@@ -21,6 +21,7 @@ import yaml
 
 from briefgen.config import CONFIG_NAME
 from briefgen.errors import Problem
+from briefgen.i18n import Catalogue
 from briefgen.fields import FieldError, flag, near_miss, nonempty, parse_moment, text, typo_problem
 from briefgen.frontmatter import FrontMatterError, control_problem, fences, parse_front
 from briefgen.markdown import Parser, render
@@ -254,6 +255,12 @@ def add_editions(site: Site, written: Sequence[Written], drafts: bool, draft_slu
         carried=MappingProxyType({slug: tuple(keys) for slug, keys in sorted(carried.items())}),
     )
     return site, problems, warnings
+
+
+def title(e: Edition, words: Catalogue) -> str:
+    """An edition's name wherever it is shown (its page, the archive, its email, the
+    feeds): its title, or else its number and long date in the site's language."""
+    return e.title or words.text("edition.title", number=e.number, date=words.long_date(e.date))
 
 
 def _slug_line(w: Written, slug: str) -> int | None:

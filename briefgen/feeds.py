@@ -25,18 +25,19 @@ from briefgen.model import Dispatch, Event, Facet, Site, facet_of
 from briefgen.urls import Urls
 
 
-def _text(value: str) -> str:
+def xml_text(value: str) -> str:
     """XML character data. (`html`'s escape: `xml.sax.saxutils` imports urllib.request,
     http.client and ssl with it, a tenth of the time briefgen takes to start.)"""
     return html.escape(value, quote=False)
 
 
-def _attr(value: str) -> str:
+def xml_attr(value: str) -> str:
     """An XML attribute value, in double quotes."""
     return f'"{html.escape(value)}"'
 
 
-def _stamp(moment: dt.datetime) -> str:
+def stamp(moment: dt.datetime) -> str:
+    """An instant as RFC 3339 in UTC, as Atom and JSON Feed give them."""
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -50,11 +51,17 @@ def dated_by_day(d: Dispatch, tz: dt.tzinfo) -> bool:
     return d.moment == dt.datetime.combine(d.date, dt.time(), tz)
 
 
+def noon(day: dt.date) -> dt.datetime:
+    """The instant feeds give a day alone: noon UTC, which a reader anywhere from UTC-11
+    to UTC+11 shows as that calendar day (its midnight in Brussels is the day before in
+    UTC and all of the Americas)."""
+    return dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
+
+
 def moment_of(d: Dispatch, tz: dt.tzinfo) -> dt.datetime:
-    """The instant feeds give a dispatch: its own, or noon UTC of its day when it gives
-    only the day, so a reader anywhere from UTC-11 to UTC+11 sees that calendar day (its
-    midnight in Brussels is the day before in UTC and all of the Americas)."""
-    return dt.datetime.combine(d.date, dt.time(12), dt.timezone.utc) if dated_by_day(d, tz) else d.moment
+    """The instant feeds give a dispatch: its own, or `noon` of its day when it gives
+    only the day."""
+    return noon(d.date) if dated_by_day(d, tz) else d.moment
 
 
 def modified_of(d: Dispatch, tz: dt.tzinfo) -> dt.datetime:
@@ -65,7 +72,7 @@ def modified_of(d: Dispatch, tz: dt.tzinfo) -> dt.datetime:
     if changed == d.moment:
         return moment_of(d, tz)
     local = changed.astimezone(tz)
-    return dt.datetime.combine(local.date(), dt.time(12), dt.timezone.utc) if local.time() == dt.time() else changed
+    return noon(local.date()) if local.time() == dt.time() else changed
 
 
 def tag_uri(config: Config, date: dt.date, specific: str) -> str:
@@ -89,21 +96,27 @@ def atom(
     the date in the feed's id."""
     shown = [site.by_slug[s] for s in slugs][: config.feed_limit]
     updated = max((modified_of(d, config.tz) for d in shown), default=dt.datetime.combine(EPOCH, dt.time(), dt.timezone.utc))
+    head = atom_head(config, urls, title, self_path, page_path, since, updated).encode("utf-8")
+    return b"\n".join([head, *(entry(d) for d in shown), b"</feed>\n"])
+
+
+def atom_head(config: Config, urls: Urls, title: str, self_path: str, page_path: str, since: dt.date, updated: dt.datetime) -> str:
+    """An Atom feed's opening, up to its first entry: its id (dated `since`), title, links
+    to itself and its page, author and subtitle."""
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_attr(config.language)}>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(config.language)}>',
         f"<id>{tag_uri(config, since, self_path)}</id>",
-        f"<title>{_text(title)}</title>",
-        f"<updated>{_stamp(updated)}</updated>",
-        f'<link rel="self" type="application/atom+xml" href={_attr(urls.absolute_base_or_path(self_path))}/>',
-        f'<link rel="alternate" type="text/html" href={_attr(urls.absolute_base_or_path(page_path))}/>',
-        f"<author><name>{_text(config.title)}</name></author>",
+        f"<title>{xml_text(title)}</title>",
+        f"<updated>{stamp(updated)}</updated>",
+        f'<link rel="self" type="application/atom+xml" href={xml_attr(urls.absolute_base_or_path(self_path))}/>',
+        f'<link rel="alternate" type="text/html" href={xml_attr(urls.absolute_base_or_path(page_path))}/>',
+        f"<author><name>{xml_text(config.title)}</name></author>",
         '<generator uri="https://pypi.org/project/briefgen/">briefgen</generator>',
     ]
     if config.description:
-        out.append(f"<subtitle>{_text(config.description)}</subtitle>")
-    head = "\n".join(out).encode("utf-8")
-    return b"\n".join([head, *(entry(d) for d in shown), b"</feed>\n"])
+        out.append(f"<subtitle>{xml_text(config.description)}</subtitle>")
+    return "\n".join(out)
 
 
 def entries(config: Config, urls: Urls, site: Site, derived: Callable[[Any, Callable[[], bytes]], bytes]) -> Callable[[Dispatch], bytes]:
@@ -139,24 +152,24 @@ def absolute_links(body_html: str, page: str) -> str:
 def _entry(config: Config, urls: Urls, site: Site, d: Dispatch, taxonomies: Sequence[Facet] = ()) -> str:
     path = urls.path("dispatch", d.slug)
     page = urls.absolute_base_or_path(path)
-    stamp, changed = _stamp(moment_of(d, config.tz)), _stamp(modified_of(d, config.tz))
-    cats = "".join(f"<category term={_attr(t.name)}/>" for t in d.topics)
-    scheme = _attr(urls.absolute("actors"))
-    names = "".join(f"<category term={_attr(site.actors[a].name)} scheme={scheme}/>" for a in d.actors)
+    published, changed = stamp(moment_of(d, config.tz)), stamp(modified_of(d, config.tz))
+    cats = "".join(f"<category term={xml_attr(t.name)}/>" for t in d.topics)
+    scheme = xml_attr(urls.absolute("actors"))
+    names = "".join(f"<category term={xml_attr(site.actors[a].name)} scheme={scheme}/>" for a in d.actors)
     names += "".join(
-        f"<category term={_attr(t.name)} scheme={_attr(urls.absolute('taxonomy', f.ref()))}/>"
+        f"<category term={xml_attr(t.name)} scheme={xml_attr(urls.absolute('taxonomy', f.ref()))}/>"
         for f in taxonomies for t in d.labels(f.field)
     )
     picture = ""
     if d.image is not None:
         where = d.image if d.image.startswith(("http://", "https://")) else urls.absolute_base_or_path(d.image[1:] if d.image.startswith("/") else path + d.image)
-        picture = f'<link rel="enclosure" type={_attr(mimetypes.guess_type(d.image)[0] or "image/*")} href={_attr(where)}/>'
+        picture = f'<link rel="enclosure" type={xml_attr(mimetypes.guess_type(d.image)[0] or "image/*")} href={xml_attr(where)}/>'
     return (
-        f"<entry><id>{entry_id(config, d)}</id><title>{_text(d.title)}</title>"
-        f"<updated>{changed}</updated><published>{stamp}</published>"
-        f'<link rel="alternate" type="text/html" href={_attr(page)}/>{picture}'
-        f"{cats}{names}<summary>{_text(d.summary)}</summary>"
-        f'<content type="html">{_text(absolute_links(d.body_html, page))}</content></entry>'
+        f"<entry><id>{entry_id(config, d)}</id><title>{xml_text(d.title)}</title>"
+        f"<updated>{changed}</updated><published>{published}</published>"
+        f'<link rel="alternate" type="text/html" href={xml_attr(page)}/>{picture}'
+        f"{cats}{names}<summary>{xml_text(d.summary)}</summary>"
+        f'<content type="html">{xml_text(absolute_links(d.body_html, page))}</content></entry>'
     )
 
 
@@ -196,7 +209,7 @@ def icalendar(config: Config, urls: Urls, site: Site) -> bytes:
         lines += [
             "BEGIN:VEVENT",
             f"UID:{e.uid}@briefgen",
-            f"DTSTAMP:{_stamp(max(d.moment for d in reporting)).replace('-', '').replace(':', '')}",
+            f"DTSTAMP:{stamp(max(d.moment for d in reporting)).replace('-', '').replace(':', '')}",
             f"DTSTART;VALUE=DATE:{e.date:%Y%m%d}",
             f"DTEND;VALUE=DATE:{e.date + dt.timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{_ics_text(e.title)}",
@@ -226,7 +239,7 @@ def sitemap(urls: Urls, site: Site, html_paths: Iterable[str]) -> bytes:
         if path in skip:
             continue
         lastmod = f"<lastmod>{modified[path]}</lastmod>" if path in modified else ""
-        out.append(f"<url><loc>{_text(urls.absolute_base_or_path(path))}</loc>{lastmod}</url>")
+        out.append(f"<url><loc>{xml_text(urls.absolute_base_or_path(path))}</loc>{lastmod}</url>")
     out.append("</urlset>\n")
     return "\n".join(out).encode("utf-8")
 
@@ -270,12 +283,12 @@ def graph_json(site: Site) -> bytes:
 
 def opml(config: Config, urls: Urls, site: Site) -> bytes:
     """Every actor feed, for a one-step import into a feed reader."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>', '<opml version="2.0">', f"<head><title>{_text(config.catalogue.text('opml.title', site=config.title))}</title></head>", "<body>"]
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<opml version="2.0">', f"<head><title>{xml_text(config.catalogue.text('opml.title', site=config.title))}</title></head>", "<body>"]
     for a in site.actors.values():
         if site.actor_stats[a.id].dispatches:
             out.append(
-                f'<outline type="rss" text={_attr(a.name)} title={_attr(a.name)} '
-                f'xmlUrl={_attr(urls.absolute("actor_feed", a.id))} htmlUrl={_attr(urls.absolute("actor", a.id))}/>'
+                f'<outline type="rss" text={xml_attr(a.name)} title={xml_attr(a.name)} '
+                f'xmlUrl={xml_attr(urls.absolute("actor_feed", a.id))} htmlUrl={xml_attr(urls.absolute("actor", a.id))}/>'
             )
     out += ["</body>", "</opml>\n"]
     return "\n".join(out).encode("utf-8")

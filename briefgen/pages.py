@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from briefgen.editions import title as edition_title
 from briefgen.i18n import Catalogue, english
 from briefgen.model import Facet, Site, facet_of
 from briefgen.urls import Urls
@@ -159,8 +160,7 @@ def editions(site: Site, urls: Urls, per_page: int, words: Catalogue) -> Iterabl
     for path, items, pager in paginate(urls, "editions", None, keys, per_page):
         yield PageSpec(path, "editions.html", {"items": items, "pager": pager, "kind": "editions", "title": words.text("section.editions")})
     for e in site.editions:
-        title = e.title or words.text("edition.title", number=e.number, date=words.long_date(e.date))
-        yield PageSpec(urls.path("edition", e.key), "edition.html", {"e": e, "kind": "edition", "title": title})
+        yield PageSpec(urls.path("edition", e.key), "edition.html", {"e": e, "kind": "edition", "title": edition_title(e, words)})
 
 
 def fixed(site: Site, urls: Urls, per_page: int, words: Catalogue) -> Iterable[PageSpec]:

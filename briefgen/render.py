@@ -17,6 +17,7 @@ import jinja2
 from jinja2 import meta, nodes
 from markupsafe import Markup
 
+from briefgen import editions
 from briefgen.charts import chart_globals
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
@@ -57,7 +58,10 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
     words = config.catalogue
     env.filters["long_date"] = _by_day(words.long_date)  # formatting a date is a tenth of rendering a dispatch page
     env.filters["number"] = words.number
-    env.globals.update(t=words.markup, catalogue=words, facet_title=lambda facet: facet_title(facet, words))
+    env.globals.update(
+        t=words.markup, catalogue=words, facet_title=lambda facet: facet_title(facet, words),
+        edition_title=lambda edition: editions.title(edition, words),
+    )
     return env
 
 
