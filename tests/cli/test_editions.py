@@ -131,6 +131,7 @@ def test_an_editions_punctuation_is_its_languages(tmp_path: Path) -> None:
     assert '<a href="/news/threads/talks/">Talks</a>：新增 1 篇（此前已有 2 篇）' in html
     text = (root / "site/editions/2021-12-13/email.txt").read_text(encoding="utf-8")
     assert "\n* Talks [4]：新增 1 篇（此前已有 2 篇）——Talks held in Geneva [1]\n" in text
+    assert "\n* 2021年12月20日 A later summit（出自 Talks proposed [6]）\n" in text
 
 
 def test_editions_link_to_their_neighbours(site: Path) -> None:
