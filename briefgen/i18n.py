@@ -119,7 +119,8 @@ class Catalogue:
             return entry
         if "n" not in values:
             raise KeyError(f"message '{key}' is counted: give its count as n=…")
-        category = _plural(self.locale, abs(values["n"]))
+        n = abs(values["n"])
+        category = _plural(self.locale, n) if type(n) is int else _locale(self.locale).plural_form(n)
         return entry.get(category) or entry["other"]
 
     def _shown(self, value: Any) -> Any:
@@ -129,7 +130,7 @@ class Catalogue:
 
     def number(self, value: int | float) -> str:
         """`12,345` in English, `12 345` in Russian, `12.345` in German."""
-        return _number(self.locale, value)
+        return _number(self.locale, value) if type(value) is int else format_decimal(value, locale=_locale(self.locale))
 
     def long_date(self, value: dt.date | None) -> str:
         """A day in full: `26 December 2021`, `26 декабря 2021 г.`, `2021年12月26日`."""
@@ -159,17 +160,18 @@ class Catalogue:
 
 # Babel formats a number or a date in tens of microseconds, and a site's pages show the
 # same few thousand counts and days over and over: each is formatted once per process.
-@functools.lru_cache(maxsize=1 << 16, typed=True)
-def _plural(locale: str, n: int | float) -> str:
+# Only whole numbers are kept: equal floats (0.0 and -0.0) can be written apart.
+@functools.lru_cache(maxsize=1 << 16)
+def _plural(locale: str, n: int) -> str:
     return _locale(locale).plural_form(n)
 
 
-@functools.lru_cache(maxsize=1 << 16, typed=True)
-def _number(locale: str, value: int | float) -> str:
+@functools.lru_cache(maxsize=1 << 16)
+def _number(locale: str, value: int) -> str:
     return format_decimal(value, locale=_locale(locale))
 
 
-@functools.lru_cache(maxsize=1 << 16, typed=True)
+@functools.lru_cache(maxsize=1 << 16)
 def _long_date(locale: str, value: dt.date) -> str:
     return format_date(value, "long", locale=_locale(locale))
 
