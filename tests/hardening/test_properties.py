@@ -365,11 +365,13 @@ def _size_of_every_node(node: yaml.Node, depth: int, sizes: dict[int, int]) -> i
     from briefgen.yamlload import MAX_DEPTH, MAX_NODES, YamlError, _check_duplicate_keys
 
     known = sizes.get(id(node))
+    if known == -1:
+        raise YamlError(node.start_mark.line + 1, "malformed YAML: an alias refers to the collection that holds it, so the value would hold itself without end")
     if known is not None:
         return known
     if depth > MAX_DEPTH:
         raise YamlError(node.start_mark.line + 1, f"malformed YAML: nested more than {MAX_DEPTH} levels deep")
-    sizes[id(node)] = 1
+    sizes[id(node)] = -1
     total = 1
     if isinstance(node, yaml.MappingNode):
         _check_duplicate_keys(node, 0)
