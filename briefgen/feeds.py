@@ -324,7 +324,7 @@ def jobs(
         single["robots"] = (lambda: robots(urls), ())
     for kind, (make, view) in single.items():
         out.append(FileJob(kind, view, lambda make=make, kind=kind: [(urls.path(kind), make())]))
-    out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, terms))))
+    out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, config.language, terms))))
     if config.cname:
         out.append(FileJob("CNAME", (), lambda: [("CNAME", (config.cname + "\n").encode())]))
     return out

@@ -10,6 +10,7 @@
   var facetBox = document.getElementById("search-facets");
   var more = document.getElementById("search-more");
   var entryUrl = new URL(form.getAttribute("data-index"), location.href);
+  var scriptUrl = document.currentScript.src;
   var PAGE = 20;
   var entry = null, files = new Map(), filters = {}, found = [], shown = 0, generation = 0;
 
@@ -24,18 +25,19 @@
     return files.get(name);
   }
 
+  // The entry file, with the site language's terms function (search-terms.js and its
+  // Snowball stemmer, fetched beside it).
   function loadEntry() {
-    return entry ? Promise.resolve(entry) : getJson(null).then(function (e) { entry = e; entry.stopSet = new Set(e.stop); return e; });
-  }
-
-  function norm(s) { return (s || "").toLowerCase().normalize("NFKD").replace(/\p{M}/gu, ""); }
-
-  function terms(text) {
-    var seen = new Set();
-    norm(text).split(/[^\p{L}\p{N}]+/u).forEach(function (w) {
-      if (w.length > 1 && !entry.stopSet.has(w)) seen.add(w);
+    if (entry) return Promise.resolve(entry);
+    return getJson(null).then(function (e) {
+      return Promise.all([
+        import(new URL("search-terms.js", scriptUrl).href),
+        e.stemmer ? import(new URL("stem/" + e.stemmer + ".js", scriptUrl).href) : null,
+      ]).then(function (modules) {
+        e.terms = modules[0].analyser(e.stop, modules[1] && new modules[1].default());
+        return (entry = e);
+      });
     });
-    return Array.from(seen);
   }
 
   function bucketOf(term) {
@@ -80,14 +82,15 @@
     return node;
   }
 
-  // A dispatch's facets: year, actors, topics, then its terms in each declared taxonomy.
+  // A dispatch's facets: year, actors, topics, thread, then its terms in each declared taxonomy.
   function taxonomies() { return entry.taxonomies || []; }
 
   function keep(f) {
     return (filters.year === undefined || f[0] === filters.year) &&
       (filters.actor === undefined || f[1].indexOf(filters.actor) !== -1) &&
       (filters.topic === undefined || f[2].indexOf(filters.topic) !== -1) &&
-      taxonomies().every(function (_, i) { var on = filters["taxonomy-" + i]; return on === undefined || f[3 + i].indexOf(on) !== -1; });
+      (filters.thread === undefined || f[3].indexOf(filters.thread) !== -1) &&
+      taxonomies().every(function (_, i) { var on = filters["taxonomy-" + i]; return on === undefined || f[4 + i].indexOf(on) !== -1; });
   }
 
   function facetGroup(name, label, counts, nameOf, limit) {
@@ -110,7 +113,7 @@
   }
 
   function showFacets(facetOf) {
-    var counts = { year: {}, actor: {}, topic: {} };
+    var counts = { year: {}, actor: {}, topic: {}, thread: {} };
     taxonomies().forEach(function (_, i) { counts["taxonomy-" + i] = {}; });
     found.forEach(function (id) {
       var f = facetOf(id);
@@ -118,15 +121,17 @@
       counts.year[f[0]] = (counts.year[f[0]] || 0) + 1;
       f[1].forEach(function (a) { counts.actor[a] = (counts.actor[a] || 0) + 1; });
       f[2].forEach(function (t) { counts.topic[t] = (counts.topic[t] || 0) + 1; });
+      f[3].forEach(function (t) { counts.thread[t] = (counts.thread[t] || 0) + 1; });
       taxonomies().forEach(function (_, i) {
         var c = counts["taxonomy-" + i];
-        f[3 + i].forEach(function (t) { c[t] = (c[t] || 0) + 1; });
+        f[4 + i].forEach(function (t) { c[t] = (c[t] || 0) + 1; });
       });
     });
     facetBox.textContent = "";
     facetGroup("year", "Year", counts.year, String, 12);
     facetGroup("actor", "Actor", counts.actor, function (a) { return entry.actors[a][1]; }, 8);
     facetGroup("topic", "Topic", counts.topic, function (t) { return entry.topics[t][1]; }, 8);
+    facetGroup("thread", "Thread", counts.thread, function (t) { return entry.threads[t][1]; }, 8);
     taxonomies().forEach(function (tax, i) {
       facetGroup("taxonomy-" + i, tax[1], counts["taxonomy-" + i], function (t) { return tax[2][t][1]; }, 8);
     });
@@ -168,7 +173,7 @@
     status.textContent = "Searching…";
     loadEntry().then(function () {
       // A year on its own (2022) narrows to that year's dispatches rather than matching the word.
-      var words = terms(q).filter(function (w) {
+      var words = entry.terms(q).filter(function (w) {
         if (!/^[12][0-9]{3}$/.test(w)) return true;
         filters.year = Number(w);
         return false;
