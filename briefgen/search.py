@@ -28,6 +28,7 @@ Snowball stemmers compiled to JavaScript (theme/static/stem/).
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import math
@@ -35,10 +36,12 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import snowballstemmer
 
+from briefgen.cache import code_fingerprint, read_blob, write_blob
 from briefgen.model import Dispatch, Facet, Site
 from briefgen.urls import Urls
 
@@ -47,6 +50,8 @@ FACET_CHUNK = 1000
 DOC_CHUNK = 25
 BUCKET_BYTES = 24_000
 MAX_BUCKETS = 1024
+TERMS_FILE = "search-terms.bin"
+"""In the build's cache: each dispatch's own terms, by what they come from."""
 
 STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic"}
 """Language → the Snowball stemmer for it, of those whose JavaScript the theme ships."""
@@ -114,7 +119,21 @@ def _composed(text: str) -> str:
     text = text.lower()
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFC", text) if not unicodedata.category(c).startswith("M"))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _ASTRAL.search(text):  # rare: marks beyond the first plane are not in _marks()
+        return "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    return _marks().sub("", text)
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def _marks() -> re.Pattern[str]:
+    """Every mark (a category M character) of the first plane, as search.js's `\\p{M}`."""
+    found = [chr(c) for c in range(0x300, 0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    return re.compile("[" + "".join(found) + "]")
 
 
 @functools.lru_cache(maxsize=16)
@@ -124,23 +143,32 @@ def analyser(language: str) -> Callable[[str], set[str]]:
     stop = frozenset(normalise(w) for w in STOP.get(lang, "").split())
     algorithm = STEMMERS.get(lang)
     stem = snowballstemmer.stemmer(algorithm).stemWord if algorithm else (lambda w: w)
-    known: dict[str, str | None] = {}
+    known: dict[str, tuple[str, ...]] = {}
 
-    def term(word: str) -> str | None:
-        found = known.get(word, "")
-        if found == "":
-            plain = normalise(word)
-            found = known[word] = None if len(word) < 2 or plain in stop else (normalise(stem(word)) or plain)
-        return found
+    def term(word: str) -> tuple[str, ...]:
+        plain = normalise(word)
+        return () if len(word) < 2 or plain in stop else ((normalise(stem(word)) or plain),)
+
+    def word_terms(word: str) -> tuple[str, ...]:
+        if word.isascii():
+            return term(word)
+        found: list[str] = []
+        for piece in _PIECE.findall(word):
+            if not _is_cjk(piece[0]):
+                found += term(piece)
+            elif len(piece) > 1:  # every two characters in a row
+                found += (piece[i : i + 2] for i in range(len(piece) - 1))
+            elif piece not in stop:
+                found.append(piece)
+        return tuple(found)
 
     def terms(text: str) -> set[str]:
         found: set[str] = set()
-        for word in _WORD.findall(_composed(text)):
-            for piece in _PIECE.findall(word) if not word.isascii() else (word,):
-                if _is_cjk(piece[0]):  # every two characters in a row; one alone unless a stop word
-                    found.update(piece[i : i + 2] for i in range(len(piece) - 1)) if len(piece) > 1 else found.update({piece} - stop)
-                elif (t := term(piece)) is not None:
-                    found.add(t)
+        for word in set(_WORD.findall(_composed(text))):
+            got = known.get(word)
+            if got is None:
+                got = known[word] = word_terms(word)
+            found.update(got)
         return found
 
     return terms
@@ -173,22 +201,20 @@ def bucket_of(term: str, buckets: int) -> int:
     return h % buckets
 
 
-def _doc_texts(d: Dispatch, taxonomies: Sequence[Facet] = ()) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """What a dispatch's terms come from: its own texts, its actors and its topics',
-    thread's and taxonomy terms' names."""
-    texts = (d.title, d.summary, d.body_html, d.location or "", d.source.name if d.source else "", d.year)
-    labels = (*(t.name for t in d.topics), *((d.thread,) if d.thread else ()), *(t.name for f in taxonomies for t in d.labels(f.field)))
-    return texts, d.actors, labels
+def _own_texts(d: Dispatch) -> tuple[str, ...]:
+    """The texts of a dispatch's own whose words are its terms (its body as HTML)."""
+    return (d.title, d.summary, d.body_html, d.location or "", d.source.name if d.source else "", d.year)
 
 
-def _doc_terms(
-    texts: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], named: Callable[[str, str], set[str]], analyse: Callable[[str], set[str]],
-) -> set[str]:
-    """A dispatch's terms; `named` gives those of an actor's names or a topic's, thread's
-    or taxonomy term's name, which recur in thousands of dispatches."""
-    (title, summary, body, *rest), actors, labels = texts
-    own = analyse(" ".join((title, summary, body_text(body), *rest)))
-    return own.union(*(named("actor", a) for a in actors), *(named("label", name) for name in labels))
+def _labels(d: Dispatch, taxonomies: Sequence[Facet]) -> tuple[str, ...]:
+    """The names of its topics, thread and taxonomy terms."""
+    return (*(t.name for t in d.topics), *((d.thread,) if d.thread else ()), *(t.name for f in taxonomies for t in d.labels(f.field)))
+
+
+def _own_terms(texts: tuple[str, ...], analyse: Callable[[str], set[str]]) -> str:
+    """The terms of a dispatch's own texts, one a line (a compact value to keep)."""
+    title, summary, body, *rest = texts
+    return "\n".join(sorted(analyse(" ".join((title, summary, body_text(body), *rest)))))
 
 
 def _namer(site: Site, analyse: Callable[[str], set[str]]) -> Callable[[str, str], set[str]]:
@@ -216,33 +242,48 @@ def _bucket_count(postings: dict[str, array[int]]) -> int:
     return max(1, min(MAX_BUCKETS, math.ceil(size / BUCKET_BYTES)))
 
 
-def _postings(site: Site, language: str, known: dict | None = None) -> dict[str, array[int]]:
+def _postings(site: Site, language: str, known: dict | None = None, store: Path | None = None) -> dict[str, array[int]]:
     """Term → ids, as compact arrays (a list of ints takes ten times the memory: 450 MB
-    at 100,000 dispatches). `known` (kept between builds by a session) holds each
-    dispatch's terms by the texts they come from, its actors' names and the language."""
+    at 100,000 dispatches).
+
+    Reading every body again is most of a rebuild's cost, so each dispatch's own terms
+    are remembered by a hash of the language and the texts they come from (their only
+    inputs besides this code): in `known` (kept between builds by a session) and in
+    `store` (a file of the build's cache, emptied when briefgen's code changes). Its
+    actors' and labels' terms are found afresh: there are few of them."""
     postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
-    fresh: dict = {}
+    remembered = known
+    if store is not None and not known:
+        stored = read_blob(store, code_fingerprint())
+        remembered = stored if isinstance(stored, dict) else {}
+    fresh: dict[bytes, str] = {}
     analyse = analyser(language)
     named = _namer(site, analyse)
     taxonomies = site.taxonomies
     for i, d in enumerate(site.dispatches):
-        texts = _doc_texts(d, taxonomies)
-        if known is None:
-            found = _doc_terms(texts, named, analyse)
-        else:
-            key = (language, texts, tuple((site.actors[a].name, *site.actors[a].aliases) for a in d.actors))
-            found = known.get(key)
-            fresh[key] = found = found if found is not None else _doc_terms(texts, named, analyse)
+        texts = _own_texts(d)
+        key = hashlib.blake2b(repr((language, texts)).encode(), digest_size=16).digest()
+        own = remembered.get(key) if remembered is not None else None
+        if not isinstance(own, str):
+            own = _own_terms(texts, analyse)
+        fresh[key] = own
+        found = set(own.split("\n")) if own else set()
+        found = found.union(*(named("actor", a) for a in d.actors), *(named("label", name) for name in _labels(d, taxonomies)))
         for term in found:
             postings[term].append(i)
+    if store is not None and fresh != remembered:
+        write_blob(store, code_fingerprint(), fresh)
     if known is not None:
         known.clear()
         known.update(fresh)
     return postings
 
 
-def index_files(urls: Urls, site: Site, language: str = "en", known: dict | None = None) -> Iterable[tuple[str, bytes]]:
-    """Every file of the search index as (output path, bytes): the entry file first."""
+def index_files(
+    urls: Urls, site: Site, language: str = "en", known: dict | None = None, store: Path | None = None,
+) -> Iterable[tuple[str, bytes]]:
+    """Every file of the search index as (output path, bytes): the entry file first;
+    `known` and `store` remember terms between builds (see `_postings`)."""
     entry_path = urls.path("search_index")
     folder = entry_path.rsplit(".", 1)[0] + "/"
     actor_ids = list(site.actors)
@@ -253,7 +294,7 @@ def index_files(urls: Urls, site: Site, language: str = "en", known: dict | None
     thread_no = {t: i for i, t in enumerate(thread_keys)}
     taxonomies = site.taxonomies
     term_no = {f.key: {t: i for i, t in enumerate(site.facets[f.key])} for f in taxonomies}
-    postings = _postings(site, language, known)
+    postings = _postings(site, language, known, store)
     buckets = _bucket_count(postings)
     entry = {
         "v": FORMAT,
