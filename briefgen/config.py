@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from yaml import SequenceNode
 
+from briefgen import i18n
 from briefgen.errors import ContentErrors, Problem
 from briefgen.frontmatter import control_problem
 from briefgen.model import Facet, taxonomy
@@ -45,6 +46,8 @@ class Config:
     """Facets the site declares beside topics, threads and sources, in config order."""
     id_authority: str | None = None
     """The domain or e-mail address in Atom ids (`tag:` URIs); see `tag_authority`."""
+    catalogue: i18n.Catalogue = field(default_factory=i18n.english)
+    """The interface's words in `language`, with the site's own (`i18n/LANGUAGE.yaml`)."""
 
     @property
     def cache_dir(self) -> Path:
@@ -155,6 +158,13 @@ def _authority(v: Any) -> str:
     return value.lower()
 
 
+def _language(v: Any) -> str:
+    value = _nonempty(v).strip()
+    if not i18n.is_language_tag(value):
+        raise ValueError(f"'{value}' is not a language tag: use one like en, ru or pt-BR")
+    return value
+
+
 def host_warning(config: Config) -> str | None:
     """What to tell a user whose base_url is a bare path (`/`, `/brief/`): the links that
     must be absolute (in feeds, the sitemap, robots.txt and link previews) need a host."""
@@ -164,6 +174,11 @@ def host_warning(config: Config) -> str | None:
         f"base_url '{config.base_url}' has no host: absolute links in feeds, the sitemap and link "
         "previews need one; set it in config.yaml (base_url: https://example.org/brief/) or pass --base-url"
     )
+
+
+def language_warning(config: Config) -> str | None:
+    """What to tell a user whose `language` briefgen has no catalogue for: the interface stays English."""
+    return i18n.language_warning(config.catalogue)
 
 
 class ItemError(ValueError):
@@ -205,7 +220,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "related_limit": _count(0),
     "feed_limit": _count(1),
     "description": _text,
-    "language": _nonempty,
+    "language": _language,
     "cname": _cname,
     "autolink_actors": _flag,
     "taxonomies": _taxonomies,
@@ -243,6 +258,9 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> Config:
                 values[key] = CHECKS[key](value)
             except ValueError as exc:
                 problems.append(Problem("command line", None, f"--{key.replace('_', '-')} {exc}"))
+    if "language" in values or (root / i18n.SITE_DIR).is_dir():
+        values["catalogue"], more = i18n.load(root, values.get("language", Config.language))
+        problems += more
     if problems:
         raise ContentErrors(problems)
     for key in FOLDERS:

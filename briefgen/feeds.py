@@ -201,7 +201,7 @@ def icalendar(config: Config, urls: Urls, site: Site) -> bytes:
             f"DTSTART;VALUE=DATE:{e.date:%Y%m%d}",
             f"DTEND;VALUE=DATE:{e.date + dt.timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{_ics_text(e.title)}",
-            f"DESCRIPTION:{_ics_text('Reported in: ' + _reported_in(urls, reporting))}",
+            f"DESCRIPTION:{_ics_text(config.catalogue.text('ics.reported_in', dispatches=_reported_in(urls, reporting)))}",
         ]
         if config.absolute_base:
             lines.append(f"URL:{urls.absolute('dispatch', reporting[0].slug)}")
@@ -271,7 +271,7 @@ def graph_json(site: Site) -> bytes:
 
 def opml(config: Config, urls: Urls, site: Site) -> bytes:
     """Every actor feed, for a one-step import into a feed reader."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>', '<opml version="2.0">', f"<head><title>{_text(config.title)}: actors</title></head>", "<body>"]
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<opml version="2.0">', f"<head><title>{_text(config.catalogue.text('opml.title', site=config.title))}</title></head>", "<body>"]
     for a in site.actors.values():
         if site.actor_stats[a.id].dispatches:
             out.append(
@@ -305,11 +305,11 @@ def jobs(
     feeds = [(config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
-            feeds.append((f"{config.title}: {site.actors[actor_id].name}", "actor_feed", actor_id, "actor", stats.dispatches))
+            feeds.append((config.catalogue.text("feed.title", site=config.title, name=site.actors[actor_id].name), "actor_feed", actor_id, "actor", stats.dispatches))
     for facet in map(facet_of, site.facets):
         for g in site.facets[facet.key].values() if facet.feed_kind else ():
             newest = sorted(g.dispatches, key=lambda s: (site.by_slug[s].moment, s), reverse=True)
-            feeds.append((f"{config.title}: {g.name}", facet.feed_kind, facet.ref(g.key), facet.kind, newest))
+            feeds.append((config.catalogue.text("feed.title", site=config.title, name=g.name), facet.feed_kind, facet.ref(g.key), facet.kind, newest))
     entry = entries(config, urls, seen, derived)
     out = [
         _feed_job(config, urls, seen, entry, title, kind, key, page, tuple(slugs[: config.feed_limit]), _since(site, slugs))

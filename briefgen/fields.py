@@ -97,6 +97,23 @@ def slug(value: Any) -> str:
     return result
 
 
+def thread(value: Any) -> tuple[str, str | None]:
+    """A thread's id, or its name as it is to be shown (`Al Jaber science row`, `COP29
+    host`, `Ёлки в Кремле`), whose slug is its id: (id, name or None). A name is text with
+    a space, a capital or a letter beyond ASCII; anything else must be a slug, so a slip
+    such as `nato_talks` or `../x` is still an error."""
+    raw = text(value, "must be a thread's id (a slug) or its name")
+    if is_slug(raw):
+        return raw, None
+    name = " ".join(raw.split())
+    looks_named = " " in name or any(c.isupper() or (c.isalpha() and not c.isascii()) for c in name)
+    if not looks_named or not any(c.isalnum() for c in name):
+        raise FieldError(f"'{raw}' is not a valid slug: use lower-case letters, digits and '-' only (e.g. '{slugify(raw)}'), or the thread's name as it is to be shown")
+    if any(c in name for c in "/\\<>"):
+        raise FieldError(f"'{raw}': a thread's name may not contain '/', '\\', '<' or '>'")
+    return slugify(name), name
+
+
 def text_list(value: Any, item: Callable[[Any], str] = nonempty) -> tuple[str, ...]:
     """A list of items; a single value is accepted as a one-item list."""
     values = value if isinstance(value, list) else [value]
@@ -276,9 +293,11 @@ def to_dispatch(
     if actors == ():
         problems.append(Problem(doc.rel, line("actors"), "'actors' must name at least one actor"))
     summary = field("summary", text, "")
+    thread_id, thread_name = field("thread", thread) or (None, None)
     built = dict(
         topics=field("topics", labels, ()),
-        thread=field("thread", slug),
+        thread=thread_id,
+        thread_name=thread_name,
         related=field("related", lambda v: text_list(v, slug), ()),
         location=field("location", text) or None,
         source=field("source", source),

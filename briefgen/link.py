@@ -51,7 +51,8 @@ def link(
     problems += more
     problems += _key_typos(ordered, taxonomies)
     spellings = _spellings(actors)
-    facets = {f.key: _groups(ordered, _terms(f, spellings, declared), f.oldest_first) for f in (*BUILT_IN, *taxonomies)}
+    named = _thread_names(ordered)
+    facets = {f.key: _groups(ordered, _terms(f, spellings, declared, named), f.oldest_first) for f in (*BUILT_IN, *taxonomies)}
     problems += _thread_typos(ordered, facets[THREADS.key])
     links = _links(ordered, explicit, facets[THREADS.key], related(ordered, related_limit))
     site = Site(
@@ -152,10 +153,22 @@ def _connections(
     )
 
 
-def _terms(facet: Facet, spellings: Mapping[str, str], declared: Mapping[str, Mapping[str, tuple[Label, ...]]]) -> Callable[[Dispatch], Iterable[tuple[str, str]]]:
+def _thread_names(ordered: Sequence[Dispatch]) -> dict[str, str]:
+    """Each thread's name as its newest dispatch that names it writes it (as a topic is
+    shown as its newest dispatch spells it); a thread no dispatch names has none here."""
+    names: dict[str, str] = {}
+    for d in ordered:  # newest first
+        if d.thread and d.thread_name:
+            names.setdefault(d.thread, d.thread_name)
+    return names
+
+
+def _terms(
+    facet: Facet, spellings: Mapping[str, str], declared: Mapping[str, Mapping[str, tuple[Label, ...]]], named: Mapping[str, str],
+) -> Callable[[Dispatch], Iterable[tuple[str, str]]]:
     """The (slug, name) pairs a dispatch has in a facet."""
     if facet is THREADS:
-        return lambda d: [(d.thread, thread_name(d.thread, spellings))] if d.thread else []
+        return lambda d: [(d.thread, named.get(d.thread) or thread_name(d.thread, spellings))] if d.thread else []
     if facet is SOURCES:
         return lambda d: [(d.source.key, d.source.name)] if d.source else []
     if facet is TOPICS:

@@ -116,6 +116,9 @@ class Dispatch:
     actors: tuple[str, ...]
     topics: tuple[Label, ...] = ()
     thread: str | None = None
+    thread_name: str | None = None
+    """The thread's name as the front matter wrote it (`Al Jaber science row`), when it
+    gave a name rather than the thread's id."""
     related: tuple[str, ...] = ()
     location: str | None = None
     source: SourceRef | None = None

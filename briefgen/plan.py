@@ -80,7 +80,7 @@ def work(config: Config, site: Site, templates: Templates, session: Session | No
     """Every page and file of the site, and the views their records are checked against."""
     urls = Urls.of(config)
     env = render.add_site(templates.checked(), config, site, urls)
-    specs = list(pages.all_pages(site, urls, config.per_page))
+    specs = list(pages.all_pages(site, urls, config.per_page, config.catalogue))
     _check_unique(specs)
     recorder = env.recorder
     assert recorder is not None

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
+from briefgen.i18n import Catalogue, english
 from briefgen.urls import Urls
 
 EVENTS_PATH = "/__briefgen/events"
@@ -59,7 +60,7 @@ RELOAD_SCRIPT = """<script id="briefgen-live">(function () {
     box.setAttribute("style", %(style)s);
     box.textContent = "";
     var head = document.createElement("strong");
-    head.textContent = "briefgen: the last build failed; showing the previous one";
+    head.textContent = %(failed)s;
     var list = document.createElement("ul");
     problems.forEach(function (p) { var li = document.createElement("li"); li.textContent = p; list.appendChild(li); });
     box.appendChild(head); box.appendChild(list);
@@ -106,14 +107,16 @@ class Snapshot:
     """Pages of the build under way, served before it finishes (output path → bytes)."""
     next_epoch: str = ""
     """The epoch that build will publish; the early pages carry it."""
+    words: Catalogue = field(default_factory=english)
+    """The site's interface catalogue: the preview's own notices are in its language."""
 
 
 class LiveState:
     """The one thing the build loop writes and the HTTP threads read, under a Condition."""
 
-    def __init__(self, base_path: str) -> None:
+    def __init__(self, base_path: str, words: Catalogue | None = None) -> None:
         self._cond = threading.Condition()
-        self._snap = Snapshot(base_path=base_path)
+        self._snap = Snapshot(base_path=base_path, words=words or english())
         self.closed = False
 
     def get(self) -> Snapshot:
@@ -175,8 +178,9 @@ def inject(page: bytes, snap: Snapshot, epoch: str | None = None) -> bytes:
     """Add the reload script, and the problem overlay when the last build failed, before
     </body>. The page belongs to the build of `epoch` (by default the last one)."""
     epoch = snap.epoch if epoch is None else epoch
-    script = RELOAD_SCRIPT % {"epoch": json.dumps(epoch), "style": json.dumps(OVERLAY_STYLE), "events": json.dumps(EVENTS_PATH)}
-    extra = _overlay_html(snap.problems) + script
+    failed = snap.words.text("serve.failed")
+    script = RELOAD_SCRIPT % {"epoch": json.dumps(epoch), "style": json.dumps(OVERLAY_STYLE), "events": json.dumps(EVENTS_PATH), "failed": json.dumps(failed)}
+    extra = _overlay_html(snap.problems, failed) + script
     at = page.lower().rfind(b"</body>")
     data = extra.encode("utf-8")
     return page + data if at < 0 else page[:at] + data + page[at:]
@@ -187,20 +191,21 @@ def early_urls(snap: Snapshot) -> list[str]:
     return [snap.base_path + (p[: -len("index.html")] if p.endswith("index.html") else p) for p in snap.early]
 
 
-def _overlay_html(problems: tuple[str, ...]) -> str:
+def _overlay_html(problems: tuple[str, ...], failed: str) -> str:
     if not problems:
         return ""
-    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
-    return (
-        f'<div id="briefgen-overlay" style="{OVERLAY_STYLE}"><strong>briefgen: the last build failed; '
-        f"showing the previous one</strong><ul>{items}</ul></div>"
-    )
+    items = "".join(f'<li dir="ltr">{html.escape(p)}</li>' for p in problems)  # PATH:LINE: message, in English
+    return f'<div id="briefgen-overlay" style="{OVERLAY_STYLE}"><strong>{html.escape(failed)}</strong><ul>{items}</ul></div>'
 
 
 def _placeholder(snap: Snapshot) -> bytes:
     """The page served before any build has succeeded."""
-    word = "could not be built" if snap.problems else "is being built"
-    return f'<!doctype html><html lang="en"><meta charset="utf-8"><title>briefgen</title><body><p>The site {word}.</p></body></html>'.encode()
+    words = snap.words
+    notice = words.text("serve.broken" if snap.problems else "serve.building")
+    return (
+        f'<!doctype html><html lang="{html.escape(words.language)}" dir="{words.direction}"><meta charset="utf-8"><title>briefgen</title>'
+        f"<body><p>{html.escape(notice)}</p></body></html>"
+    ).encode()
 
 
 def make_handler(state: LiveState, output: Path, busy: Callable[[], bool]) -> type[BaseHTTPRequestHandler]:
@@ -269,7 +274,8 @@ def make_handler(state: LiveState, output: Path, busy: Callable[[], bool]) -> ty
             try:
                 page = (output / "404.html").read_bytes()
             except OSError:
-                page = b"<!doctype html><title>Not found</title><body><h1>Not found</h1></body>"
+                missing = html.escape(snap.words.text("serve.not_found"))
+                page = f"<!doctype html><title>{missing}</title><body><h1>{missing}</h1></body>".encode()
             self._send(404, TYPES[".html"], inject(page, snap), body)
 
         def _redirect(self, location: str) -> None:

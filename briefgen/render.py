@@ -22,7 +22,7 @@ from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
 from briefgen.feeds import FileJob
 from briefgen.model import Group, Site
-from briefgen.pages import PageSpec
+from briefgen.pages import PageSpec, facet_title
 from briefgen.reads import DERIVED, MISSING, SEP, TEMPLATE, ReadSite, Recorder
 from briefgen.urls import Urls
 
@@ -34,11 +34,6 @@ def template_dirs(config: Config) -> list[Path]:
     """Where templates are looked up, the site's own folder first."""
     dirs = [config.templates_dir] if config.templates_dir.is_dir() else []
     return dirs + [THEME_DIR]
-
-
-def long_date(value: dt.date | None) -> str:
-    """`26 December 2021`: unambiguous for readers everywhere."""
-    return f"{value.day} {value.strftime('%B %Y')}" if value else ""
 
 
 def make_env(config: Config, site: Site, urls: Urls, bytecode: jinja2.BytecodeCache | None = None) -> "SiteEnvironment":
@@ -59,7 +54,10 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
         cache_size=-1,
         extensions=["jinja2.ext.do"],
     )
-    env.filters["long_date"] = _by_day(long_date)  # strftime is a tenth of rendering a dispatch page
+    words = config.catalogue
+    env.filters["long_date"] = _by_day(words.long_date)  # formatting a date is a tenth of rendering a dispatch page
+    env.filters["number"] = words.number
+    env.globals.update(t=words.markup, catalogue=words, facet_title=lambda facet: facet_title(facet, words))
     return env
 
 
@@ -81,7 +79,7 @@ def add_site(env: "SiteEnvironment", config: Config, site: Site, urls: Urls) -> 
         asset=lambda name: urls.href("asset", name),
         fragment=functools.partial(_fragment, env, recorder),
     )
-    env.globals.update(chart_globals(seen, urls, recorder.derived))
+    env.globals.update(chart_globals(seen, urls, recorder.derived, config.catalogue))
     return env
 
 

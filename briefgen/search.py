@@ -206,9 +206,10 @@ def _own_texts(d: Dispatch) -> tuple[str, ...]:
     return (d.title, d.summary, d.body_html, d.location or "", d.source.name if d.source else "", d.year)
 
 
-def _labels(d: Dispatch, taxonomies: Sequence[Facet]) -> tuple[str, ...]:
+def _labels(site: Site, d: Dispatch, taxonomies: Sequence[Facet]) -> tuple[str, ...]:
     """The names of its topics, thread and taxonomy terms."""
-    return (*(t.name for t in d.topics), *((d.thread,) if d.thread else ()), *(t.name for f in taxonomies for t in d.labels(f.field)))
+    thread = (site.threads[d.thread].name,) if d.thread else ()
+    return (*(t.name for t in d.topics), *thread, *(t.name for f in taxonomies for t in d.labels(f.field)))
 
 
 def _own_terms(texts: tuple[str, ...], analyse: Callable[[str], set[str]]) -> str:
@@ -226,7 +227,7 @@ def _namer(site: Site, analyse: Callable[[str], set[str]]) -> Callable[[str, str
         found = seen.get((kind, key))
         if found is None:
             actor = site.actors[key] if kind == "actor" else None
-            found = seen[(kind, key)] = analyse(" ".join((actor.name, *actor.aliases)) if actor else key.replace("-", " "))
+            found = seen[(kind, key)] = analyse(" ".join((actor.name, *actor.aliases)) if actor else key)
         return found
 
     return named
@@ -268,7 +269,7 @@ def _postings(site: Site, language: str, known: dict | None = None, store: Path 
             own = _own_terms(texts, analyse)
         fresh[key] = own
         found = set(own.split("\n")) if own else set()
-        found = found.union(*(named("actor", a) for a in d.actors), *(named("label", name) for name in _labels(d, taxonomies)))
+        found = found.union(*(named("actor", a) for a in d.actors), *(named("label", name) for name in _labels(site, d, taxonomies)))
         for term in found:
             postings[term].append(i)
     if store is not None and fresh != remembered:

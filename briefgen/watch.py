@@ -26,15 +26,19 @@ class ChangeKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """Where a project's inputs are: config.yaml and its four folders, as absolute paths."""
+    """Where a project's inputs are: config.yaml and its folders, as absolute paths. The
+    site's own interface strings (`i18n/`) are settings, like config.yaml: a change to
+    them reads the configuration again."""
 
     config_file: PurePath
     content_dir: PurePath
     templates_dir: PurePath
     static_dir: PurePath
+    i18n_dir: PurePath | None = None
 
     def folders(self) -> dict[ChangeKind, PurePath]:
-        return {ChangeKind.CONTENT: self.content_dir, ChangeKind.TEMPLATES: self.templates_dir, ChangeKind.STATIC: self.static_dir}
+        found = {ChangeKind.CONTENT: self.content_dir, ChangeKind.TEMPLATES: self.templates_dir, ChangeKind.STATIC: self.static_dir}
+        return found | ({ChangeKind.CONFIG: self.i18n_dir} if self.i18n_dir is not None else {})
 
 
 @dataclass(frozen=True, slots=True)

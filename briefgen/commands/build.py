@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from briefgen.config import CONFIG_NAME, host_warning
+from briefgen.config import CONFIG_NAME, host_warning, language_warning
 from briefgen.pipeline import EARLY_LIMIT, BuildOptions, BuildResult, Loaded, Progress, build, load_site
 
 __all__ = ["EARLY_LIMIT", "BuildOptions", "BuildResult", "Loaded", "Progress", "TerminalProgress", "build", "load_site", "main"]
@@ -18,9 +18,9 @@ def main(args) -> int:
     from briefgen.commands import config_for
 
     config = config_for(args)
-    warning = host_warning(config)
-    if warning is not None:
-        print(f"{CONFIG_NAME}: warning: {warning}", file=sys.stderr)  # the file to mend, as every problem names it
+    for warning in (host_warning(config), language_warning(config)):
+        if warning is not None:
+            print(f"{CONFIG_NAME}: warning: {warning}", file=sys.stderr)  # the file to mend, as every problem names it
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
         result = build(config, BuildOptions(drafts=args.drafts, output=args.output, progress=progress))

@@ -32,8 +32,9 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from briefgen.commands.build import BuildOptions, build
-from briefgen.config import Config, load_config
+from briefgen.config import CONFIG_NAME, Config, language_warning, load_config
 from briefgen.errors import ContentErrors, Problem
+from briefgen.i18n import SITE_DIR as I18N_DIR
 from briefgen.preview import LiveState, PreviewServer, make_handler
 from briefgen.session import Session
 from briefgen.watch import ChangeKind, Event, Layout, classify
@@ -91,7 +92,7 @@ class ServeOptions:
 
 
 def layout_of(config: Config, config_path: Path) -> Layout:
-    return Layout(config_path.resolve(), config.content_dir, config.templates_dir, config.static_dir)
+    return Layout(config_path.resolve(), config.content_dir, config.templates_dir, config.static_dir, config.root / I18N_DIR)
 
 
 class Watches:
@@ -147,6 +148,7 @@ class Preview:
         snap = self.state.get()
         self.state.publish(
             epoch=epoch, problems=(), has_site=True, building=False, builds=snap.builds + 1, base_path=self.config.base_path,
+            words=self.config.catalogue,
             early={}, next_epoch="",
         )
         what = ", ".join(sorted(k.value for k in kinds)) or "start"
@@ -199,11 +201,14 @@ def serve(options: ServeOptions, stop: threading.Event, ready: Callable[[str, Pa
     if isinstance(server, str):
         print(f"briefgen: {server}", file=sys.stderr)
         return 1
+    warning = language_warning(config)
+    if warning is not None:
+        print(f"{CONFIG_NAME}: warning: {warning}", file=sys.stderr)
     if not is_loopback(options.host):
         print(f"briefgen: warning: listening on {options.host}: anyone who can reach this machine can read the preview", file=sys.stderr)
     tmp = Path(tempfile.mkdtemp(prefix="briefgen-serve-"))
     output = tmp / "site"
-    state = LiveState(config.base_path)
+    state = LiveState(config.base_path, config.catalogue)
     inbox = Inbox()
     server.RequestHandlerClass = make_handler(state, output, inbox.pending)
     preview = Preview(options, config, output, state)

@@ -157,7 +157,7 @@ def test_a_thread_facet_narrows_the_results(browser, languages: str) -> None:
         page = context.new_page()
         page.goto(f"{languages}/ru/search/?q={quote('МИД')}", wait_until="load")
         page.wait_for_function(f"document.querySelectorAll('{RESULTS}').length === 2")
-        page.locator("#search-facets fieldset", has_text="Thread").locator("button", has_text="Peregovory nato").click()
+        page.locator("#search-facets fieldset", has_text="Сюжет").locator("button", has_text="Переговоры с НАТО").click()
         page.wait_for_function(f"document.querySelectorAll('{RESULTS}').length === 1")
         assert page.locator(RESULTS).get_attribute("href") == "/ru/dispatches/zakharova-brussels/"
     finally:

@@ -415,7 +415,7 @@ def test_paginated_pages_carry_the_dossier_once_and_stay_small(make_site) -> Non
     assert run_cli("build", cwd=root).code == 0
     first, second = page(root, "/"), page(root, "/page/2/")
     assert 'class="side-col"' in first and 'class="side-col"' not in second
-    threads = re.findall(r'href="/threads/(story-\d+)/">', first.split('class="side-col"')[1])
+    threads = re.findall(r'href="/threads/(story-\d+)/"', first.split('class="side-col"')[1])
     assert threads == [f"story-{i}" for i in range(24, 12, -1)], "the twelve most recently active threads"
     assert 'href="/threads/">All 25 threads</a>' in first
     actor1, actor3 = page(root, "/actors/nato/"), page(root, "/actors/nato/page/3/")

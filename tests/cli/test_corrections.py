@@ -32,12 +32,12 @@ def test_an_update_is_how_a_story_develops(make_site) -> None:
     root = make_site(SITE)
     assert run_cli("build", cwd=root).code == 0
     second = page(root, "/dispatches/second/")
-    assert 'is <a href="/dispatches/first/">First</a> (updated 9 January 2022, 4 days later)' in second
+    assert 'is <a href="/dispatches/first/" dir="ltr">First</a> (updated 9 January 2022, 4 days later)' in second
     assert "This story has developed" not in page(root, "/dispatches/first/")
     (root / "content/first.md").write_text(dispatch("First", "2022-01-01", thread="talks"))
     assert run_cli("build", cwd=root).code == 0
     assert "This story has developed" not in page(root, "/dispatches/second/")
-    assert 'is <a href="/dispatches/second/">Second</a> (5 January 2022, 4 days later)' in page(root, "/dispatches/first/")
+    assert 'is <a href="/dispatches/second/" dir="ltr">Second</a> (5 January 2022, 4 days later)' in page(root, "/dispatches/first/")
 
 
 def test_a_revision_before_the_dispatch_is_an_error_at_its_line(make_site) -> None:

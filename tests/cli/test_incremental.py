@@ -501,7 +501,7 @@ def test_a_count_an_override_shows_follows_a_new_dispatch(make_site) -> None:
     from tests.conftest import dispatch
 
     theme = (Path(__file__).parents[2] / "briefgen/theme/dispatch.html").read_text(encoding="utf-8")
-    marker = '<dt>Actors</dt>'
+    marker = "<dt>{{ t('section.actors') }}</dt>"
     assert marker in theme
     override = theme.replace(marker, '{% for t in d.topics %}<span class="size">{{ t.name }}: {{ site.topics[t.key].dispatches|length }}</span>{% endfor %}' + marker)
     files = {"config.yaml": "title: T\nrelated_limit: 0\n", "templates/dispatch.html": override}

@@ -46,7 +46,8 @@ CASES = {
         ["content/a.md:5: 'related' names 'old-name', the former slug of content/renamed.md; name it 'new-name'"],
     ),
     "slug with path characters": ({"content/a.md": dispatch(slug="../x")}, ["content/a.md:5: 'slug' '../x' is not a valid slug"]),
-    "thread with capitals": ({"content/a.md": dispatch(thread="Talks")}, ["content/a.md:5: 'thread' 'Talks' is not a valid slug"]),
+    "thread with an underscore": ({"content/a.md": dispatch(thread="nato_talks")}, ["content/a.md:5: 'thread' 'nato_talks' is not a valid slug"]),
+    "thread name with a slash": ({"content/a.md": dispatch(thread="NATO/Russia talks")}, ["content/a.md:5: 'thread' 'NATO/Russia talks': a thread's name may not contain '/'"]),
     "source url not http": (
         {"content/a.md": dispatch(source='{name: X, url: "javascript:alert(1)"}')},
         ["content/a.md:5: 'source' 'javascript:alert(1)' must be an http(s) URL"],
@@ -106,7 +107,7 @@ def test_all_problems_of_a_run_are_reported_together(make_site) -> None:
     root = make_site({
         "content/a.md": dispatch(date="2021-02-30", related="[nowhere]"),
         "content/b.md": "---\ntitle: [\n---\n",
-        "content/c.md": dispatch(actors="[]", thread="Bad Thread"),
+        "content/c.md": dispatch(actors="[]", thread="bad_thread"),
     })
     result = run_cli("build", cwd=root)
     assert result.code == 1

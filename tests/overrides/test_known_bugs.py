@@ -97,9 +97,9 @@ def test_classification_banner_in_base_override_marks_exactly_the_classified_dis
 
 def test_topic_size_on_dispatch_pages_follows_a_dispatch_added_to_the_topic(tmp_path: Path) -> None:
     theme = (THEME_DIR / "dispatch.html").read_text(encoding="utf-8")
-    chip = "{{ t.name }}</a></li>"
+    chip = "{{ topic.name }}</a></li>"
     assert chip in theme, "the theme's dispatch.html no longer shows topic chips this way"
-    override = theme.replace(chip, '{{ t.name }}</a> <span class="topic-size">{{ site.topics[t.key].dispatches|length }}</span></li>', 1)
+    override = theme.replace(chip, '{{ topic.name }}</a> <span class="topic-size">{{ site.topics[topic.key].dispatches|length }}</span></li>', 1)
     root = write_site(tmp_path / "project", {
         "config.yaml": "title: Test Briefing\nbase_url: /\nrelated_limit: 0\n",
         "templates/dispatch.html": override,

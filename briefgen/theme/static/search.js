@@ -11,6 +11,25 @@
   var more = document.getElementById("search-more");
   var entryUrl = new URL(form.getAttribute("data-index"), location.href);
   var scriptUrl = document.currentScript.src;
+  // The page's words in the site's language (theme/search.html); English where a site's own
+  // search.html gives none.
+  var words = Object.assign({
+    locale: "en", dispatches: { one: "{n} dispatch", other: "{n} dispatches" }, searching: "Searching…",
+    found: "{dispatches} found", showing: "{found}; showing {shown}", short: "Type a word of two letters or more.",
+    unavailable: "Search is unavailable: {error}", year: "Year", actor: "Actor", topic: "Topic", thread: "Thread"
+  }, JSON.parse(form.getAttribute("data-words") || "{}"));
+  var locale = words.locale.replace(/_/g, "-"), plural = new Intl.PluralRules(locale);
+  var number = new Intl.NumberFormat(locale, { numberingSystem: "latn" });
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+
+  // "12 dispatches", in the form the count takes in the site's language.
+  function dispatches(n) {
+    var forms = words.dispatches;
+    return fill(typeof forms === "string" ? forms : forms[plural.select(n)] || forms.other, { n: number.format(n) });
+  }
   var PAGE = 20;
   var entry = null, files = new Map(), filters = {}, found = [], shown = 0, generation = 0;
 
@@ -102,7 +121,7 @@
     box.appendChild(el("legend", label));
     keys.slice(0, limit).forEach(function (k) {
       var on = filters[name] === k;
-      var b = el("button", nameOf(k) + " (" + (counts[k] || 0) + ")", { type: "button", "aria-pressed": String(on) });
+      var b = el("button", nameOf(k) + " (" + number.format(counts[k] || 0) + ")", { type: "button", "aria-pressed": String(on) });
       b.addEventListener("click", function () {
         if (on) delete filters[name]; else filters[name] = k;
         render(false);
@@ -128,10 +147,10 @@
       });
     });
     facetBox.textContent = "";
-    facetGroup("year", "Year", counts.year, String, 12);
-    facetGroup("actor", "Actor", counts.actor, function (a) { return entry.actors[a][1]; }, 8);
-    facetGroup("topic", "Topic", counts.topic, function (t) { return entry.topics[t][1]; }, 8);
-    facetGroup("thread", "Thread", counts.thread, function (t) { return entry.threads[t][1]; }, 8);
+    facetGroup("year", words.year, counts.year, String, 12);
+    facetGroup("actor", words.actor, counts.actor, function (a) { return entry.actors[a][1]; }, 8);
+    facetGroup("topic", words.topic, counts.topic, function (t) { return entry.topics[t][1]; }, 8);
+    facetGroup("thread", words.thread, counts.thread, function (t) { return entry.threads[t][1]; }, 8);
     taxonomies().forEach(function (tax, i) {
       facetGroup("taxonomy-" + i, tax[1], counts["taxonomy-" + i], function (t) { return tax[2][t][1]; }, 8);
     });
@@ -160,8 +179,8 @@
       return showPage(page).then(function () {
         if (mine !== generation) return;
         more.hidden = shown >= matching.length;
-        status.textContent = matching.length + (matching.length === 1 ? " dispatch" : " dispatches") + " found" +
-          (shown < matching.length ? "; showing " + shown : "");
+        var found = fill(words.found, { dispatches: dispatches(matching.length) });
+        status.textContent = shown < matching.length ? fill(words.showing, { found: found, shown: number.format(shown) }) : found;
       });
     });
   }
@@ -170,7 +189,7 @@
     var q = input.value, mine = ++generation;
     filters = {};
     if (!q.trim()) { list.textContent = ""; facetBox.textContent = ""; status.textContent = ""; more.hidden = true; return; }
-    status.textContent = "Searching…";
+    status.textContent = words.searching;
     loadEntry().then(function () {
       // A year on its own (2022) narrows to that year's dispatches rather than matching the word.
       var words = entry.terms(q).filter(function (w) {
@@ -180,13 +199,13 @@
       });
       if (words.length) return Promise.all(words.map(idsFor));
       if (filters.year !== undefined) return [new Set(Array.from({ length: entry.n }, function (_, i) { return i; }))];
-      status.textContent = "Type a word of two letters or more.";
+      status.textContent = words.short;
       return null;
     }).then(function (sets) {
       if (!sets || mine !== generation) return;
       found = intersect(sets);
       return render(false);
-    }).catch(function (err) { status.textContent = "Search is unavailable: " + err.message; });
+    }).catch(function (err) { status.textContent = fill(words.unavailable, { error: err.message }); });
   }
 
   var timer = null;
