@@ -101,7 +101,13 @@ def answer(site: Path, lang: str, query: str) -> set[str]:
     folder = site / entry["dir"]
     found: set[int] | None = None
     for term in query_terms(entry, lang, query):
-        bucket = json.loads((folder / f"terms-{bucket_of(term, entry['buckets'])}.json").read_text(encoding="utf-8"))
+        if "buckets" in entry:  # format 2 and 3: terms in buckets by a hash of their first two characters
+            files = [bucket_of(term, entry["buckets"])]
+        else:  # terms in order, in files starting at entry["terms"]
+            first = entry["terms"]
+            at = max(c for c in range(len(first)) if c == 0 or first[c] <= term)
+            files = [at] + [c for c in range(at + 1, len(first)) if first[c].startswith(term)]
+        bucket = {k: v for c in files for k, v in json.loads((folder / f"terms-{c}.json").read_text(encoding="utf-8")).items()}
         ids: set[int] = set()
         for key, gaps in bucket.items():
             if key.startswith(term):

@@ -1,16 +1,18 @@
 """The search index behind the search page, split so the page stays small at any size.
 
-`/search-index.json` is a small entry file (the site's language and its stop words,
-actor, topic and thread names, how the rest is split); beside it, `search-index/` holds
+`/search-index.json` is a small entry file (the site's stemmer and stop words, the
+first term of each terms file, how the rest is split); beside it, `search-index/` holds
 the parts the page fetches only when a query needs them:
 
-- `terms-B.json`: term → ids of the dispatches containing it (delta-coded), in
-  buckets by the term's first two characters, so a prefix search reads one bucket;
-- `facets-C.json`: per dispatch of chunk C (FACET_CHUNK long), its year, actor, topic
-  and thread numbers, then its term numbers in each declared taxonomy (in the entry
-  file's order), enough to count facets over every match;
+- `terms-C.json`: term → ids of the dispatches containing it (delta-coded), the terms
+  in order (of their UTF-16 code units, as JavaScript compares strings) and cut into
+  files of about TERMS_BYTES, so a prefix search reads the file or two its terms are in;
 - `docs-C.json`: per dispatch of chunk C (DOC_CHUNK long), what a result shows, so a
-  page of results reads only a few small files.
+  page of results reads only a few small files;
+- `facets-C.json`: per dispatch of chunk C (FACET_CHUNK long), its year, actor, topic
+  and thread numbers, then its term numbers in each declared taxonomy, enough to count
+  facets over every match; and `names.json`, the names those numbers stand for (in
+  `names.json`'s order). The page shows a query's first results before it fetches these.
 
 A dispatch's terms come from its title, summary, body, place and source, the names and
 aliases of its actors, its topics, thread, taxonomy terms and year, so searching by
@@ -31,7 +33,6 @@ import functools
 import hashlib
 import html
 import json
-import math
 import re
 import unicodedata
 from array import array
@@ -45,11 +46,10 @@ from briefgen.cache import code_fingerprint, read_blob, write_blob
 from briefgen.model import Dispatch, Facet, Site
 from briefgen.urls import Urls
 
-FORMAT = 3
+FORMAT = 4
 FACET_CHUNK = 1000
 DOC_CHUNK = 25
-BUCKET_BYTES = 24_000
-MAX_BUCKETS = 1024
+TERMS_BYTES = 24_000
 TERMS_FILE = "search-terms.bin"
 """In the build's cache: each dispatch's own terms, by what they come from."""
 
@@ -193,14 +193,6 @@ def body_text(body_html: str) -> str:
     return html.unescape(_TAG.sub(" ", body_html))
 
 
-def bucket_of(term: str, buckets: int) -> int:
-    """Which terms file holds a term: a hash of its first two code points (as in search.js)."""
-    h = 0
-    for ch in term[:2]:
-        h = (h * 31 + ord(ch)) % 1_000_003
-    return h % buckets
-
-
 def _own_texts(d: Dispatch) -> tuple[str, ...]:
     """The texts of a dispatch's own whose words are its terms (its body as HTML)."""
     return (d.title, d.summary, d.body_html, d.location or "", d.source.name if d.source else "", d.year)
@@ -237,10 +229,22 @@ def _delta(ids: Sequence[int]) -> list[int]:
     return [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
 
 
-def _bucket_count(postings: dict[str, array[int]]) -> int:
-    """Enough buckets that each holds about BUCKET_BYTES of JSON."""
-    size = sum(len(t.encode()) + 4 + 3 * len(ids) for t, ids in postings.items())
-    return max(1, min(MAX_BUCKETS, math.ceil(size / BUCKET_BYTES)))
+def _utf16(term: str) -> bytes:
+    """A term's sort key: its UTF-16 code units, the order of JavaScript's `<`."""
+    return term.encode("utf-16-be")
+
+
+def _split(postings: dict[str, array[int]]) -> list[list[str]]:
+    """The terms in order, cut where a file reaches about TERMS_BYTES of JSON."""
+    files: list[list[str]] = [[]]
+    size = 0
+    for term in sorted(postings, key=_utf16):
+        if size >= TERMS_BYTES:
+            files.append([])
+            size = 0
+        files[-1].append(term)
+        size += len(term.encode()) + 6 + 3 * len(postings[term])
+    return files
 
 
 def _postings(site: Site, language: str, known: dict | None = None, store: Path | None = None) -> dict[str, array[int]]:
@@ -296,28 +300,28 @@ def index_files(
     taxonomies = site.taxonomies
     term_no = {f.key: {t: i for i, t in enumerate(site.facets[f.key])} for f in taxonomies}
     postings = _postings(site, language, known, store)
-    buckets = _bucket_count(postings)
+    split = _split(postings)
+    names = {
+        "actors": [[a, site.actors[a].name, *site.actors[a].aliases] for a in actor_ids],
+        "topics": [[t, site.topics[t].name] for t in topic_keys],
+        "threads": [[t, site.threads[t].name] for t in thread_keys],
+    }
+    if taxonomies:  # absent, not empty, for a site without
+        names["taxonomies"] = [[f.key, f.title, [[t, g.name] for t, g in site.facets[f.key].items()]] for f in taxonomies]
     entry = {
         "v": FORMAT,
         "n": len(site.dispatches),
         "facetChunk": FACET_CHUNK,
         "docChunk": DOC_CHUNK,
-        "buckets": buckets,
         "dir": folder.rsplit("/", 2)[-2] + "/",
         "stemmer": STEMMERS.get(language_of(language)),
         "stop": stop_words(language),
-        "actors": [[a, site.actors[a].name, *site.actors[a].aliases] for a in actor_ids],
-        "topics": [[t, site.topics[t].name] for t in topic_keys],
-        "threads": [[t, site.threads[t].name] for t in thread_keys],
+        "terms": [part[0] if part else "" for part in split],
     }
-    if taxonomies:  # absent, not empty, for a site without: its index stays as it was
-        entry["taxonomies"] = [[f.key, f.title, [[t, g.name] for t, g in site.facets[f.key].items()]] for f in taxonomies]
     yield entry_path, _json(entry)
-    split: list[list[str]] = [[] for _ in range(buckets)]
-    for term in sorted(postings):
-        split[bucket_of(term, buckets)].append(term)
-    for b, bucket in enumerate(split):  # one bucket's ids as Python ints at a time
-        yield f"{folder}terms-{b}.json", _json({term: _delta(postings[term]) for term in bucket})
+    for c, part in enumerate(split):  # one file's ids as Python ints at a time
+        yield f"{folder}terms-{c}.json", _json({term: _delta(postings[term]) for term in part})
+    yield f"{folder}names.json", _json(names)
     for c in range(0, len(site.dispatches), FACET_CHUNK):
         facets = [
             [d.date.year, [actor_no[a] for a in d.actors], [topic_no[t.key] for t in d.topics],

@@ -59,20 +59,29 @@
     });
   }
 
-  function bucketOf(term) {
-    var h = 0;
-    Array.from(term).slice(0, 2).forEach(function (ch) { h = (h * 31 + ch.codePointAt(0)) % 1000003; });
-    return h % entry.buckets;
+  // The terms files that may hold terms starting with `term`: the last one starting at or
+  // before it, and each after it that starts with it (the terms are in order).
+  function filesFor(term) {
+    var first = entry.terms, lo = 0, hi = first.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (first[mid] <= term) lo = mid; else hi = mid - 1;
+    }
+    var files = [lo];
+    for (var i = lo + 1; i < first.length && first[i].indexOf(term) === 0; i++) files.push(i);
+    return files;
   }
 
   // Ids of dispatches with a term starting with `term` (prefix search), as a Set.
   function idsFor(term) {
-    return getJson("terms-" + bucketOf(term) + ".json").then(function (bucket) {
+    return Promise.all(filesFor(term).map(function (c) { return getJson("terms-" + c + ".json"); })).then(function (parts) {
       var ids = new Set();
-      Object.keys(bucket).forEach(function (key) {
-        if (key.indexOf(term) !== 0) return;
-        var id = 0;
-        bucket[key].forEach(function (gap, i) { id = i ? id + gap : gap; ids.add(id); });
+      parts.forEach(function (part) {
+        Object.keys(part).forEach(function (key) {
+          if (key.indexOf(term) !== 0) return;
+          var id = 0;
+          part[key].forEach(function (gap, i) { id = i ? id + gap : gap; ids.add(id); });
+        });
       });
       return ids;
     });
@@ -168,19 +177,33 @@
     });
   }
 
+  // The facets of these dispatches, with the names they stand for.
+  function facetsOf(ids) {
+    return Promise.all([chunksOf(ids, "facets"), getJson("names.json")]).then(function (got) {
+      Object.assign(entry, got[1]);
+      return got[0];
+    });
+  }
+
+  // Show the matches, a page at a time. Unfiltered, the first results come before the
+  // facets, which are fetched after them; once a facet is chosen, the facets come first.
   function render(append) {
-    var mine = generation;
-    return chunksOf(found, "facets").then(function (facetOf) {
+    var mine = generation, filtered = Object.keys(filters).length > 0;
+    return (filtered ? facetsOf(found) : Promise.resolve(null)).then(function (facetOf) {
       if (mine !== generation) return;
-      var matching = found.filter(function (id) { return keep(facetOf(id)); });
-      if (!append) { list.textContent = ""; shown = 0; showFacets(facetOf); }
+      var matching = facetOf ? found.filter(function (id) { return keep(facetOf(id)); }) : found;
+      if (!append) { list.textContent = ""; shown = 0; }
       var page = matching.slice(shown, shown + PAGE);
       shown += page.length;
       return showPage(page).then(function () {
         if (mine !== generation) return;
         more.hidden = shown >= matching.length;
-        var found = fill(words.found, { dispatches: dispatches(matching.length) });
-        status.textContent = shown < matching.length ? fill(words.showing, { found: found, shown: number.format(shown) }) : found;
+        var said = fill(words.found, { dispatches: dispatches(matching.length) });
+        status.textContent = shown < matching.length ? fill(words.showing, { found: said, shown: number.format(shown) }) : said;
+        if (append) return;
+        return (facetOf ? Promise.resolve(facetOf) : facetsOf(found)).then(function (f) {
+          if (mine === generation) showFacets(f);
+        });
       });
     });
   }
