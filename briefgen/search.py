@@ -302,7 +302,7 @@ def index_files(
     postings = _postings(site, language, known, store)
     split = _split(postings)
     names = {
-        "actors": [[a, site.actors[a].name, *site.actors[a].aliases] for a in actor_ids],
+        "actors": [[a, site.actors[a].name] for a in actor_ids],
         "topics": [[t, site.topics[t].name] for t in topic_keys],
         "threads": [[t, site.threads[t].name] for t in thread_keys],
     }

@@ -53,7 +53,7 @@
         import(new URL("search-terms.js", scriptUrl).href),
         e.stemmer ? import(new URL("stem/" + e.stemmer + ".js", scriptUrl).href) : null,
       ]).then(function (modules) {
-        e.terms = modules[0].analyser(e.stop, modules[1] && new modules[1].default());
+        e.analyse = modules[0].analyser(e.stop, modules[1] && new modules[1].default());
         return (entry = e);
       });
     });
@@ -215,7 +215,7 @@
     status.textContent = words.searching;
     loadEntry().then(function () {
       // A year on its own (2022) narrows to that year's dispatches rather than matching the word.
-      var words = entry.terms(q).filter(function (w) {
+      var words = entry.analyse(q).filter(function (w) {
         if (!/^[12][0-9]{3}$/.test(w)) return true;
         filters.year = Number(w);
         return false;
