@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 from collections import Counter
 from itertools import combinations
@@ -319,7 +320,7 @@ def chart_globals(site: Any, urls: Urls, derived: Callable[[Any, Callable[[], An
         "thread_timeline": timeline,
         "co_network": co_network,
         "relation": relation,
-        "relation_text": lambda *args: relation_text(*args, words=words),  # for sites' own templates: the theme uses related_why
+        "relation_text": functools.partial(relation_text, words=words),  # for sites' own templates: the theme uses related_why
         "related_why": related_why,
         "days_between": days_between,
         "month_label": month_label,

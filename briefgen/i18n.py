@@ -65,6 +65,7 @@ def _babel_locale(tag: str) -> Locale | None:
         return None
 
 
+@functools.cache
 def direction_of(language: str) -> str:
     """`rtl` for a language written right to left (ar, fa, he, ur …), else `ltr`."""
     locale = _babel_locale(language)
@@ -103,8 +104,10 @@ class Catalogue:
     def markup(self, key: str, /, **values: Any) -> Markup:
         """`text` for HTML: the message is escaped, and so is every value but markup
         (a link given as a value stays a link)."""
-        form = self._form(key, values)
-        return Markup(escape(form)).format(**{k: self._shown(v) for k, v in values.items()})
+        form = Markup(escape(self._form(key, values)))
+        if not values and "{" not in form and "}" not in form:
+            return form  # nothing to fill: as format would give it, without its parsing
+        return form.format(**{k: self._shown(v) for k, v in values.items()})
 
     def _form(self, key: str, values: Mapping[str, Any]) -> str:
         entry = self.messages.get(key)
@@ -116,7 +119,7 @@ class Catalogue:
             return entry
         if "n" not in values:
             raise KeyError(f"message '{key}' is counted: give its count as n=…")
-        category = _locale(self.locale).plural_form(abs(values["n"]))
+        category = _plural(self.locale, abs(values["n"]))
         return entry.get(category) or entry["other"]
 
     def _shown(self, value: Any) -> Any:
@@ -126,15 +129,17 @@ class Catalogue:
 
     def number(self, value: int | float) -> str:
         """`12,345` in English, `12 345` in Russian, `12.345` in German."""
-        return format_decimal(value, locale=self.locale)
+        return _number(self.locale, value)
 
     def long_date(self, value: dt.date | None) -> str:
         """A day in full: `26 December 2021`, `26 декабря 2021 г.`, `2021年12月26日`."""
-        return format_date(value, "long", locale=self.locale) if value else ""
+        # by its calendar day: two moments at one instant, written with different offsets,
+        # are equal (and would share a cache entry) but fall on different days
+        return _long_date(self.locale, dt.date(value.year, value.month, value.day)) if value else ""
 
     def month_year(self, year: int, month: int) -> str:
         """`December 2021`, `декабрь 2021 г.`."""
-        return format_skeleton("yMMMM", dt.date(year, month, 1), locale=self.locale)
+        return _month_year(self.locale, year, month)
 
     def month_name(self, month: int) -> str:
         """A month's name standing alone, as a calendar's heading: `December`, `декабрь`."""
@@ -150,6 +155,28 @@ class Catalogue:
         letters = get_day_names("narrow", "stand-alone", self.locale)
         first = _locale(self.locale).first_week_day
         return tuple(((first + i) % 7, letters[(first + i) % 7]) for i in range(7))
+
+
+# Babel formats a number or a date in tens of microseconds, and a site's pages show the
+# same few thousand counts and days over and over: each is formatted once per process.
+@functools.lru_cache(maxsize=1 << 16)
+def _plural(locale: str, n: int | float) -> str:
+    return _locale(locale).plural_form(n)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _number(locale: str, value: int | float) -> str:
+    return format_decimal(value, locale=_locale(locale))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _long_date(locale: str, value: dt.date) -> str:
+    return format_date(value, "long", locale=_locale(locale))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _month_year(locale: str, year: int, month: int) -> str:
+    return format_skeleton("yMMMM", dt.date(year, month, 1), locale=_locale(locale))
 
 
 def _read(path: Path, shown: str) -> tuple[dict[str, Entry], dict[str, int], list[Problem]]:

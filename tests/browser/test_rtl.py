@@ -86,3 +86,23 @@ def test_an_arabic_calendar_starts_its_week_on_the_right(open_at, artifacts) -> 
     lefts = dict(days)
     monday = lefts["/dates/2023/12/04/"]  # weeks start on Monday in CLDR's Arabic
     assert monday == max(lefts.values()) and lefts["/dates/2023/12/01/"] < lefts["/dates/2023/12/13/"] < monday
+
+
+def test_an_arabic_place_keeps_its_place_in_an_english_dateline(make_site, browser, artifacts) -> None:
+    """The issue this fixes: `4 ,دبي December 2023`. The place is isolated, so the
+    English line reads place, comma, date from left to right."""
+    from tests.conftest import dispatch
+
+    root = make_site({"config.yaml": "title: T\n", "content/cop.md": dispatch("COP28 opens", "2023-12-04", "[UN]", location="دبي")})
+    assert run_cli("build", cwd=root).code == 0
+    with serve_folder(root / "site") as origin:
+        context = browser.new_context(viewport={"width": 1280, "height": 600})
+        try:
+            page = context.new_page()
+            page.goto(f"{origin}/dispatches/cop/", wait_until="load")
+            page.locator(".dispatch-head").screenshot(path=str(artifacts / "ltr-arabic-place.png"))
+            place, date = box(page, ".dispatch-head .place"), box(page, ".dispatch-head .dateline time")
+            assert place[1] <= date[0] and abs(place[2] - date[2]) < 4
+            assert page.evaluate("document.querySelector('.dispatch-head .dateline').innerText").startswith("دبي, 4 December 2023")
+        finally:
+            context.close()

@@ -101,7 +101,7 @@ def test_content_errors_are_all_reported_with_path_and_line(make_site) -> None:
 
 
 def test_content_errors_as_json(make_site) -> None:
-    root = make_site({**BASE, "content/bad.md": dispatch(date="2021-02-30"), "content/worse.md": dispatch(thread="Bad Thread")})
+    root = make_site({**BASE, "content/bad.md": dispatch(date="2021-02-30"), "content/worse.md": dispatch(thread="bad_thread")})
     result = check(root, "--format", "json")
     assert result.code == 1
     report = json.loads(result.out)
