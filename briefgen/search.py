@@ -48,7 +48,7 @@ from briefgen.urls import Urls
 
 FORMAT = 4
 FACET_CHUNK = 1000
-DOC_CHUNK = 25
+DOC_CHUNK = 8
 TERMS_BYTES = 24_000
 TERMS_FILE = "search-terms.bin"
 """In the build's cache: each dispatch's own terms, by what they come from."""
