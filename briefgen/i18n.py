@@ -89,6 +89,8 @@ class Catalogue:
     """Of every message and the locale: what pages depend on (it is in `Config`'s repr)."""
     shipped: bool = True
     """Whether briefgen has a catalogue for `language` (else it speaks English)."""
+    untranslated: int = 0
+    """Without a catalogue: how many messages the site's own file leaves in English."""
     messages: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
 
     @property
@@ -242,19 +244,25 @@ def load(root: Path | None, language: str) -> tuple[Catalogue, list[Problem]]:
     regional = _babel_locale(language) if chosen and re.search(r"[-_]", language) else None
     if regional is not None and regional.language == chosen:
         locale = str(regional)  # en-US writes US dates; the words stay the catalogue's
+    if chosen is None and _babel_locale(language) is not None:
+        locale = str(_babel_locale(language))  # no words of its own, but CLDR's dates and numbers
     merged: dict[str, Entry] = dict(messages)
     problems: list[Problem] = []
+    given: set[str] = set()
     site_file = root / SITE_DIR / f"{language}.yaml" if root is not None else None
     if site_file is not None and site_file.is_file():
-        locale, problems = _override(site_file, f"{SITE_DIR}/{language}.yaml", merged, locale)
+        locale, problems, given = _override(site_file, f"{SITE_DIR}/{language}.yaml", merged, locale)
     digest = hashlib.blake2b(repr((locale, sorted((k, v if isinstance(v, str) else sorted(v.items())) for k, v in merged.items()))).encode(), digest_size=16).hexdigest()
-    return Catalogue(language, locale, digest, chosen is not None, MappingProxyType(merged)), problems
+    untranslated = 0 if chosen is not None else len(messages.keys() - given)
+    return Catalogue(language, locale, digest, chosen is not None, untranslated, MappingProxyType(merged)), problems
 
 
-def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> tuple[str, list[Problem]]:
-    """Put a site's strings over the catalogue (in place); a key the catalogue lacks, a
-    counted message given as plain text, or a placeholder the message has not is an error."""
+def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> tuple[str, list[Problem], set[str]]:
+    """Put a site's strings over the catalogue (in place), and say which it gave; a key the
+    catalogue lacks, a counted message given as plain text, or a placeholder the message
+    has not is an error (`{n}` is a counted message's own)."""
     entries, lines, problems = _read(path, shown)
+    given: set[str] = set()
     english_ids = shipped(FALLBACK)[0]
     for key, value in entries.items():
         line = lines.get(key)
@@ -274,7 +282,7 @@ def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> 
             want = "text" if isinstance(base, str) else f"counted: a form per plural category ({', '.join(CATEGORIES)})"
             problems.append(Problem(shown, line, f"'{key}' must be {want}"))
             continue
-        allowed = placeholders(base if isinstance(base, str) else base["other"]) | {"n"}
+        allowed = placeholders(base) if isinstance(base, str) else placeholders(base["other"]) | {"n"}
         for form in [value] if isinstance(value, str) else list(value.values()):
             try:
                 extra = sorted(placeholders(form) - allowed)
@@ -287,14 +295,18 @@ def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> 
                 break
         else:
             merged[key] = value if isinstance(value, str) else MappingProxyType({**base, **value})
-    return locale, problems
+            given.add(key)
+    return locale, problems, given
 
 
 def language_warning(catalogue: Catalogue) -> str | None:
     """What to tell a user whose `language` has no catalogue: the interface is English."""
-    if catalogue.shipped:
+    if catalogue.shipped or not catalogue.untranslated:
         return None
+    total = len(shipped(FALLBACK)[0])
+    english = "menus, labels and dates" if catalogue.locale == shipped(FALLBACK)[1] else "menus and labels"
+    left = f"{english} are in English" if catalogue.untranslated == total else f"{catalogue.untranslated} of its {total} messages are in English"
     return (
         f"language '{catalogue.language}' has no interface catalogue (briefgen speaks {', '.join(SHIPPED)}): "
-        f"menus, labels and dates are in English; write its strings in {SITE_DIR}/{catalogue.language}.yaml"
+        f"{left}; write its strings in {SITE_DIR}/{catalogue.language}.yaml"
     )
