@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urljoin
 
@@ -308,11 +309,12 @@ class FileJob:
 
 def jobs(
     config: Config, urls: Urls, site: Site, seen: Site, html_paths: Sequence[str],
-    derived: Callable[[Any, Callable[[], Any]], Any], terms: dict | None = None,
+    derived: Callable[[Any, Callable[[], Any]], Any], terms: dict | None = None, terms_store: Path | None = None,
 ) -> list[FileJob]:
     """Every non-HTML output file, as jobs: which there are comes from `site`; each job
     reads `seen` (the site with its reads noted). `derived` makes a value shared by
-    several jobs once; `terms` remembers search terms between builds."""
+    several jobs once; `terms` (a session's) and `terms_store` (a file of the cache)
+    remember search terms between builds."""
     feeds = [(config.title, "feed", None, "home", [d.slug for d in site.dispatches])]
     for actor_id, stats in site.actor_stats.items():
         if stats.dispatches:
@@ -337,7 +339,7 @@ def jobs(
         single["robots"] = (lambda: robots(urls), ())
     for kind, (make, view) in single.items():
         out.append(FileJob(kind, view, lambda make=make, kind=kind: [(urls.path(kind), make())]))
-    out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, terms))))
+    out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, config.language, terms, terms_store))))
     if config.cname:
         out.append(FileJob("CNAME", (), lambda: [("CNAME", (config.cname + "\n").encode())]))
     return out

@@ -89,6 +89,8 @@ class Catalogue:
     """Of every message and the locale: what pages depend on (it is in `Config`'s repr)."""
     shipped: bool = True
     """Whether briefgen has a catalogue for `language` (else it speaks English)."""
+    untranslated: int = 0
+    """Without a catalogue: how many messages the site's own file leaves in English."""
     messages: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
 
     @property
@@ -119,7 +121,8 @@ class Catalogue:
             return entry
         if "n" not in values:
             raise KeyError(f"message '{key}' is counted: give its count as n=…")
-        category = _plural(self.locale, abs(values["n"]))
+        n = abs(values["n"])
+        category = _plural(self.locale, n) if type(n) is int else _locale(self.locale).plural_form(n)
         return entry.get(category) or entry["other"]
 
     def _shown(self, value: Any) -> Any:
@@ -129,7 +132,7 @@ class Catalogue:
 
     def number(self, value: int | float) -> str:
         """`12,345` in English, `12 345` in Russian, `12.345` in German."""
-        return _number(self.locale, value)
+        return _number(self.locale, value) if type(value) is int else format_decimal(value, locale=_locale(self.locale))
 
     def long_date(self, value: dt.date | None) -> str:
         """A day in full: `26 December 2021`, `26 декабря 2021 г.`, `2021年12月26日`."""
@@ -159,17 +162,18 @@ class Catalogue:
 
 # Babel formats a number or a date in tens of microseconds, and a site's pages show the
 # same few thousand counts and days over and over: each is formatted once per process.
-@functools.lru_cache(maxsize=1 << 16, typed=True)
-def _plural(locale: str, n: int | float) -> str:
+# Only whole numbers are kept: equal floats (0.0 and -0.0) can be written apart.
+@functools.lru_cache(maxsize=1 << 16)
+def _plural(locale: str, n: int) -> str:
     return _locale(locale).plural_form(n)
 
 
-@functools.lru_cache(maxsize=1 << 16, typed=True)
-def _number(locale: str, value: int | float) -> str:
+@functools.lru_cache(maxsize=1 << 16)
+def _number(locale: str, value: int) -> str:
     return format_decimal(value, locale=_locale(locale))
 
 
-@functools.lru_cache(maxsize=1 << 16, typed=True)
+@functools.lru_cache(maxsize=1 << 16)
 def _long_date(locale: str, value: dt.date) -> str:
     return format_date(value, "long", locale=_locale(locale))
 
@@ -240,19 +244,25 @@ def load(root: Path | None, language: str) -> tuple[Catalogue, list[Problem]]:
     regional = _babel_locale(language) if chosen and re.search(r"[-_]", language) else None
     if regional is not None and regional.language == chosen:
         locale = str(regional)  # en-US writes US dates; the words stay the catalogue's
+    if chosen is None and _babel_locale(language) is not None:
+        locale = str(_babel_locale(language))  # no words of its own, but CLDR's dates and numbers
     merged: dict[str, Entry] = dict(messages)
     problems: list[Problem] = []
+    given: set[str] = set()
     site_file = root / SITE_DIR / f"{language}.yaml" if root is not None else None
     if site_file is not None and site_file.is_file():
-        locale, problems = _override(site_file, f"{SITE_DIR}/{language}.yaml", merged, locale)
+        locale, problems, given = _override(site_file, f"{SITE_DIR}/{language}.yaml", merged, locale)
     digest = hashlib.blake2b(repr((locale, sorted((k, v if isinstance(v, str) else sorted(v.items())) for k, v in merged.items()))).encode(), digest_size=16).hexdigest()
-    return Catalogue(language, locale, digest, chosen is not None, MappingProxyType(merged)), problems
+    untranslated = 0 if chosen is not None else len(messages.keys() - given)
+    return Catalogue(language, locale, digest, chosen is not None, untranslated, MappingProxyType(merged)), problems
 
 
-def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> tuple[str, list[Problem]]:
-    """Put a site's strings over the catalogue (in place); a key the catalogue lacks, a
-    counted message given as plain text, or a placeholder the message has not is an error."""
+def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> tuple[str, list[Problem], set[str]]:
+    """Put a site's strings over the catalogue (in place), and say which it gave; a key the
+    catalogue lacks, a counted message given as plain text, or a placeholder the message
+    has not is an error (`{n}` is a counted message's own)."""
     entries, lines, problems = _read(path, shown)
+    given: set[str] = set()
     english_ids = shipped(FALLBACK)[0]
     for key, value in entries.items():
         line = lines.get(key)
@@ -272,7 +282,7 @@ def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> 
             want = "text" if isinstance(base, str) else f"counted: a form per plural category ({', '.join(CATEGORIES)})"
             problems.append(Problem(shown, line, f"'{key}' must be {want}"))
             continue
-        allowed = placeholders(base if isinstance(base, str) else base["other"]) | {"n"}
+        allowed = placeholders(base) if isinstance(base, str) else placeholders(base["other"]) | {"n"}
         for form in [value] if isinstance(value, str) else list(value.values()):
             try:
                 extra = sorted(placeholders(form) - allowed)
@@ -285,14 +295,18 @@ def _override(path: Path, shown: str, merged: dict[str, Entry], locale: str) -> 
                 break
         else:
             merged[key] = value if isinstance(value, str) else MappingProxyType({**base, **value})
-    return locale, problems
+            given.add(key)
+    return locale, problems, given
 
 
 def language_warning(catalogue: Catalogue) -> str | None:
     """What to tell a user whose `language` has no catalogue: the interface is English."""
-    if catalogue.shipped:
+    if catalogue.shipped or not catalogue.untranslated:
         return None
+    total = len(shipped(FALLBACK)[0])
+    english = "menus, labels and dates" if catalogue.locale == shipped(FALLBACK)[1] else "menus and labels"
+    left = f"{english} are in English" if catalogue.untranslated == total else f"{catalogue.untranslated} of its {total} messages are in English"
     return (
         f"language '{catalogue.language}' has no interface catalogue (briefgen speaks {', '.join(SHIPPED)}): "
-        f"menus, labels and dates are in English; write its strings in {SITE_DIR}/{catalogue.language}.yaml"
+        f"{left}; write its strings in {SITE_DIR}/{catalogue.language}.yaml"
     )

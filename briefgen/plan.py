@@ -10,7 +10,7 @@ from typing import Callable
 
 import jinja2
 
-from briefgen import editionfiles, feeds, pages, render
+from briefgen import editionfiles, feeds, pages, render, search
 from briefgen.cache import code_fingerprint
 from briefgen.config import Config
 from briefgen.errors import ContentErrors, Problem
@@ -31,6 +31,8 @@ class Templates:
     env: render.SiteEnvironment
     problem: Exception | None = None
     prepared: bool = False
+    cache: bool = False
+    """Whether the build keeps what it can in `.briefgen-cache/` (templates, search terms)."""
 
     @classmethod
     def of(cls, config: Config, cache: bool) -> "Templates":
@@ -41,7 +43,7 @@ class Templates:
             folder = config.cache_dir / "templates"
             folder.mkdir(parents=True, exist_ok=True)
             bytecode = jinja2.FileSystemBytecodeCache(str(folder))
-        return cls(config, render.template_env(config, bytecode))
+        return cls(config, render.template_env(config, bytecode), cache=cache)
 
     def prepare(self) -> None:
         """Compile every template, once; a problem is kept for `checked` to raise."""
@@ -82,7 +84,8 @@ def work(config: Config, site: Site, templates: Templates, session: Session | No
     _check_unique(specs)
     recorder = env.recorder
     assert recorder is not None
-    jobs = feeds.jobs(config, urls, site, env.globals["site"], [s.path for s in specs], recorder.derived, session.terms if session else None)
+    store = config.cache_dir / search.TERMS_FILE if templates.cache else None
+    jobs = feeds.jobs(config, urls, site, env.globals["site"], [s.path for s in specs], recorder.derived, session.terms if session else None, store)
     jobs += editionfiles.jobs(config, urls, site, env, lambda spec: render.render_page(env, spec, config))
     fixed = code_and_config(config)
     views = lambda: {  # noqa: E731

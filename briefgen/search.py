@@ -1,54 +1,96 @@
 """The search index behind the search page, split so the page stays small at any size.
 
-`/search-index.json` is a small entry file (actor and topic names, the stop words,
-how the rest is split); beside it, `search-index/` holds the parts the page fetches
-only when a query needs them:
+`/search-index.json` is a small entry file (the site's stemmer and stop words, the
+first term of each terms file, how the rest is split); beside it, `search-index/` holds
+the parts the page fetches only when a query needs them:
 
-- `terms-B.json`: term → ids of the dispatches containing it (delta-coded), in
-  buckets by the term's first two characters, so a prefix search reads one bucket;
-- `facets-C.json`: per dispatch of chunk C (FACET_CHUNK long), its year, actor and
-  topic numbers, then its term numbers in each declared taxonomy (in the entry file's
-  order), enough to count facets over every match;
+- `terms-C.json`: term → ids of the dispatches containing it (delta-coded), the terms
+  in order (of their UTF-16 code units, as JavaScript compares strings) and cut into
+  files of about TERMS_BYTES, so a prefix search reads the file or two its terms are in;
 - `docs-C.json`: per dispatch of chunk C (DOC_CHUNK long), what a result shows, so a
-  page of results reads only a few small files.
+  page of results reads only a few small files;
+- `facets-C.json`: per dispatch of chunk C (FACET_CHUNK long), its year, actor, topic
+  and thread numbers, then its term numbers in each declared taxonomy, enough to count
+  facets over every match; and `names.json`, the names those numbers stand for (in
+  `names.json`'s order). The page shows a query's first results before it fetches these.
 
-A dispatch's terms are the words of its title, summary, place and source, plus the
-names and aliases of its actors, its topics, its taxonomy terms and its year, so
-searching by alias, topic, term or year works with the same lookup. Ids follow the site order, newest first.
-The page's script (theme/static/search.js) tokenises exactly as `terms` does here.
+A dispatch's terms come from its title, summary, body, place and source, the names and
+aliases of its actors, its topics, thread, taxonomy terms and year, so searching by
+alias, topic, term or year works with the same lookup. Ids follow the site order, newest
+first.
+
+A term is a word in the site's language as Snowball stems it (`Захаровой` and
+`Захарова` are one term, and so are `الناتو` and `ناتو`), folded to lower case without
+accents; a run of Chinese or Japanese characters, which has no spaces between words,
+gives every two characters in a row, so any word inside it is found. The page's script
+(theme/static/search.js) makes terms exactly as `terms` does here, with the same
+Snowball stemmers compiled to JavaScript (theme/static/stem/).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import html
 import json
-import math
 import re
 import unicodedata
 from array import array
 from collections import defaultdict
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+import snowballstemmer
+
+from briefgen.cache import code_fingerprint, read_blob, write_blob
 from briefgen.model import Dispatch, Facet, Site
 from briefgen.urls import Urls
 
-FORMAT = 2
+FORMAT = 4
 FACET_CHUNK = 1000
-DOC_CHUNK = 25
-BUCKET_BYTES = 24_000
-MAX_BUCKETS = 1024
-STOP_WORDS = (
-    "an and are as at be but by for from has have in is it its of on or that the "
-    "this to was were will with"
-).split()
-_STOP = frozenset(STOP_WORDS)
-_WORD = re.compile(r"[^\W_]{2,}")
-"""A word of two or more characters: a run of letters and digits (`_` and anything
-else separate words, as in search.js), found whole, as runs are never cut short."""
+DOC_CHUNK = 8
+TERMS_BYTES = 24_000
+TERMS_FILE = "search-terms.bin"
+"""In the build's cache: each dispatch's own terms, by what they come from."""
+
+STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic"}
+"""Language → the Snowball stemmer for it, of those whose JavaScript the theme ships
+(theme/static/stem/, compiled by Snowball 3.1.1 from the sources the Python package
+`snowballstemmer` 3.1.1 is made from; tests/unit/test_search_terms.py holds them equal)."""
+
+STOP = {
+    "en": "an and are as at be but by for from has have in is it its of on or that the this to was were will with",
+    "de": "aber als am an auch auf aus bei bin bis da das dass dem den der des die du ein eine einem einen einer "
+          "eines er es für hat im in ist mit nach nicht noch oder sich sie sind so über um und vom von vor war wie "
+          "wir wird zu zum zur",
+    "fr": "au aux avec ce ces dans de des du elle en est et il ils la le les leur lui mais ne ni nous on ou par "
+          "pas pour qu que qui sa se ses son sont sur un une vous été",
+    "es": "al como con de del el en es esta este la las le les lo los más no o para pero por que se sin su sus "
+          "un una uno y ya",
+    "ru": "а без бы был была были было в во вот все да для до его ее если же за и из или им их к как ко ли на "
+          "над не нет но о об от по при с со так то только у уже что это",
+    "uk": "а але без би був була були було в від во до же з за і із й к на над не ні но о об от по при та так "
+          "то у це чи що щоб як",
+    "ar": "أن أو إلى إن التي الذي على عن في قد كان لا لم ما مع من هذا هذه هو هي و",
+    "zh": "的 了 和 是 在 与 及 或",
+}
+"""Each language's stop words, as written: words too common to narrow a search."""
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+"""Hiragana, katakana and the CJK ideographs: scripts written without spaces (as in search.js)."""
+_PIECE = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
+_WORD = re.compile(r"[^\W_]+")
+"""A word: a run of letters and digits (`_` and anything else separate words, as in search.js)."""
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def language_of(language: str) -> str:
+    """The primary subtag of a language tag, in lower case: `pt-BR` → `pt`."""
+    return language.split("-", 1)[0].split("_", 1)[0].lower()
 
 
 def normalise(text: str) -> str:
@@ -73,36 +115,105 @@ def _unaccented(match: re.Match[str]) -> str:
     return _plain(match.group())
 
 
-def terms(text: str) -> set[str]:
-    """Searchable terms of a text: words of two or more characters, stop words left out."""
-    return set(_WORD.findall(normalise(text))).difference(_STOP)
+def _composed(text: str) -> str:
+    """Lower case, composed, without the marks that stay apart even then (Arabic vowel
+    signs): what a stemmer reads, with `й` and `é` still letters of their own."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _ASTRAL.search(text):  # rare: marks beyond the first plane are not in _marks()
+        return "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    return _marks().sub("", text)
 
 
-def bucket_of(term: str, buckets: int) -> int:
-    """Which terms file holds a term: a hash of its first two code points (as in search.js)."""
-    h = 0
-    for ch in term[:2]:
-        h = (h * 31 + ord(ch)) % 1_000_003
-    return h % buckets
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _doc_texts(d: Dispatch, taxonomies: Sequence[Facet] = ()) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """What a dispatch's terms come from: its own texts, its actors and its topics' and
-    taxonomy terms' names."""
-    texts = (d.title, d.summary, d.location or "", d.source.name if d.source else "", d.year)
-    labels = (*d.topics, *(t for f in taxonomies for t in d.labels(f.field)))
-    return texts, d.actors, tuple(t.name for t in labels)
+@functools.cache
+def _marks() -> re.Pattern[str]:
+    """Every mark (a category M character) of the first plane, as search.js's `\\p{M}`."""
+    found = [chr(c) for c in range(0x300, 0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    return re.compile("[" + "".join(found) + "]")
 
 
-def _doc_terms(texts: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], named: Callable[[str, str], set[str]]) -> set[str]:
-    """A dispatch's terms; `named` gives those of an actor's names or a topic's or
-    taxonomy term's name, which recur in thousands of dispatches."""
-    own, actors, labels = texts
-    return terms(" ".join(own)).union(*(named("actor", a) for a in actors), *(named("topic", name) for name in labels))
+@functools.lru_cache(maxsize=16)
+def analyser(language: str) -> Callable[[str], set[str]]:
+    """The terms of a text in `language` (a language tag), a function for one index."""
+    lang = language_of(language)
+    stop = frozenset(normalise(w) for w in STOP.get(lang, "").split())
+    algorithm = STEMMERS.get(lang)
+    stem = snowballstemmer.stemmer(algorithm).stemWord if algorithm else (lambda w: w)
+    known: dict[str, tuple[str, ...]] = {}
+
+    def term(word: str) -> tuple[str, ...]:
+        plain = normalise(word)
+        return () if len(word) < 2 or plain in stop else ((normalise(stem(word)) or plain),)
+
+    def word_terms(word: str) -> tuple[str, ...]:
+        if word.isascii():
+            return term(word)
+        found: list[str] = []
+        for piece in _PIECE.findall(word):
+            if not _is_cjk(piece[0]):
+                found += term(piece)
+            elif len(piece) > 1:  # every two characters in a row
+                found += (piece[i : i + 2] for i in range(len(piece) - 1))
+            elif piece not in stop:
+                found.append(piece)
+        return tuple(found)
+
+    def terms(text: str) -> set[str]:
+        found: set[str] = set()
+        for word in set(_WORD.findall(_composed(text))):
+            got = known.get(word)
+            if got is None:
+                got = known[word] = word_terms(word)
+            found.update(got)
+        return found
+
+    return terms
 
 
-def _namer(site: Site) -> Callable[[str, str], set[str]]:
-    """The terms of an actor's name and aliases (by its id), or of a topic name, each
+def _is_cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def terms(text: str, language: str = "en") -> set[str]:
+    """Searchable terms of a text in a language (above)."""
+    return analyser(language)(text)
+
+
+def stop_words(language: str) -> list[str]:
+    """The stop words of a language, folded as terms are, for the page's script."""
+    return sorted({normalise(w) for w in STOP.get(language_of(language), "").split()})
+
+
+def body_text(body_html: str) -> str:
+    """A body's words: its HTML without tags."""
+    return html.unescape(_TAG.sub(" ", body_html))
+
+
+def _own_texts(d: Dispatch) -> tuple[str, ...]:
+    """The texts of a dispatch's own whose words are its terms (its body as HTML)."""
+    return (d.title, d.summary, d.body_html, d.location or "", d.source.name if d.source else "", d.year)
+
+
+def _labels(site: Site, d: Dispatch, taxonomies: Sequence[Facet]) -> tuple[str, ...]:
+    """The names of its topics, thread and taxonomy terms."""
+    thread = (site.threads[d.thread].name,) if d.thread else ()
+    return (*(t.name for t in d.topics), *thread, *(t.name for f in taxonomies for t in d.labels(f.field)))
+
+
+def _own_terms(texts: tuple[str, ...], analyse: Callable[[str], set[str]]) -> str:
+    """The terms of a dispatch's own texts, one a line (a compact value to keep)."""
+    title, summary, body, *rest = texts
+    return "\n".join(sorted(analyse(" ".join((title, summary, body_text(body), *rest)))))
+
+
+def _namer(site: Site, analyse: Callable[[str], set[str]]) -> Callable[[str, str], set[str]]:
+    """The terms of an actor's name and aliases (by its id), or of a label's name, each
     found once: a text's terms are those of its parts joined with spaces."""
     seen: dict[tuple[str, str], set[str]] = {}
 
@@ -110,7 +221,7 @@ def _namer(site: Site) -> Callable[[str, str], set[str]]:
         found = seen.get((kind, key))
         if found is None:
             actor = site.actors[key] if kind == "actor" else None
-            found = seen[(kind, key)] = terms(" ".join((actor.name, *actor.aliases)) if actor else key)
+            found = seen[(kind, key)] = analyse(" ".join((actor.name, *actor.aliases)) if actor else key)
         return found
 
     return named
@@ -120,70 +231,103 @@ def _delta(ids: Sequence[int]) -> list[int]:
     return [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
 
 
-def _bucket_count(postings: dict[str, array[int]]) -> int:
-    """Enough buckets that each holds about BUCKET_BYTES of JSON."""
-    size = sum(len(t.encode()) + 4 + 3 * len(ids) for t, ids in postings.items())
-    return max(1, min(MAX_BUCKETS, math.ceil(size / BUCKET_BYTES)))
+def _utf16(term: str) -> bytes:
+    """A term's sort key: its UTF-16 code units, the order of JavaScript's `<`."""
+    return term.encode("utf-16-be")
 
 
-def _postings(site: Site, known: dict | None = None) -> dict[str, array[int]]:
+def _split(postings: dict[str, array[int]]) -> list[list[str]]:
+    """The terms in order, cut where a file reaches about TERMS_BYTES of JSON."""
+    files: list[list[str]] = [[]]
+    size = 0
+    for term in sorted(postings, key=_utf16):
+        if size >= TERMS_BYTES:
+            files.append([])
+            size = 0
+        files[-1].append(term)
+        size += len(term.encode()) + 6 + 3 * len(postings[term])
+    return files
+
+
+def _postings(site: Site, language: str, known: dict | None = None, store: Path | None = None) -> dict[str, array[int]]:
     """Term → ids, as compact arrays (a list of ints takes ten times the memory: 450 MB
-    at 100,000 dispatches). `known` (kept between builds by a session) holds each
-    dispatch's terms by the texts they come from and its actors' names."""
+    at 100,000 dispatches).
+
+    Reading every body again is most of a rebuild's cost, so each dispatch's own terms
+    are remembered by a hash of the language and the texts they come from (their only
+    inputs besides this code): in `known` (kept between builds by a session) and in
+    `store` (a file of the build's cache, emptied when briefgen's code changes). Its
+    actors' and labels' terms are found afresh: there are few of them."""
     postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
-    fresh: dict = {}
-    named = _namer(site)
+    remembered = known
+    if store is not None and not known:
+        stored = read_blob(store, code_fingerprint())
+        remembered = stored if isinstance(stored, dict) else {}
+    fresh: dict[bytes, str] = {}
+    analyse = analyser(language)
+    named = _namer(site, analyse)
     taxonomies = site.taxonomies
     for i, d in enumerate(site.dispatches):
-        texts = _doc_texts(d, taxonomies)
-        if known is None:
-            found = _doc_terms(texts, named)
-        else:
-            key = (texts, tuple((site.actors[a].name, *site.actors[a].aliases) for a in d.actors))
-            found = known.get(key)
-            fresh[key] = found = found if found is not None else _doc_terms(texts, named)
+        texts = _own_texts(d)
+        key = hashlib.blake2b(repr((language, texts)).encode(), digest_size=16).digest()
+        own = remembered.get(key) if remembered is not None else None
+        if not isinstance(own, str):
+            own = _own_terms(texts, analyse)
+        fresh[key] = own
+        found = set(own.split("\n")) if own else set()
+        found = found.union(*(named("actor", a) for a in d.actors), *(named("label", name) for name in _labels(site, d, taxonomies)))
         for term in found:
             postings[term].append(i)
+    if store is not None and fresh != remembered:
+        write_blob(store, code_fingerprint(), fresh)
     if known is not None:
         known.clear()
         known.update(fresh)
     return postings
 
 
-def index_files(urls: Urls, site: Site, known: dict | None = None) -> Iterable[tuple[str, bytes]]:
-    """Every file of the search index as (output path, bytes): the entry file first."""
+def index_files(
+    urls: Urls, site: Site, language: str = "en", known: dict | None = None, store: Path | None = None,
+) -> Iterable[tuple[str, bytes]]:
+    """Every file of the search index as (output path, bytes): the entry file first;
+    `known` and `store` remember terms between builds (see `_postings`)."""
     entry_path = urls.path("search_index")
     folder = entry_path.rsplit(".", 1)[0] + "/"
     actor_ids = list(site.actors)
     actor_no = {a: i for i, a in enumerate(actor_ids)}
     topic_keys = list(site.topics)
     topic_no = {t: i for i, t in enumerate(topic_keys)}
+    thread_keys = list(site.threads)
+    thread_no = {t: i for i, t in enumerate(thread_keys)}
     taxonomies = site.taxonomies
     term_no = {f.key: {t: i for i, t in enumerate(site.facets[f.key])} for f in taxonomies}
-    postings = _postings(site, known)
-    buckets = _bucket_count(postings)
+    postings = _postings(site, language, known, store)
+    split = _split(postings)
+    names = {
+        "actors": [[a, site.actors[a].name] for a in actor_ids],
+        "topics": [[t, site.topics[t].name] for t in topic_keys],
+        "threads": [[t, site.threads[t].name] for t in thread_keys],
+    }
+    if taxonomies:  # absent, not empty, for a site without
+        names["taxonomies"] = [[f.key, f.title, [[t, g.name] for t, g in site.facets[f.key].items()]] for f in taxonomies]
     entry = {
         "v": FORMAT,
         "n": len(site.dispatches),
         "facetChunk": FACET_CHUNK,
         "docChunk": DOC_CHUNK,
-        "buckets": buckets,
         "dir": folder.rsplit("/", 2)[-2] + "/",
-        "stop": STOP_WORDS,
-        "actors": [[a, site.actors[a].name, *site.actors[a].aliases] for a in actor_ids],
-        "topics": [[t, site.topics[t].name] for t in topic_keys],
+        "stemmer": STEMMERS.get(language_of(language)),
+        "stop": stop_words(language),
+        "terms": [part[0] if part else "" for part in split],
     }
-    if taxonomies:  # absent, not empty, for a site without: its index stays as it was
-        entry["taxonomies"] = [[f.key, f.title, [[t, g.name] for t, g in site.facets[f.key].items()]] for f in taxonomies]
     yield entry_path, _json(entry)
-    split: list[list[str]] = [[] for _ in range(buckets)]
-    for term in sorted(postings):
-        split[bucket_of(term, buckets)].append(term)
-    for b, bucket in enumerate(split):  # one bucket's ids as Python ints at a time
-        yield f"{folder}terms-{b}.json", _json({term: _delta(postings[term]) for term in bucket})
+    for c, part in enumerate(split):  # one file's ids as Python ints at a time
+        yield f"{folder}terms-{c}.json", _json({term: _delta(postings[term]) for term in part})
+    yield f"{folder}names.json", _json(names)
     for c in range(0, len(site.dispatches), FACET_CHUNK):
         facets = [
             [d.date.year, [actor_no[a] for a in d.actors], [topic_no[t.key] for t in d.topics],
+             [thread_no[d.thread]] if d.thread else [],
              *([term_no[f.key][t.key] for t in d.labels(f.field)] for f in taxonomies)]
             for d in site.dispatches[c : c + FACET_CHUNK]
         ]

@@ -204,9 +204,13 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
 
 
 def _check_node(root: yaml.Node, line_offset: int) -> None:
-    """Refuse nesting deeper than MAX_DEPTH, duplicate keys, and alias bombs before
-    anything is expanded."""
+    """Refuse nesting deeper than MAX_DEPTH, duplicate keys, alias bombs and values that
+    hold themselves (`&a [*a]`) before anything is expanded."""
     _size(root, 1, {}, line_offset)
+
+
+_ON_PATH = -1
+"""The size noted for a node while its own children are counted."""
 
 
 def _size(node: yaml.Node, depth: int, sizes: dict[int, int], line_offset: int) -> int:
@@ -214,10 +218,15 @@ def _size(node: yaml.Node, depth: int, sizes: dict[int, int], line_offset: int) 
     module function, not a closure: a recursive closure is a reference cycle per parse,
     which only the cyclic collector frees (and builds run with it paused)."""
     known = sizes.get(id(node))
+    if known == _ON_PATH:  # an alias of a collection inside that very collection
+        raise YamlError(
+            node.start_mark.line + 1 + line_offset,
+            "malformed YAML: an alias refers to the collection that holds it, so the value would hold itself without end",
+        )
     if known is not None:
         return known
     _check_depth(node, depth, line_offset)
-    sizes[id(node)] = 1  # a self-referencing alias counts once
+    sizes[id(node)] = _ON_PATH
     total = 1
     if isinstance(node, yaml.MappingNode):
         _check_duplicate_keys(node, line_offset)

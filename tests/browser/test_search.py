@@ -1,11 +1,19 @@
-"""Search as a reader uses it: by an actor's alias, with facets, from the keyboard alone."""
+"""Search as a reader uses it: by an actor's alias, with facets, from the keyboard alone, and\nin the briefing's own language (inflected forms, Chinese inside a longer run, Arabic with\nor without the article, words of a body alone)."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
+import pytest
 import yaml
+
+from tests.browser.conftest import Traffic
+from tests.conftest import dispatch, run_cli, serve_folder, write_site
 
 RESULTS = "#search-results li a"
 
@@ -100,3 +108,92 @@ def test_skip_link_moves_focus_to_the_content(open_page) -> None:
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+LANGUAGES = Path(__file__).resolve().parents[1] / "sites" / "search-languages"
+IN_LANGUAGES = [
+    ("ru", "Захаровой", "zakharova-brussels"),  # the actor is named Захарова
+    ("ru", "Брюсселе", "zakharova-brussels"),  # the body says «в Брюсселе»
+    ("ru", "Брюссель", "zakharova-brussels"),
+    ("zh", "会议", "press-conference"),  # inside 国际会议中心安排
+    ("zh", "振华", "press-conference"),  # inside 中国振华电子集团, in the body alone
+    ("ar", "ناتو", "nato-summit"),  # written الناتو, with the article
+    ("ar", "الناتو", "nato-summit"),
+    ("en", "quartermaster", "supply-lines"),  # a word of the body alone
+    ("en", "council meeting", "council-meets"),  # "Councils meet"
+]
+
+
+def _invented(i: int, j: int) -> str:
+    """A word no dictionary has, different for each (i, j): `bakodu`, `bakofe` …"""
+    letters = "bdfgklmnprstvz"
+    n = i * 100 + j
+    return "".join(letters[(n // 14**k) % 14] + "aeiou"[(n // 14**k) % 5] for k in range(4))
+
+
+@pytest.fixture(scope="module")
+def languages(tmp_path_factory, browser):
+    """The one-language fixture sites, each built under its own path (/ru/, /zh/ …) of one
+    server; and at /many/, an English site with so many words that its terms fill several files."""
+    served = tmp_path_factory.mktemp("languages")
+    many = write_site(tmp_path_factory.mktemp("many"), {
+        f"content/d{i}.md": dispatch(title=f"Dispatch {i}", body=" ".join(_invented(i, j) for j in range(100)), slug=f"d{i}")
+        for i in range(40)
+    })
+    result = run_cli("build", "--output", str(served / "many"), "--base-url", "https://brief.example.org/many/", cwd=many)
+    assert result.code == 0, result.err
+    for site in sorted(p for p in LANGUAGES.iterdir() if p.is_dir()):
+        root = tmp_path_factory.mktemp(site.name)
+        shutil.copytree(site, root, dirs_exist_ok=True)
+        result = run_cli("build", "--output", str(served / site.name), cwd=root)
+        assert result.code == 0, result.err
+    with serve_folder(served) as origin:
+        yield origin
+
+
+@pytest.mark.parametrize(("lang", "query", "slug"), IN_LANGUAGES)
+def test_a_query_in_the_briefings_language_finds_its_dispatch(browser, languages: str, lang: str, query: str, slug: str) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        traffic = Traffic(languages)
+        traffic.watch(page)
+        page.goto(f"{languages}/{lang}/search/?q={quote(query)}", wait_until="load")
+        page.wait_for_function("document.querySelectorAll('#search-results li').length > 0 || /0 /.test(document.getElementById('search-status').textContent)")
+        shown = [a.get_attribute("href") for a in page.locator(RESULTS).all()]
+        assert shown == [f"/{lang}/dispatches/{slug}/"]
+        assert traffic.console_errors == [] and traffic.failed == [] and traffic.external == []
+    finally:
+        context.close()
+
+
+def test_words_are_found_in_every_terms_file(browser, languages: str) -> None:
+    """Terms are cut into files in their order: a word at either end of the order, and its
+    start, find their dispatch."""
+    with urlopen(f"{languages}/many/search-index.json") as response:
+        entry = json.load(response)
+    assert len(entry["terms"]) >= 3
+    words = sorted({_invented(i, j): i for i in range(40) for j in range(100)}.items())
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        for word, i in [words[0], words[len(words) // 2], words[-1]]:
+            for query in (word, word[:5]):
+                page.goto(f"{languages}/many/search/?q={query}", wait_until="load")
+                page.wait_for_function(f"document.querySelectorAll('{RESULTS}').length > 0")
+                assert f"/many/dispatches/d{i}/" in [a.get_attribute("href") for a in page.locator(RESULTS).all()]
+    finally:
+        context.close()
+
+
+def test_a_thread_facet_narrows_the_results(browser, languages: str) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{languages}/ru/search/?q={quote('МИД')}", wait_until="load")
+        page.wait_for_function(f"document.querySelectorAll('{RESULTS}').length === 2")
+        page.locator("#search-facets fieldset", has_text="Сюжет").locator("button", has_text="Переговоры с НАТО").click()
+        page.wait_for_function(f"document.querySelectorAll('{RESULTS}').length === 1")
+        assert page.locator(RESULTS).get_attribute("href") == "/ru/dispatches/zakharova-brussels/"
+    finally:
+        context.close()

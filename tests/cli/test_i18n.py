@@ -15,11 +15,7 @@ from briefgen import i18n
 from briefgen.commands.build import BuildOptions, build
 from briefgen.config import load_config
 from briefgen.watch import ChangeKind, Event, Layout, classify
-from tests.conftest import page, run_cli, tree_bytes
-
-SEARCH_OWNED_ELSEWHERE = {"search/index.html"}
-"""The search page's own words move into the catalogues with the search's rewrite; its
-chrome (menus, footer) is checked on every other page."""
+from tests.conftest import ROOT, page, run_cli, tree_bytes
 
 KINDS = [  # one URL of each page kind in tests/sites/ru
     "/", "/page/2/", "/dispatches/kerri/", "/actors/", "/actors/sultan-al-dzhaber/", "/actors/antoniu-guterrish/",
@@ -77,15 +73,17 @@ def test_every_page_kind_is_built_in_every_shipped_language(copy_site, language:
     if language == "en":
         return
     fragments = _english_fragments(language)
-    left = {}
+    left, doubled = {}, {}
     for path in sorted((root / "site").rglob("*")):
         rel = path.relative_to(root / "site").as_posix()
-        if path.suffix in (".html", ".xml", ".ics", ".opml") and rel not in SEARCH_OWNED_ELSEWHERE:
+        if path.suffix in (".html", ".xml", ".ics", ".opml"):
             shown = _shown(path)
             english = sorted(f for f in fragments if re.search(rf"(?<![A-Za-z]){re.escape(f)}(?![A-Za-z])", shown))
             if english:
                 left[rel] = english
+            doubled.update({rel: m.group() for m in re.finditer(r"\S*(?<!\.)\.\.(?!\.)", shown)})  # "2023 г.." after a date
     assert not left, f"interface text left in English on a '{language}' build: {left}"
+    assert not doubled, f"a full stop after one that ends a date or word, on a '{language}' build: {doubled}"
 
 
 def test_catalogues_have_every_message_with_the_plural_forms_of_their_language() -> None:
@@ -107,7 +105,7 @@ def test_catalogues_have_every_message_with_the_plural_forms_of_their_language()
 
 SAME_IN_ENGLISH = {("fr", key) for key in ("section.dates", "section.sources", "pager.label", "page.number", "title.paged", "dispatch.source", "notfound.dates")} | {("de", "edition.links")}
 """Messages whose words a language shares with English (French `Sources`, `Page 2`)."""
-NAMES = {"Atom", "OPML", "JSON", "ics", "briefgen"}
+NAMES = {"Atom", "OPML", "JSON", "ics", "briefgen", "JavaScript"}
 
 
 def test_no_catalogue_keeps_a_message_in_english() -> None:
@@ -188,7 +186,8 @@ def test_a_wrong_message_in_the_site_file_is_an_error_at_its_line(copy_site) -> 
     root = copy_site("ru")
     (root / "i18n").mkdir()
     (root / "i18n/ru.yaml").write_text(
-        'section.latest: Свежее\nsectoin.topics: Темы\ndispatch.updated: "Обновлено {when}"\ncount.days: дни\n', encoding="utf-8",
+        'section.latest: Свежее\nsectoin.topics: Темы\ndispatch.updated: "Обновлено {when}"\ncount.days: дни\n'
+        'section.topics: "Темы {n}"\n', encoding="utf-8",
     )
     before = tree_bytes(root / "site") if (root / "site").exists() else {}
     result = run_cli("build", cwd=root)
@@ -196,6 +195,7 @@ def test_a_wrong_message_in_the_site_file_is_an_error_at_its_line(copy_site) -> 
     assert "i18n/ru.yaml:2: unknown message 'sectoin.topics'; did you mean 'section.topics'?" in result.err
     assert "i18n/ru.yaml:3: 'dispatch.updated' uses {when}, which this message does not have (it has: {date})" in result.err
     assert "i18n/ru.yaml:4: 'count.days' must be counted" in result.err
+    assert "i18n/ru.yaml:5: 'section.topics' uses {n}, which this message does not have (it has: none)" in result.err
     assert (tree_bytes(root / "site") if (root / "site").exists() else {}) == before
 
 
@@ -210,6 +210,31 @@ def test_an_unknown_language_speaks_english_with_one_warning(copy_site) -> None:
     ]
     home = page(root, "/")
     assert '<html lang="tlh" dir="ltr">' in home and ">Latest</a>" in home
+
+
+def test_a_language_written_in_the_sites_own_file_warns_no_more(copy_site) -> None:
+    """Every message given in i18n/tlh.yaml: nothing is left in English, so nothing is said;
+    one left out, and the warning counts what is."""
+    root = _site_in(copy_site, "tlh")
+    (root / "i18n").mkdir()
+    english = (ROOT / "briefgen/catalogues/en.yaml").read_text(encoding="utf-8")
+    own = english.replace("locale: en_GB\n", "").replace("Latest", "QIb")
+    (root / "i18n/tlh.yaml").write_text(own, encoding="utf-8")
+    result = run_cli("build", cwd=root)
+    assert result.code == 0 and "warning" not in result.err, result.err
+    assert ">QIb</a>" in page(root, "/")
+    total = sum(1 for line in own.splitlines() if line and not line.startswith((" ", "#")))
+    (root / "i18n/tlh.yaml").write_text(own.replace("section.search:", "# section.search:"), encoding="utf-8")
+    result = run_cli("build", cwd=root)
+    assert f"language 'tlh' has no interface catalogue (briefgen speaks en, de, fr, es, ru, uk, ar, zh): 1 of its {total} messages are in English; write its strings in i18n/tlh.yaml" in result.err
+
+
+def test_a_language_cldr_knows_gets_its_dates_without_a_catalogue(copy_site) -> None:
+    root = _site_in(copy_site, "pt")
+    result = run_cli("build", cwd=root)
+    assert result.code == 0
+    assert "language 'pt' has no interface catalogue (briefgen speaks en, de, fr, es, ru, uk, ar, zh): menus and labels are in English" in result.err
+    assert " de dezembro de 2023" in page(root, "/")
 
 
 def test_a_language_that_is_no_tag_is_an_error(copy_site) -> None:

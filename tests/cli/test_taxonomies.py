@@ -11,6 +11,7 @@ import pytest
 
 from briefgen.config import load_config
 from briefgen.link import link
+from briefgen.search import terms as terms_of
 from tests.conftest import BASIC_CONFIG, dispatch, page, run_cli
 from tests.linkcheck import broken_links
 
@@ -81,27 +82,28 @@ def test_sitemap_nav_and_links(site: Path) -> None:
 
 def test_search_facets(site: Path) -> None:
     entry = json.loads(page(site, "/search-index.json"))
-    assert [(key, title) for key, title, _ in entry["taxonomies"]] == [("regions", "Regions"), ("sectors", "Sectors")]
-    regions = [term for term, _ in entry["taxonomies"][0][2]]
-    sectors = [term for term, _ in entry["taxonomies"][1][2]]
     folder = site / "site" / entry["dir"]
+    names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
+    assert [(key, title) for key, title, _ in names["taxonomies"]] == [("regions", "Regions"), ("sectors", "Sectors")]
+    regions = [term for term, _ in names["taxonomies"][0][2]]
+    sectors = [term for term, _ in names["taxonomies"][1][2]]
     facets = json.loads((folder / "facets-0.json").read_text(encoding="utf-8"))
     docs = json.loads((folder / "docs-0.json").read_text(encoding="utf-8"))
     by_url = {doc[0]: facets[i] for i, doc in enumerate(docs)}
     council = by_url["/dispatches/council/"]
-    assert [regions[n] for n in council[3]] == ["europe", "black-sea"]
-    assert [sectors[n] for n in council[4]] == ["defence"]
-    assert by_url["/dispatches/plain/"][3:] == [[], []]
-    terms = json.loads((folder / "terms-0.json").read_text(encoding="utf-8")) if entry["buckets"] == 1 else {}
-    assert not terms or "agriculture" in terms  # a term's name is searchable, as a topic's is
+    assert [regions[n] for n in council[4]] == ["europe", "black-sea"]  # after year, actors, topics, thread
+    assert [sectors[n] for n in council[5]] == ["defence"]
+    assert by_url["/dispatches/plain/"][4:] == [[], []]
+    terms = {t for c in range(len(entry["terms"])) for t in json.loads((folder / f"terms-{c}.json").read_text(encoding="utf-8"))}
+    assert terms_of("agriculture") <= terms  # a term's name is searchable, as a topic's is
 
 
 def test_a_site_without_taxonomies_has_no_taxonomy_in_its_index(copy_site) -> None:
     root = copy_site("mini")
     assert run_cli("build", cwd=root).code == 0
-    entry = json.loads((root / "site/search-index.json").read_text(encoding="utf-8"))
-    assert "taxonomies" not in entry
-    assert all(len(row) == 3 for row in json.loads((root / "site/search-index/facets-0.json").read_text(encoding="utf-8")))
+    names = json.loads((root / "site/search-index/names.json").read_text(encoding="utf-8"))
+    assert "taxonomies" not in names
+    assert all(len(row) == 4 for row in json.loads((root / "site/search-index/facets-0.json").read_text(encoding="utf-8")))
 
 
 @pytest.mark.parametrize("declared,line,message", [

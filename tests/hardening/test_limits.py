@@ -54,6 +54,20 @@ def test_alias_bomb_is_refused_quickly_in_bounded_memory(make_site, where):
     assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
 
 
+@pytest.mark.parametrize("where", ["content/a.md", "content/actors.yaml", "config.yaml"])
+def test_a_value_that_holds_itself_is_refused_at_its_line(make_site, where):
+    """`&a [*a]` is a list inside itself: YAML allows it, a briefing cannot show it."""
+    files = {"content/a.md": dispatch()}
+    cyclic = "x: 1\nloop: &a {k: [1, *a]}\n"
+    files[where] = dispatch(loop="&a {k: [1, *a]}") if where.endswith(".md") else cyclic
+    root = make_site(files)
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    line = 5 if where.endswith(".md") else 2
+    assert f"{where}:{line}: malformed YAML: an alias refers to the collection that holds it" in result.err
+    assert "Traceback" not in result.err
+
+
 def test_reused_anchors_below_the_limit_are_fine(make_site):
     text = "---\ntitle: t\ndate: 2021-12-26\nactors: &who [NATO, Russia]\ncc: [*who, *who]\n---\nBody.\n"
     root = make_site({"content/a.md": text})

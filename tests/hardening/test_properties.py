@@ -287,14 +287,26 @@ def test_actor_links_are_where_a_scan_of_every_tag_and_escape_puts_them(text: st
 @settings(max_examples=400)
 @example("a bc_de f-gh the The x1 İstanbul")
 def test_search_terms_are_the_words_search_js_splits_out(text: str) -> None:
-    """The terms of a text are its words as search.js splits them (on runs of anything
-    but letters and digits, `_` included), of two or more characters, stop words left out."""
+    """In a language with no stemmer and no stop words, the terms of a text are its
+    words as search-terms.js splits them (on runs of anything but letters and digits,
+    `_` and marks included), of two or more characters, folded; each run of Chinese or
+    Japanese characters gives its pairs. (tests/unit/test_search_terms.py runs the
+    script itself on texts in every language.)"""
     import re
+    import unicodedata
 
-    from briefgen.search import STOP_WORDS, normalise, terms
+    from briefgen.search import normalise, terms
 
-    words = re.split(r"[\W_]+", normalise(text))
-    assert terms(text) == {w for w in words if len(w) > 1 and w not in STOP_WORDS}
+    cjk = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+    unmarked = "".join(c for c in unicodedata.normalize("NFC", text.lower()) if not unicodedata.category(c).startswith("M"))
+    expected: set[str] = set()
+    for word in re.split(r"[\W_]+", unmarked):
+        for piece in re.split(f"({cjk.pattern})", word):
+            if cjk.fullmatch(piece):
+                expected |= {piece} if len(piece) == 1 else {piece[i : i + 2] for i in range(len(piece) - 1)}
+            elif len(piece) > 1:
+                expected.add(normalise(piece))
+    assert terms(text, "xx") == expected
 
 
 class _Shown:
@@ -365,11 +377,13 @@ def _size_of_every_node(node: yaml.Node, depth: int, sizes: dict[int, int]) -> i
     from briefgen.yamlload import MAX_DEPTH, MAX_NODES, YamlError, _check_duplicate_keys
 
     known = sizes.get(id(node))
+    if known == -1:
+        raise YamlError(node.start_mark.line + 1, "malformed YAML: an alias refers to the collection that holds it, so the value would hold itself without end")
     if known is not None:
         return known
     if depth > MAX_DEPTH:
         raise YamlError(node.start_mark.line + 1, f"malformed YAML: nested more than {MAX_DEPTH} levels deep")
-    sizes[id(node)] = 1
+    sizes[id(node)] = -1
     total = 1
     if isinstance(node, yaml.MappingNode):
         _check_duplicate_keys(node, 0)

@@ -49,7 +49,16 @@ def test_the_checker_finds_the_errors_of_a_broken_page(errors: dict[Path, list[s
     assert broken and any("“head” is missing" in m for m in broken[0]), errors
 
 
+EMAIL_ONLY = "CSS: “mso-hide”: Property “mso-hide” doesn't exist."
+"""An edition's email hides its preheader from Outlook with Outlook's own property, which
+no browser knows: the one message allowed, and only in email.html."""
+
+
 def test_no_page_has_an_error(errors: dict[Path, list[str]], project_site: Path) -> None:
     assert len(list(project_site.rglob("*.html"))) > 100
-    report = [f"{file.relative_to(project_site)}:{m}" for file, ms in errors.items() if project_site in file.parents for m in ms]
+    assert list(project_site.glob("editions/*/email.html")), "the example's editions are checked too"
+    report = [
+        f"{file.relative_to(project_site)}:{m}" for file, ms in errors.items() if project_site in file.parents for m in ms
+        if not (file.name == "email.html" and m.endswith(EMAIL_ONLY))
+    ]
     assert not report, "\n".join(report[:50])

@@ -10,6 +10,26 @@
   var facetBox = document.getElementById("search-facets");
   var more = document.getElementById("search-more");
   var entryUrl = new URL(form.getAttribute("data-index"), location.href);
+  var scriptUrl = document.currentScript.src;
+  // The page's words in the site's language (theme/search.html); English where a site's own
+  // search.html gives none.
+  var words = Object.assign({
+    locale: "en", dispatches: { one: "{n} dispatch", other: "{n} dispatches" }, searching: "Searching…",
+    found: "{dispatches} found", showing: "{found}; showing {shown}", short: "Type a word of two letters or more.",
+    unavailable: "Search is unavailable: {error}", year: "Year", actor: "Actor", topic: "Topic", thread: "Thread"
+  }, JSON.parse(form.getAttribute("data-words") || "{}"));
+  var locale = words.locale.replace(/_/g, "-"), plural = new Intl.PluralRules(locale);
+  var number = new Intl.NumberFormat(locale, { numberingSystem: "latn" });
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+
+  // "12 dispatches", in the form the count takes in the site's language.
+  function dispatches(n) {
+    var forms = words.dispatches;
+    return fill(typeof forms === "string" ? forms : forms[plural.select(n)] || forms.other, { n: number.format(n) });
+  }
   var PAGE = 20;
   var entry = null, files = new Map(), filters = {}, found = [], shown = 0, generation = 0;
 
@@ -24,34 +44,44 @@
     return files.get(name);
   }
 
+  // The entry file, with the site language's terms function (search-terms.js and its
+  // Snowball stemmer, fetched beside it).
   function loadEntry() {
-    return entry ? Promise.resolve(entry) : getJson(null).then(function (e) { entry = e; entry.stopSet = new Set(e.stop); return e; });
-  }
-
-  function norm(s) { return (s || "").toLowerCase().normalize("NFKD").replace(/\p{M}/gu, ""); }
-
-  function terms(text) {
-    var seen = new Set();
-    norm(text).split(/[^\p{L}\p{N}]+/u).forEach(function (w) {
-      if (w.length > 1 && !entry.stopSet.has(w)) seen.add(w);
+    if (entry) return Promise.resolve(entry);
+    return getJson(null).then(function (e) {
+      return Promise.all([
+        import(new URL("search-terms.js", scriptUrl).href),
+        e.stemmer ? import(new URL("stem/" + e.stemmer + ".js", scriptUrl).href) : null,
+      ]).then(function (modules) {
+        e.analyse = modules[0].analyser(e.stop, modules[1] && new modules[1].default());
+        return (entry = e);
+      });
     });
-    return Array.from(seen);
   }
 
-  function bucketOf(term) {
-    var h = 0;
-    Array.from(term).slice(0, 2).forEach(function (ch) { h = (h * 31 + ch.codePointAt(0)) % 1000003; });
-    return h % entry.buckets;
+  // The terms files that may hold terms starting with `term`: the last one starting at or
+  // before it, and each after it that starts with it (the terms are in order).
+  function filesFor(term) {
+    var first = entry.terms, lo = 0, hi = first.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (first[mid] <= term) lo = mid; else hi = mid - 1;
+    }
+    var files = [lo];
+    for (var i = lo + 1; i < first.length && first[i].indexOf(term) === 0; i++) files.push(i);
+    return files;
   }
 
   // Ids of dispatches with a term starting with `term` (prefix search), as a Set.
   function idsFor(term) {
-    return getJson("terms-" + bucketOf(term) + ".json").then(function (bucket) {
+    return Promise.all(filesFor(term).map(function (c) { return getJson("terms-" + c + ".json"); })).then(function (parts) {
       var ids = new Set();
-      Object.keys(bucket).forEach(function (key) {
-        if (key.indexOf(term) !== 0) return;
-        var id = 0;
-        bucket[key].forEach(function (gap, i) { id = i ? id + gap : gap; ids.add(id); });
+      parts.forEach(function (part) {
+        Object.keys(part).forEach(function (key) {
+          if (key.indexOf(term) !== 0) return;
+          var id = 0;
+          part[key].forEach(function (gap, i) { id = i ? id + gap : gap; ids.add(id); });
+        });
       });
       return ids;
     });
@@ -80,14 +110,15 @@
     return node;
   }
 
-  // A dispatch's facets: year, actors, topics, then its terms in each declared taxonomy.
+  // A dispatch's facets: year, actors, topics, thread, then its terms in each declared taxonomy.
   function taxonomies() { return entry.taxonomies || []; }
 
   function keep(f) {
     return (filters.year === undefined || f[0] === filters.year) &&
       (filters.actor === undefined || f[1].indexOf(filters.actor) !== -1) &&
       (filters.topic === undefined || f[2].indexOf(filters.topic) !== -1) &&
-      taxonomies().every(function (_, i) { var on = filters["taxonomy-" + i]; return on === undefined || f[3 + i].indexOf(on) !== -1; });
+      (filters.thread === undefined || f[3].indexOf(filters.thread) !== -1) &&
+      taxonomies().every(function (_, i) { var on = filters["taxonomy-" + i]; return on === undefined || f[4 + i].indexOf(on) !== -1; });
   }
 
   function facetGroup(name, label, counts, nameOf, limit) {
@@ -99,7 +130,7 @@
     box.appendChild(el("legend", label));
     keys.slice(0, limit).forEach(function (k) {
       var on = filters[name] === k;
-      var b = el("button", nameOf(k) + " (" + (counts[k] || 0) + ")", { type: "button", "aria-pressed": String(on) });
+      var b = el("button", nameOf(k) + " (" + number.format(counts[k] || 0) + ")", { type: "button", "aria-pressed": String(on) });
       b.addEventListener("click", function () {
         if (on) delete filters[name]; else filters[name] = k;
         render(false);
@@ -110,7 +141,7 @@
   }
 
   function showFacets(facetOf) {
-    var counts = { year: {}, actor: {}, topic: {} };
+    var counts = { year: {}, actor: {}, topic: {}, thread: {} };
     taxonomies().forEach(function (_, i) { counts["taxonomy-" + i] = {}; });
     found.forEach(function (id) {
       var f = facetOf(id);
@@ -118,15 +149,17 @@
       counts.year[f[0]] = (counts.year[f[0]] || 0) + 1;
       f[1].forEach(function (a) { counts.actor[a] = (counts.actor[a] || 0) + 1; });
       f[2].forEach(function (t) { counts.topic[t] = (counts.topic[t] || 0) + 1; });
+      f[3].forEach(function (t) { counts.thread[t] = (counts.thread[t] || 0) + 1; });
       taxonomies().forEach(function (_, i) {
         var c = counts["taxonomy-" + i];
-        f[3 + i].forEach(function (t) { c[t] = (c[t] || 0) + 1; });
+        f[4 + i].forEach(function (t) { c[t] = (c[t] || 0) + 1; });
       });
     });
     facetBox.textContent = "";
-    facetGroup("year", "Year", counts.year, String, 12);
-    facetGroup("actor", "Actor", counts.actor, function (a) { return entry.actors[a][1]; }, 8);
-    facetGroup("topic", "Topic", counts.topic, function (t) { return entry.topics[t][1]; }, 8);
+    facetGroup("year", words.year, counts.year, String, 12);
+    facetGroup("actor", words.actor, counts.actor, function (a) { return entry.actors[a][1]; }, 8);
+    facetGroup("topic", words.topic, counts.topic, function (t) { return entry.topics[t][1]; }, 8);
+    facetGroup("thread", words.thread, counts.thread, function (t) { return entry.threads[t][1]; }, 8);
     taxonomies().forEach(function (tax, i) {
       facetGroup("taxonomy-" + i, tax[1], counts["taxonomy-" + i], function (t) { return tax[2][t][1]; }, 8);
     });
@@ -144,19 +177,33 @@
     });
   }
 
+  // The facets of these dispatches, with the names they stand for.
+  function facetsOf(ids) {
+    return Promise.all([chunksOf(ids, "facets"), getJson("names.json")]).then(function (got) {
+      Object.assign(entry, got[1]);
+      return got[0];
+    });
+  }
+
+  // Show the matches, a page at a time. Unfiltered, the first results come before the
+  // facets, which are fetched after them; once a facet is chosen, the facets come first.
   function render(append) {
-    var mine = generation;
-    return chunksOf(found, "facets").then(function (facetOf) {
+    var mine = generation, filtered = Object.keys(filters).length > 0;
+    return (filtered ? facetsOf(found) : Promise.resolve(null)).then(function (facetOf) {
       if (mine !== generation) return;
-      var matching = found.filter(function (id) { return keep(facetOf(id)); });
-      if (!append) { list.textContent = ""; shown = 0; showFacets(facetOf); }
+      var matching = facetOf ? found.filter(function (id) { return keep(facetOf(id)); }) : found;
+      if (!append) { list.textContent = ""; shown = 0; }
       var page = matching.slice(shown, shown + PAGE);
       shown += page.length;
       return showPage(page).then(function () {
         if (mine !== generation) return;
         more.hidden = shown >= matching.length;
-        status.textContent = matching.length + (matching.length === 1 ? " dispatch" : " dispatches") + " found" +
-          (shown < matching.length ? "; showing " + shown : "");
+        var said = fill(words.found, { dispatches: dispatches(matching.length) });
+        status.textContent = shown < matching.length ? fill(words.showing, { found: said, shown: number.format(shown) }) : said;
+        if (append) return;
+        return (facetOf ? Promise.resolve(facetOf) : facetsOf(found)).then(function (f) {
+          if (mine === generation) showFacets(f);
+        });
       });
     });
   }
@@ -165,23 +212,23 @@
     var q = input.value, mine = ++generation;
     filters = {};
     if (!q.trim()) { list.textContent = ""; facetBox.textContent = ""; status.textContent = ""; more.hidden = true; return; }
-    status.textContent = "Searching…";
+    status.textContent = words.searching;
     loadEntry().then(function () {
       // A year on its own (2022) narrows to that year's dispatches rather than matching the word.
-      var words = terms(q).filter(function (w) {
+      var words = entry.analyse(q).filter(function (w) {
         if (!/^[12][0-9]{3}$/.test(w)) return true;
         filters.year = Number(w);
         return false;
       });
       if (words.length) return Promise.all(words.map(idsFor));
       if (filters.year !== undefined) return [new Set(Array.from({ length: entry.n }, function (_, i) { return i; }))];
-      status.textContent = "Type a word of two letters or more.";
+      status.textContent = words.short;
       return null;
     }).then(function (sets) {
       if (!sets || mine !== generation) return;
       found = intersect(sets);
       return render(false);
-    }).catch(function (err) { status.textContent = "Search is unavailable: " + err.message; });
+    }).catch(function (err) { status.textContent = fill(words.unavailable, { error: err.message }); });
   }
 
   var timer = null;
