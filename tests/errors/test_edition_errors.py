@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import dispatch, run_cli, tree_bytes
+from tests.errors.refusal import assert_refused
 
 SITE = {
     "content/first.md": dispatch(title="First", slug="nato-council-meets", date="2021-12-01"),
@@ -93,18 +94,7 @@ CASES = {
 def test_edition_error(make_site, case: str) -> None:
     files, expected = CASES[case]
     root = make_site(SITE)
-    assert run_cli("build", cwd=root).code == 0
-    before = tree_bytes(root / "site")
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    result = run_cli("build", cwd=root)
-    assert result.code == 1, result.out
-    assert "Traceback" not in result.err
-    for line in expected:
-        assert any(err.startswith(line) for err in result.err.splitlines()), f"{line!r} not in:\n{result.err}"
-    assert tree_bytes(root / "site") == before
+    assert_refused(root, files, expected)
     checked = run_cli("check", cwd=root)
     assert checked.code == 1 and expected[0] in checked.err
 

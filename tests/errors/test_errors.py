@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from briefgen import read
 from tests.conftest import dispatch, run_cli, tree_bytes
+from tests.errors.refusal import assert_refused
 
 GOOD = {"content/good.md": dispatch(title="Good", slug="good")}
 
@@ -87,20 +87,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_error_case(make_site, case: str) -> None:
     files, expected = CASES[case]
-    root = make_site(GOOD)
-    assert run_cli("build", cwd=root).code == 0
-    before = tree_bytes(root / "site")
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data if isinstance(data, bytes) else data.encode())
-    result = run_cli("build", cwd=root)
-    assert result.code == 1, result.out
-    assert "Traceback" not in result.err
-    for line in expected:
-        assert any(err.startswith(line) for err in result.err.splitlines()), f"{line!r} not in:\n{result.err}"
-    assert tree_bytes(root / "site") == before
-    assert not list(root.glob(".briefgen-staging-*"))
+    assert_refused(make_site(GOOD), files, expected)
 
 
 def test_all_problems_of_a_run_are_reported_together(make_site) -> None:
