@@ -339,7 +339,7 @@ def jobs(
         single["robots"] = (lambda: robots(urls), ())
     for kind, (make, view) in single.items():
         out.append(FileJob(kind, view, lambda make=make, kind=kind: [(urls.path(kind), make())]))
-    out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, config.language, terms, terms_store))))
+    out.append(FileJob("search", (), lambda: list(search.index_files(urls, seen, config.language, terms, terms_store, config.catalogue.long_date))))
     if config.cname:
         out.append(FileJob("CNAME", (), lambda: [("CNAME", (config.cname + "\n").encode())]))
     return out

@@ -29,6 +29,7 @@ Snowball stemmers compiled to JavaScript (theme/static/stem/).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import html
@@ -288,9 +289,11 @@ def _postings(site: Site, language: str, known: dict | None = None, store: Path 
 
 def index_files(
     urls: Urls, site: Site, language: str = "en", known: dict | None = None, store: Path | None = None,
+    day: Callable[[dt.date], str] = dt.date.isoformat,
 ) -> Iterable[tuple[str, bytes]]:
     """Every file of the search index as (output path, bytes): the entry file first;
-    `known` and `store` remember terms between builds (see `_postings`)."""
+    `known` and `store` remember terms between builds (see `_postings`); a result shows
+    its dispatch's date as `day` writes it (the site's language's long date)."""
     entry_path = urls.path("search_index")
     folder = entry_path.rsplit(".", 1)[0] + "/"
     actor_ids = list(site.actors)
@@ -333,5 +336,5 @@ def index_files(
         ]
         yield f"{folder}facets-{c // FACET_CHUNK}.json", _json(facets)
     for c in range(0, max(len(site.dispatches), 1), DOC_CHUNK):
-        shown = [[urls.href("dispatch", d.slug), d.title, d.date.isoformat(), d.location or "", d.summary] for d in site.dispatches[c : c + DOC_CHUNK]]
+        shown = [[urls.href("dispatch", d.slug), d.title, day(d.date), d.location or "", d.summary] for d in site.dispatches[c : c + DOC_CHUNK]]
         yield f"{folder}docs-{c // DOC_CHUNK}.json", _json(shown)

@@ -4,7 +4,9 @@ i18n/LANGUAGE.yaml; right-to-left sites; names as written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import json
 import re
 import shutil
 from pathlib import Path, PurePath
@@ -295,3 +297,13 @@ def test_a_thread_given_by_id_alone_keeps_the_name_made_from_it(make_site) -> No
     assert run_cli("build", cwd=root).code == 0
     assert "<h1>Al jaber science row</h1>" in page(root, "/threads/al-jaber-science-row/")
     assert "<h1>COP29 host</h1>" in page(root, "/threads/cop29-host/")
+
+
+def test_search_results_give_their_dates_as_the_pages_do(built_site) -> None:
+    """A result's date is the long date of the site's language, as on the dispatch's page."""
+    root = built_site("ru")
+    shown = json.loads((root / "site/search-index/docs-0.json").read_text(encoding="utf-8"))
+    dates = {href: day for href, _, day, *_ in shown}
+    day = i18n.load(None, "ru")[0].long_date(dt.date(2023, 12, 13))
+    assert day.replace("\u202f", " ") == "13 декабря 2023 г."  # CLDR puts a narrow no-break space before г.
+    assert dates["/dispatches/itog/"] == day and day in page(root, "/dispatches/itog/")
