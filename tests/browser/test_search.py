@@ -197,3 +197,10 @@ def test_a_thread_facet_narrows_the_results(browser, languages: str) -> None:
         assert page.locator(RESULTS).get_attribute("href") == "/ru/dispatches/zakharova-brussels/"
     finally:
         context.close()
+
+
+def test_a_query_of_no_word_to_search_says_so(open_page) -> None:
+    """A query of one letter has no word to look up: the page asks for a longer one."""
+    page, _ = open_page("/search/?q=x", 1280)
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('two letters')")
+    assert page.locator("#search-status").inner_text() == "Type a word of two letters or more."

@@ -215,12 +215,12 @@
     status.textContent = words.searching;
     loadEntry().then(function () {
       // A year on its own (2022) narrows to that year's dispatches rather than matching the word.
-      var words = entry.analyse(q).filter(function (w) {
+      var terms = entry.analyse(q).filter(function (w) {
         if (!/^[12][0-9]{3}$/.test(w)) return true;
         filters.year = Number(w);
         return false;
       });
-      if (words.length) return Promise.all(words.map(idsFor));
+      if (terms.length) return Promise.all(terms.map(idsFor));
       if (filters.year !== undefined) return [new Set(Array.from({ length: entry.n }, function (_, i) { return i; }))];
       status.textContent = words.short;
       return null;
