@@ -18,6 +18,7 @@ from typing import Any
 import css_inline
 
 from briefgen.config import Config
+from briefgen.editions import title as edition_title
 from briefgen.errors import ContentErrors, Problem
 from briefgen.feeds import absolute_links
 from briefgen.pages import PageSpec
@@ -37,7 +38,7 @@ def email_html(render: Any, config: Config, urls: Urls, edition: Any, template: 
     `template` is the file `email.html` was loaded from, which a script is blamed on."""
     path = urls.path("edition_email", edition.key)
     page = urls.absolute("edition", edition.key)
-    spec = PageSpec(path, "email.html", {"e": edition, "kind": "email", "title": edition.title, "path": path})
+    spec = PageSpec(path, "email.html", {"e": edition, "kind": "email", "title": edition_title(edition, config.catalogue), "path": path})
     made = absolute_links(_INLINER.inline(render(spec).decode("utf-8")), page)
     data = made.encode("utf-8")
     found = _scripted(made)
