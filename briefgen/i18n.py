@@ -230,8 +230,10 @@ def catalogue_language(language: str) -> str | None:
     return primary if primary in SHIPPED else None
 
 
+@functools.cache
 def english() -> Catalogue:
-    """The English catalogue, as a site with no `language` gets it."""
+    """The English catalogue, as a site with no `language` gets it (made once: every
+    Config without a language and every chart drawn without a site's words asks for it)."""
     return load(None, FALLBACK)[0]
 
 
