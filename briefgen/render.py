@@ -6,7 +6,6 @@ override is reported like bad content, never as a traceback.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import traceback
@@ -56,7 +55,7 @@ def template_env(config: Config, bytecode: jinja2.BytecodeCache | None = None) -
         extensions=["jinja2.ext.do"],
     )
     words = config.catalogue
-    env.filters["long_date"] = _by_day(words.long_date)  # formatting a date is a tenth of rendering a dispatch page
+    env.filters["long_date"] = words.long_date  # each day formatted once per process (i18n)
     env.filters["number"] = words.number
     env.globals.update(
         t=words.markup, catalogue=words, facet_title=lambda facet: facet_title(facet, words),
@@ -226,23 +225,6 @@ def _memo(func: Callable[..., R]) -> Callable[..., R]:
         return found
 
     return remembered
-
-
-def _by_day(spell: Callable[[dt.date | None], str]) -> Callable[[dt.date | None], str]:
-    """`spell` remembered per calendar day for one build. Keyed by the day, not the value:
-    two moments at one instant written with different offsets are equal, on different days."""
-    seen: dict[tuple[int, int, int], str] = {}
-
-    def spelled(value: dt.date | None) -> str:
-        if not value:
-            return spell(value)
-        day = (value.year, value.month, value.day)
-        found = seen.get(day)
-        if found is None:
-            found = seen[day] = spell(value)
-        return found
-
-    return spelled
 
 
 def check_templates(env: jinja2.Environment, config: Config) -> None:
