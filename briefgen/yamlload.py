@@ -139,7 +139,11 @@ def parse(text: str, line_offset: int = 0) -> Parsed:
             raise YamlError(line, f"malformed YAML: {plain}") from None
         message = f"malformed YAML: {_describe(exc)}"
         if exc.context_mark and mark and exc.context_mark.line != mark.line:
-            message += f" (it starts on line {exc.context_mark.line + 1 + line_offset})"
+            start = exc.context_mark.line + 1 + line_offset
+            if mark.index >= len(text.rstrip()):  # left open to the end: the line past the text names nothing
+                line, message = start, message + " before the YAML ends"
+            else:
+                message += f" (it starts on line {start})"
         raise YamlError(line, message) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1 + line_offset

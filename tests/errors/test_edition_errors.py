@@ -81,7 +81,7 @@ CASES = {
     ),
     "malformed YAML": (
         {"editions/2021-12-08.md": _edition("date: 2021-12-08\ndispatches: [treaty-published\n")},
-        ["editions/2021-12-08.md:"],
+        ["editions/2021-12-08.md:3: malformed YAML: while parsing a flow sequence, did not find expected ',' or ']' before the YAML ends"],
     ),
     "no host in base_url": (
         {"config.yaml": "title: T\nbase_url: /brief/\n"},

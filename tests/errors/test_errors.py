@@ -17,6 +17,10 @@ CASES = {
         {"content/bad.md": "---\ntitle: [unclosed\ndate: 2021-12-26\nactors: [NATO]\n---\nBody\n"},
         ["content/bad.md:3: malformed YAML: while parsing a flow sequence, did not find expected ',' or ']' (it starts on line 2)"],
     ),
+    "list left open to the end of the front matter": (
+        {"content/bad.md": "---\ntitle: T\ndate: 2021-12-26\nactors: [NATO\n---\nBody\n"},
+        ["content/bad.md:4: malformed YAML: while parsing a flow sequence, did not find expected ',' or ']' before the YAML ends"],
+    ),
     "no front matter": ({"content/bad.md": "Just text\n"}, ["content/bad.md:1: no front matter"]),
     "unclosed front matter": ({"content/bad.md": "---\ntitle: x\n"}, ["content/bad.md:1: front matter is not closed"]),
     "missing title": (
