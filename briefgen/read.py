@@ -100,15 +100,17 @@ def find_all(config: Config) -> tuple[list[Source], list[Source], list[Problem]]
     return found, others, problems
 
 
-def _check_link(path: Path, config: Config) -> list[Problem]:
-    """A symlink may point within content/ only; anything else could leak private files."""
+def _check_link(path: Path, config: Config, root: Path | None = None, name: str = "content") -> list[Problem]:
+    """A symlink may point within its folder (content/, or `root` called `name`) only;
+    anything else could leak private files."""
+    root = config.content_dir if root is None else root
     try:
         target = path.resolve()
     except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError for a loop
         return [Problem(config.rel(path), None, "symbolic link loops back on itself; refusing to follow it")]
-    if target.is_relative_to(config.content_dir) and not path.is_dir():
+    if target.is_relative_to(root) and not path.is_dir():
         return []
-    where = "outside the content folder" if not target.is_relative_to(config.content_dir) else "to a folder"
+    where = f"outside the {name} folder" if not target.is_relative_to(root) else "to a folder"
     return [Problem(config.rel(path), None, f"symbolic link points {where} ({target}); refusing to follow it")]
 
 
@@ -192,6 +194,11 @@ def find_editions(config: Config) -> tuple[tuple[tuple[str, bytes], ...], list[P
         if any(part.startswith(".") for part in rel_parts) or not path.is_file():
             continue
         rel = config.rel(path)
+        if path.resolve() != path.absolute():  # a link, or a file under a linked folder
+            linked = _check_link(path, config, folder.resolve(), "editions")
+            if linked:
+                problems += linked
+                continue
         if path.stat().st_size > MAX_BYTES:
             problems.append(Problem(rel, None, f"file is over {MAX_BYTES // 2**20} MB; editions that large are refused"))
             continue

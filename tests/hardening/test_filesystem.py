@@ -25,6 +25,18 @@ def test_a_symlink_to_a_file_outside_content_is_refused(make_site, tmp_path):
     assert not (root / "site").exists()
 
 
+def test_an_edition_linked_from_outside_its_folder_is_refused(make_site, tmp_path):
+    """editions/ is read like content/: a link out of it could publish a private file."""
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ndate: 2021-12-27\ndispatches: [a]\n---\nPrivate.\n", encoding="utf-8")
+    root = make_site({"content/a.md": dispatch(), "editions/.keep": ""})
+    (root / "editions" / "2021-12-27.md").symlink_to(secret)
+    result = run_cli("build", cwd=root)
+    assert result.code == 1
+    assert f"editions/2021-12-27.md: symbolic link points outside the editions folder ({secret}); refusing to follow it" in result.err
+    assert not (root / "site").exists()
+
+
 def test_a_symlinked_folder_outside_content_is_refused(make_site, tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
