@@ -163,7 +163,7 @@ def _entry(config: Config, urls: Urls, site: Site, d: Dispatch, taxonomies: Sequ
     )
     picture = ""
     if d.image is not None:
-        where = d.image if d.image.startswith(("http://", "https://")) else urls.absolute_base_or_path(d.image[1:] if d.image.startswith("/") else path + d.image)
+        where = urls.picture(d.image, d.slug)
         picture = f'<link rel="enclosure" type={xml_attr(mimetypes.guess_type(d.image)[0] or "image/*")} href={xml_attr(where)}/>'
     return (
         f"<entry><id>{entry_id(config, d)}</id><title>{xml_text(d.title)}</title>"

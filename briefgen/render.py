@@ -77,6 +77,7 @@ def add_site(env: "SiteEnvironment", config: Config, site: Site, urls: Urls) -> 
         config=config,
         url=_memo(urls.href),
         absolute=urls.absolute,
+        picture=lambda d: urls.picture(d.image, d.slug) if d.image else None,
         dispatch=seen.by_slug.get,
         actor=seen.actors.get,
         edition=seen.edition_by_key.get,

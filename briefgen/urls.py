@@ -106,6 +106,14 @@ class Urls:
         """A site-relative path as a full URL where base_url allows, else as a link."""
         return (self.absolute_base or self.base_path) + path
 
+    def picture(self, image: str, slug: str) -> str:
+        """A dispatch's `image` as written, as a full URL where base_url names a host (else
+        as a link): one beside the dispatch is copied into its folder, one from the root is
+        the site's, an http(s) one stays as it is."""
+        if image.startswith(("http://", "https://")):
+            return image
+        return self.absolute_base_or_path(image[1:] if image.startswith("/") else self.path("dispatch", slug) + image)
+
     @staticmethod
     def output(path: str) -> str:
         """The file a site-relative path is written to: folders get index.html."""
