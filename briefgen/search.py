@@ -78,6 +78,7 @@ STOP = {
 """Each language's stop words, as written: words too common to narrow a search."""
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 """Hiragana, katakana and the CJK ideographs: scripts written without spaces (as in search.js)."""
 _PIECE = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
 _WORD = re.compile(r"[^\W_]+")
@@ -143,7 +144,7 @@ def _marks() -> re.Pattern[str]:
 def analyser(language: str) -> Callable[[str], set[str]]:
     """The terms of a text in `language` (a language tag), a function for one index."""
     lang = language_of(language)
-    stop = frozenset(normalise(w) for w in STOP.get(lang, "").split())
+    stop = frozenset(stop_words(language))
     algorithm = STEMMERS.get(lang)
     stem = snowballstemmer.stemmer(algorithm).stemWord if algorithm else (lambda w: w)
     known: dict[str, tuple[str, ...]] = {}
@@ -157,7 +158,7 @@ def analyser(language: str) -> Callable[[str], set[str]]:
             return term(word)
         found: list[str] = []
         for piece in _PIECE.findall(word):
-            if not _is_cjk(piece[0]):
+            if not _CJK_CHAR.match(piece):
                 found += term(piece)
             elif len(piece) > 1:  # every two characters in a row
                 found += (piece[i : i + 2] for i in range(len(piece) - 1))
@@ -175,10 +176,6 @@ def analyser(language: str) -> Callable[[str], set[str]]:
         return found
 
     return terms
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def terms(text: str, language: str = "en") -> set[str]:
