@@ -57,6 +57,7 @@ def _locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
+@functools.cache
 def _babel_locale(tag: str) -> Locale | None:
     """The CLDR locale of a language tag, or None when CLDR does not know it."""
     try:
@@ -146,16 +147,16 @@ class Catalogue:
 
     def month_name(self, month: int) -> str:
         """A month's name standing alone, as a calendar's heading: `December`, `декабрь`."""
-        return get_month_names("wide", "stand-alone", self.locale)[month]
+        return get_month_names("wide", "stand-alone", _locale(self.locale))[month]
 
     def weekday(self, value: dt.date) -> str:
         """`Sunday`, `воскресенье`."""
-        return format_date(value, "EEEE", locale=self.locale)
+        return format_date(value, "EEEE", locale=_locale(self.locale))
 
     def week(self) -> tuple[tuple[int, str], ...]:
         """The days of a calendar's week in the locale's order, as (Python weekday, narrow
         letter): `M T W T F S S` from Monday, or from Sunday or Saturday where weeks start then."""
-        letters = get_day_names("narrow", "stand-alone", self.locale)
+        letters = get_day_names("narrow", "stand-alone", _locale(self.locale))
         first = _locale(self.locale).first_week_day
         return tuple(((first + i) % 7, letters[(first + i) % 7]) for i in range(7))
 
